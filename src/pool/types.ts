@@ -1,0 +1,146 @@
+import type { Clock } from './clock.js';
+import type { LearnedLimits, Outcome, OutcomeKind, Usage } from './outcome.js';
+
+/** A key's short stable id: a hash of the secret (never reversible to it). */
+export type KeyId = string;
+
+/** One key as configured. A bare string is `{ key }`. */
+export interface KeyConfig {
+  key: string;
+  /** Quota group (account/project). Keys of one group share one budget and one cooldown. Default: the key itself. */
+  group?: string;
+  /** Configured limits, enforced locally (sliding windows) in addition to whatever is learned. */
+  rpm?: number;
+  tpm?: number;
+  rpd?: number;
+  maxConcurrent?: number;
+  /** Relative share for the `weighted` strategy (default 1); also a hint of capacity for the default strategy. */
+  weight?: number;
+  /** Free-form label shown in snapshots (e.g. "free", "team-a"). */
+  label?: string;
+}
+
+export type StrategyName = 'default' | 'round-robin' | 'least-used' | 'lru' | 'random' | 'weighted';
+
+export type KeyStatus = 'active' | 'cooling' | 'exhausted' | 'disabled';
+
+export type UnavailableReason = 'all_cooling' | 'all_disabled' | 'all_exhausted' | 'all_busy' | 'queue_full' | 'no_keys';
+
+export interface AcquireOptions {
+  model: string;
+  /** Tokens the request is expected to use (input + max output), for token budgets. */
+  estimatedTokens?: number;
+  signal?: AbortSignal;
+  /** How long to wait in the queue for an eligible key, in ms (default from pool options). 0 = don't wait. */
+  deadlineMs?: number;
+  /** Keys not to pick (run() passes the keys that already failed this request). */
+  exclude?: ReadonlySet<KeyId>;
+}
+
+export interface Lease {
+  readonly keyId: KeyId;
+  /** The secret. Only the adapter call should touch it. */
+  readonly key: string;
+  readonly masked: string;
+  readonly group: string;
+  readonly model: string;
+  readonly acquiredAt: number;
+  /** Records the attempt's outcome and releases the lease. A second report is ignored. */
+  report(outcome: Outcome): void;
+  /** Frees the key's concurrency slot without an outcome (counted as cancelled). Idempotent. */
+  release(): void;
+  readonly released: boolean;
+}
+
+export interface RunOptions {
+  maxAttempts?: number;
+  /** Overall deadline for the whole run, queue waits included, in ms. */
+  deadlineMs?: number;
+  estimatedTokens?: number;
+  signal?: AbortSignal;
+}
+
+/** What one attempt tells run(): its outcome and the value to hand back. */
+export interface AttemptResult<T> {
+  outcome: Outcome;
+  value: T;
+  /**
+   * Keep the lease after a successful attempt (a stream still flowing): run() neither reports nor releases,
+   * and the caller must call lease.report()/release() when the stream ends.
+   */
+  keepLease?: boolean;
+}
+
+export interface RunResult<T> {
+  value: T;
+  outcome: Outcome;
+  attempts: number;
+  /** The lease of the last attempt; still held when that attempt asked keepLease and succeeded. */
+  lease: Lease;
+}
+
+export interface LimitsSnapshot extends LearnedLimits {
+  /** When these readings were taken (epoch ms). */
+  at?: number;
+}
+
+export interface KeySnapshot {
+  id: KeyId;
+  masked: string;
+  label?: string;
+  group: string;
+  status: KeyStatus;
+  /** Why it is cooling/exhausted/disabled (never a secret). */
+  reason?: string;
+  /** Per model scope, where the key's quota group is cooling or exhausted only for some models. */
+  models?: Record<string, { status: KeyStatus; until?: number; reason?: string }>;
+  inFlight: number;
+  requests: number;
+  successes: number;
+  failures: Partial<Record<OutcomeKind, number>>;
+  usage: Required<Pick<Usage, 'inputTokens' | 'outputTokens'>>;
+  limits?: LimitsSnapshot;
+  configured: { rpm?: number; tpm?: number; rpd?: number; maxConcurrent?: number; weight: number };
+  cooldownUntil?: number;
+  disabledAt?: number;
+  lastUsedAt?: number;
+}
+
+export interface PoolSnapshot {
+  provider: string;
+  strategy: StrategyName;
+  keys: KeySnapshot[];
+  waiting: number;
+}
+
+export interface PoolEvents {
+  cooldown: { keyId: KeyId; group: string; model?: string; until: number; reason?: string };
+  recovered: { keyId: KeyId; group: string; model?: string };
+  disabled: { keyId: KeyId; reason?: string };
+  exhausted: { keyId: KeyId; group: string; model?: string; until: number; reason?: string };
+  enabled: { keyId: KeyId };
+  /** Every reported outcome, for usage accounting and stores. */
+  outcome: { keyId: KeyId; group: string; model: string; outcome: Outcome; latencyMs: number };
+}
+
+export interface PoolOptions {
+  /** Provider name, for snapshots and messages. */
+  provider?: string;
+  keys: ReadonlyArray<string | KeyConfig>;
+  strategy?: StrategyName;
+  clock?: Clock;
+  /** Limits are per (group, model) (Gemini, OpenAI TPM) rather than per group. Default false. */
+  limitsPerModel?: boolean;
+  /** Default queue wait in ms when acquire() gets no deadlineMs. Default 30_000. */
+  queueTimeoutMs?: number;
+  /** Most requests waiting at once; beyond it acquire() rejects with queue_full. Default 1_000. */
+  maxQueue?: number;
+  /** Cooldown when a 429 names no time. Default 1_000 ms, growing exponentially on repeats. */
+  defaultCooldownMs?: number;
+  /** Upper bound on any cooldown learned from a provider (clamps absurd retry-after). Default 10 min. */
+  maxCooldownMs?: number;
+  /** How long a quota_exhausted with no reset time keeps a key out. Default 1 h. */
+  quotaCooldownMs?: number;
+  /** Random source for `random`/`weighted` and jitter (tests pass a seeded one). */
+  random?: () => number;
+}
