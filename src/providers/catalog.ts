@@ -7,7 +7,7 @@ import type { ProviderInfo } from './types.js';
  */
 export const CATALOG: readonly ProviderInfo[] = [
   { name: 'openai', label: 'OpenAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.openai.com/v1', limitsPerModel: true },
-  { name: 'anthropic', label: 'Anthropic', aliases: ['claude'], dialect: 'anthropic', baseUrl: 'https://api.anthropic.com', limitsPerModel: true },
+  { name: 'anthropic', label: 'Anthropic', aliases: [], dialect: 'anthropic', baseUrl: 'https://api.anthropic.com', limitsPerModel: true },
   { name: 'gemini', label: 'Google Gemini', aliases: ['google'], dialect: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', limitsPerModel: true },
   { name: 'nvidia_nim', label: 'NVIDIA NIM', aliases: ['nvidia', 'nim'], dialect: 'openai', baseUrl: 'https://integrate.api.nvidia.com/v1', limitsPerModel: false },
   { name: 'openrouter', label: 'OpenRouter', aliases: [], dialect: 'openai', baseUrl: 'https://openrouter.ai/api/v1', limitsPerModel: false },
@@ -17,7 +17,7 @@ export const CATALOG: readonly ProviderInfo[] = [
   { name: 'together', label: 'Together AI', aliases: [], dialect: 'openai', baseUrl: 'https://api.together.xyz/v1', limitsPerModel: false },
   { name: 'fireworks', label: 'Fireworks AI', aliases: [], dialect: 'openai', baseUrl: 'https://api.fireworks.ai/inference/v1', limitsPerModel: false },
   { name: 'cerebras', label: 'Cerebras', aliases: [], dialect: 'openai', baseUrl: 'https://api.cerebras.ai/v1', limitsPerModel: true },
-  { name: 'xai', label: 'xAI', aliases: ['grok'], dialect: 'openai', baseUrl: 'https://api.x.ai/v1', limitsPerModel: false },
+  { name: 'xai', label: 'xAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.x.ai/v1', limitsPerModel: false },
   { name: 'azure_openai', label: 'Azure OpenAI', aliases: ['azure'], dialect: 'azure', baseUrl: '', limitsPerModel: true },
 ];
 
