@@ -1,0 +1,245 @@
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import type { z } from 'zod';
+import { findProvider } from '../providers/catalog.js';
+import { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+import { firstSet, proxyKeysFromEnv, type Env } from './env.js';
+import { parseConfigText, type ConfigFile } from './file.js';
+import { resolveProviders } from './providers.js';
+import * as S from './schema.js';
+import type { Config, DeepReadonly, ResolvedConfig } from './schema.js';
+import { dedupe, formatPath } from './util.js';
+import { isKeyFile, validateFile, type Locate } from './validate.js';
+
+export interface LoadOptions {
+  /** Where `keymux.yaml`/`.yml`/`.json` and `.env` are looked for, and relative paths resolve. Default process.cwd(). */
+  cwd?: string;
+  /** The config file; else `KEYMUX_CONFIG`; else the first of keymux.yaml, keymux.yml, keymux.json in cwd. */
+  configPath?: string;
+  /** The environment. Default process.env; never modified (`.env` values are merged into a copy). */
+  env?: Record<string, string | undefined>;
+  /** Command-line flags: the highest layer. */
+  flags?: { port?: number; host?: string };
+}
+
+const CANDIDATES = ['keymux.yaml', 'keymux.yml', 'keymux.json'];
+
+/**
+ * Loads the configuration: defaults < file < env < flags. Every problem is collected and thrown at once as a
+ * ConfigError; the returned config is deeply frozen.
+ */
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const cwd = resolve(opts.cwd ?? process.cwd());
+  const shown = (p: string) => {
+    const r = relative(cwd, p);
+    return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+  };
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const files: string[] = [];
+
+  // ---- environment: the real one wins over .env ----
+  const env: Record<string, string | undefined> = { ...(opts.env ?? process.env) };
+  const dotenv = readDotenv(join(cwd, '.env'), shown, issues);
+  const fromDotenv = new Set<string>();
+  if (dotenv) {
+    files.push(dotenv.path);
+    for (const [name, value] of Object.entries(dotenv.values)) {
+      if (env[name] === undefined && value !== undefined) {
+        env[name] = value;
+        fromDotenv.add(name);
+      }
+    }
+  }
+  const envAt = (name: string) => (dotenv && fromDotenv.has(name) ? { file: shown(dotenv.path), ...dotenv.lineOf(name) } : {});
+
+  // ---- the file ----
+  const configPath = findConfigFile(cwd, opts.configPath, env, shown, issues, warnings);
+  let parsed: ConfigFile | undefined;
+  if (configPath) {
+    try {
+      parsed = parseConfigText(readFileSync(configPath, 'utf8'), shown(configPath), env);
+      files.unshift(configPath);
+      issues.push(...parsed.issues);
+    } catch (err) {
+      issues.push({ file: shown(configPath), path: '', message: `cannot read: ${(err as Error).message}` });
+    }
+  }
+  const keyFile = isKeyFile(parsed?.value);
+  const locate: Locate = (path) => {
+    if (!parsed) return { path: formatPath(path) };
+    return { file: parsed.file, ...parsed.locate(keyFile && path[0] === 'providers' ? path.slice(1) : path) };
+  };
+  const substituted = new Set(issues.map((i) => i.path).filter(Boolean));
+  const fileIssues: ConfigIssue[] = [];
+  const layer = validateFile(keyFile ? { providers: parsed?.value } : parsed?.value, locate, fileIssues);
+  // A missing ${VAR} already explains why its value is then empty or wrong.
+  issues.push(...fileIssues.filter((i) => ![...substituted].some((p) => i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`))));
+  const file = layer.settings;
+
+  // ---- env and flags ----
+  const fromEnv = <T>(schema: z.ZodType<T>, names: readonly string[]): T | undefined => {
+    const found = firstSet(env, names);
+    return found && check(schema, found.value, { ...envAt(found.name), path: found.name });
+  };
+  const check = <T>(schema: z.ZodType<T>, value: unknown, at: Omit<ConfigIssue, 'message'>): T | undefined => {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    issues.push({ ...at, message: r.error.issues[0]?.message ?? 'invalid value' });
+    return undefined;
+  };
+  const envPort = fromEnv(S.port, ['KEYMUX_PORT', 'PORT']);
+  const envHost = fromEnv(S.host, ['KEYMUX_HOST']);
+  const envStrategy = fromEnv(S.strategy, ['KEYMUX_STRATEGY']);
+  const envLogLevel = fromEnv(S.logLevel, ['KEYMUX_LOG_LEVEL']);
+  const flags = opts.flags ?? {};
+  const flagPort = flags.port === undefined ? undefined : check(S.port, flags.port, { path: '--port' });
+  const flagHost = flags.host === undefined ? undefined : check(S.host, flags.host, { path: '--host' });
+
+  const providers = resolveProviders(layer.providers, { env, envAt, locate, issues, warnings });
+  const proxyKeys = dedupe([...(file.proxyKeys ?? []), ...proxyKeysFromEnv(env)]);
+  const D = S.DEFAULTS;
+
+  const config: ResolvedConfig = {
+    server: {
+      host: flagHost ?? envHost ?? file.server?.host ?? (proxyKeys.length > 0 ? D.server.hostWithProxyKeys : D.server.host),
+      port: flagPort ?? envPort ?? file.server?.port ?? D.server.port,
+      bodyLimit: file.server?.bodyLimit ?? D.server.bodyLimit,
+      requestTimeoutMs: file.server?.requestTimeoutMs ?? D.server.requestTimeoutMs,
+      headersTimeoutMs: file.server?.headersTimeoutMs ?? D.server.headersTimeoutMs,
+    },
+    proxyKeys,
+    strategy: envStrategy ?? file.strategy ?? D.strategy,
+    retry: { maxAttempts: file.retry?.maxAttempts ?? D.retry.maxAttempts },
+    queue: { timeoutMs: file.queue?.timeoutMs ?? D.queue.timeoutMs, maxWaiting: file.queue?.maxWaiting ?? D.queue.maxWaiting },
+    cooldown: {
+      defaultMs: file.cooldown?.defaultMs ?? D.cooldown.defaultMs,
+      maxMs: file.cooldown?.maxMs ?? D.cooldown.maxMs,
+      quotaMs: file.cooldown?.quotaMs ?? D.cooldown.quotaMs,
+    },
+    logLevel: envLogLevel ?? file.logLevel ?? D.logLevel,
+    providers,
+    aliases: {},
+    source: { files },
+    warnings,
+  };
+
+  if (config.cooldown.defaultMs > config.cooldown.maxMs) {
+    issues.push({ ...locate(['cooldown', file.cooldown?.maxMs !== undefined ? 'maxMs' : 'defaultMs']), message: 'cooldown.defaultMs is above cooldown.maxMs' });
+  }
+  if (config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
+    warnings.push(formatIssue({ ...locate(['server', 'headersTimeoutMs']), message: 'above server.requestTimeoutMs, which cuts it short' }));
+  }
+  config.aliases = resolveAliases(layer.aliases, config.providers.map((p) => p.name), locate, issues, warnings);
+
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues, parsed?.file));
+  return deepFreeze(config);
+}
+
+/** Alias targets with their provider prefix made canonical (`google/x` → `gemini/x`); cycles are errors. */
+function resolveAliases(
+  written: Record<string, { to: string; section: 'aliases' | 'modelMap' }>,
+  configured: readonly string[],
+  locate: Locate,
+  issues: ConfigIssue[],
+  warnings: string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [from, { to, section }] of Object.entries(written)) {
+    const slash = to.indexOf('/');
+    const info = slash > 0 ? findProvider(to.slice(0, slash)) : undefined;
+    out[from] = info ? `${info.name}${to.slice(slash)}` : to;
+    if (info && !configured.includes(info.name)) {
+      warnings.push(formatIssue({ ...locate([section, from]), message: `${info.name} is not configured (no keys), so this alias cannot be served` }));
+    }
+  }
+  for (const from of Object.keys(out)) {
+    const seen = new Set([from]);
+    for (let cur = out[from]; cur !== undefined; cur = out[cur]) {
+      if (seen.has(cur)) {
+        issues.push({ ...locate([written[from]?.section ?? 'aliases', from]), message: `aliases loop: ${[...seen, cur].join(' → ')}` });
+        break;
+      }
+      seen.add(cur);
+    }
+  }
+  return out;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findConfigFile(
+  cwd: string,
+  explicit: string | undefined,
+  env: Env,
+  shown: (p: string) => string,
+  issues: ConfigIssue[],
+  warnings: string[],
+): string | undefined {
+  const named = explicit || env.KEYMUX_CONFIG?.trim();
+  if (named) {
+    const path = resolve(cwd, named);
+    if (isFile(path)) return path;
+    issues.push({ file: shown(path), path: '', message: `config file not found${explicit ? '' : ' (named by KEYMUX_CONFIG)'}` });
+    return undefined;
+  }
+  const found = CANDIDATES.map((name) => join(cwd, name)).filter(isFile);
+  if (found.length > 1) warnings.push(`several config files: using ${shown(found[0] ?? '')}, ignoring ${found.slice(1).map(shown).join(', ')}`);
+  return found[0];
+}
+
+interface Dotenv {
+  path: string;
+  values: Record<string, string | undefined>;
+  lineOf(name: string): { line?: number };
+}
+
+/** `.env` parsed by Node's own parser (quotes, comments, `export`). Absent is fine. */
+function readDotenv(path: string, shown: (p: string) => string, issues: ConfigIssue[]): Dotenv | undefined {
+  let text: string;
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') issues.push({ file: shown(path), path: '', message: `cannot read: ${(err as Error).message}` });
+    return undefined;
+  }
+  const lines = text.split(/\r?\n/);
+  return {
+    path,
+    values: parseEnv(text),
+    lineOf(name) {
+      const re = new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=`);
+      let found: number | undefined;
+      lines.forEach((l, i) => {
+        if (re.test(l)) found = i + 1; // the last assignment wins, as in parseEnv
+      });
+      return found === undefined ? {} : { line: found };
+    },
+  };
+}
+
+/** The config file's problems by line first, then .env's and the environment's, each group in its own order. */
+function sortIssues(issues: ConfigIssue[], configFile: string | undefined): ConfigIssue[] {
+  const rank = (i: ConfigIssue) => (i.file === undefined ? 2 : i.file === configFile ? 0 : 1);
+  return issues
+    .map((issue, n) => ({ issue, n }))
+    .sort((a, b) => rank(a.issue) - rank(b.issue) || (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) || a.n - b.n)
+    .map((x) => x.issue);
+}
+
+function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  // Frozen all the way down: the readonly view is now the truth.
+  return value as DeepReadonly<T>;
+}

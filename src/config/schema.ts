@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import type { KeyConfig, StrategyName } from '../pool/types.js';
+import type { Dialect } from '../providers/types.js';
+import { closest, maskSecret, splitList } from './util.js';
+
+export const STRATEGIES = ['default', 'round-robin', 'least-used', 'lru', 'random', 'weighted'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Dialects a custom provider may declare (Azure needs the catalog's azure_openai entry). */
+export const CUSTOM_DIALECTS = ['openai', 'anthropic', 'gemini'] as const;
+const DIALECTS = ['openai', 'anthropic', 'gemini', 'azure'] as const;
+
+// The lists above must stay equal to the domain types they mirror.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type StrategiesMatch = Assert<Same<(typeof STRATEGIES)[number], StrategyName>>;
+export type DialectsMatch = Assert<Same<(typeof DIALECTS)[number], Dialect>>;
+
+/** Defaults, the lowest layer. Port 8080; host 127.0.0.1, or 0.0.0.0 once proxy keys guard the endpoint. */
+export const DEFAULTS = {
+  server: {
+    port: 8080,
+    host: '127.0.0.1',
+    hostWithProxyKeys: '0.0.0.0',
+    bodyLimit: 32 * 1024 * 1024,
+    requestTimeoutMs: 600_000,
+    /** Time to the first upstream byte. A non-streaming completion sends nothing until it is done, so this is long. */
+    headersTimeoutMs: 300_000,
+  },
+  strategy: 'default',
+  retry: { maxAttempts: 3 },
+  queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
+  cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
+  logLevel: 'info',
+} as const satisfies { strategy: StrategyName; logLevel: (typeof LOG_LEVELS)[number] } & Record<string, unknown>;
+
+// ---- leaves (shared by the file, env and flag layers) ----
+
+/** `${PORT}` substitutes a string, so numbers are accepted as numeric strings too (`600_000` as well). */
+function numeric(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const t = v.trim().replace(/_/g, '');
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : v;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+function duration(v: unknown): unknown {
+  const n = numeric(v);
+  if (typeof n !== 'string') return n;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/i.exec(n.trim());
+  return m ? Math.round(Number(m[1]) * (UNIT_MS[(m[2] ?? 'ms').toLowerCase()] ?? 1)) : v;
+}
+
+const UNIT_BYTES: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+function byteSize(v: unknown): unknown {
+  const n = numeric(v);
+  if (typeof n !== 'string') return n;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(n.trim());
+  return m ? Math.floor(Number(m[1]) * (UNIT_BYTES[(m[2] ?? '').toLowerCase()] ?? 1)) : v;
+}
+
+/** A message for a value of the wrong type only; range checks keep their own. */
+const typeError = (message: string) => ({ error: (iss: { code?: string }) => (iss.code === 'invalid_type' ? message : undefined) });
+const atLeast = (min: number) => `must be at least ${min}`;
+
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(numeric, z.number(typeError('expected a whole number')).int('expected a whole number').min(min, atLeast(min)).max(max, `must be at most ${max}`));
+export const positive = z.preprocess(numeric, z.number(typeError('expected a number')).positive('must be above 0'));
+export const durationMs = (min = 0) =>
+  z.preprocess(duration, z.number(typeError("expected milliseconds, or a duration like '30s', '10m'")).int('expected whole milliseconds').min(min, atLeast(min)));
+export const bodyLimit = z.preprocess(byteSize, z.number(typeError("expected bytes, or a size like '32mb', '512kb'")).int().min(1, atLeast(1)));
+export const port = int(0, 65535);
+export const text = z.string({ error: 'expected text' }).trim().min(1, 'must not be empty');
+export const host = text;
+export const strategy = z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` });
+export const logLevel = z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` });
+export const url = z
+  .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** A list, or one comma-separated string of items. */
+const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), z.array(item));
+const stringMap = (value: z.ZodType<string>) => z.record(z.string(), value, { error: 'expected a map of name: value' });
+/** A section left empty in YAML (`server:`) is null: same as absent. */
+const section = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === null ? undefined : v), s.optional());
+
+function unknownFields(known: readonly string[], mask = false) {
+  return (iss: { code?: string; keys?: string[] }): string | undefined => {
+    if (iss.code !== 'unrecognized_keys' || !iss.keys) return undefined;
+    const shown = iss.keys.map((k) => (mask && k.length >= 12 ? maskSecret(k) : k));
+    if (shown.length === 1) {
+      const guess = closest(iss.keys[0] ?? '', known);
+      return `unknown field '${shown[0]}'${guess ? ` (did you mean '${guess}'?)` : ` (known: ${known.join(', ')})`}`;
+    }
+    return `unknown fields ${shown.map((k) => `'${k}'`).join(', ')} (known: ${known.join(', ')})`;
+  };
+}
+const strict = <S extends z.ZodRawShape>(shape: S, mask = false) =>
+  z.strictObject(shape, { error: unknownFields(Object.keys(shape), mask) });
+
+// ---- the file ----
+
+const keyFields = {
+  key: text,
+  group: text.optional(),
+  rpm: int(1).optional(),
+  tpm: int(1).optional(),
+  rpd: int(1).optional(),
+  maxConcurrent: int(1).optional(),
+  weight: positive.optional(),
+  label: text.optional(),
+};
+/** A key: the bare secret, or `{ key, rpm, tpm, rpd, maxConcurrent, weight, group, label }`. */
+export const keyItemSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? { key: v } : v),
+  z.strictObject(keyFields, {
+    error: (iss) =>
+      iss.code === 'invalid_type' ? 'expected a key, or { key: ..., rpm: ... }' : unknownFields(Object.keys(keyFields), true)(iss),
+  }),
+);
+
+export const providerFields = {
+  keys: list(keyItemSchema).optional(),
+  baseUrl: url.optional(),
+  /** Required for a provider name the catalog does not know. */
+  dialect: z.enum(CUSTOM_DIALECTS, { error: `expected one of ${CUSTOM_DIALECTS.join(', ')}` }).optional(),
+  strategy: strategy.optional(),
+  label: text.optional(),
+  /** A static model list, served by /v1/models instead of asking upstream. */
+  models: list(text).optional(),
+  /** Extra upstream headers. */
+  headers: stringMap(z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string())).optional(),
+  /** Azure OpenAI: api-version query parameter. */
+  apiVersion: text.optional(),
+  /** Azure OpenAI: model name → deployment name. */
+  deployments: stringMap(text).optional(),
+  /** Whether limits are per (group, model); the catalog knows it for its providers, custom ones default to false. */
+  limitsPerModel: z.boolean({ error: 'expected true or false' }).optional(),
+};
+/** One entry under `providers:`; `openai:` with nothing after it is an empty entry. */
+export const providerSchema = z.preprocess((v) => v ?? {}, strict(providerFields));
+
+export const sections = {
+  server: section(strict({ host: host.optional(), port: port.optional(), bodyLimit: bodyLimit.optional(), requestTimeoutMs: durationMs(1).optional(), headersTimeoutMs: durationMs(1).optional() })),
+  proxyKeys: section(list(text)),
+  strategy: section(strategy),
+  retry: section(strict({ maxAttempts: int(1, 100).optional() })),
+  queue: section(strict({ timeoutMs: durationMs(0).optional(), maxWaiting: int(0).optional() })),
+  cooldown: section(strict({ defaultMs: durationMs(0).optional(), maxMs: durationMs(0).optional(), quotaMs: durationMs(0).optional() })),
+  logLevel: section(logLevel),
+  providers: section(z.record(z.string(), providerSchema, { error: 'expected a map of provider name: settings' })),
+  /** Model aliases: `fast: groq/llama-3.1-8b-instant`. */
+  aliases: section(stringMap(text)),
+  /** Same map under another name, for clients that hard-code model names; merged into `aliases`. */
+  modelMap: section(stringMap(text)),
+  /** Editors' JSON-schema pointer; ignored. */
+  $schema: section(z.string()),
+};
+export const SECTION_NAMES = Object.keys(sections);
+
+/** The config file as written (after `${VAR}` substitution). */
+export const fileSchema = z.strictObject(sections);
+export type FileConfig = z.output<typeof fileSchema>;
+export type ProviderEntry = z.output<typeof providerSchema>;
+
+// ---- the resolved config ----
+
+const resolvedKey = z.object({
+  key: z.string(),
+  group: z.string().optional(),
+  rpm: z.number().optional(),
+  tpm: z.number().optional(),
+  rpd: z.number().optional(),
+  maxConcurrent: z.number().optional(),
+  weight: z.number().optional(),
+  label: z.string().optional(),
+});
+export type KeysMatch = Assert<Same<z.output<typeof resolvedKey>, KeyConfig>>;
+
+export const resolvedProviderSchema = z.object({
+  /** Canonical name (`gemini` even when the file says `google`); the custom name as written for custom providers. */
+  name: z.string(),
+  label: z.string(),
+  dialect: z.enum(DIALECTS),
+  baseUrl: z.string(),
+  keys: z.array(resolvedKey),
+  strategy: strategy.optional(),
+  models: z.array(z.string()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  apiVersion: z.string().optional(),
+  deployments: z.record(z.string(), z.string()).optional(),
+  limitsPerModel: z.boolean(),
+  custom: z.boolean(),
+});
+
+/** The shape of a loaded config; `loadConfig` builds it and `Config` is its frozen type. */
+export const configSchema = z.object({
+  server: z.object({
+    host: z.string(),
+    port: z.number(),
+    bodyLimit: z.number(),
+    requestTimeoutMs: z.number(),
+    headersTimeoutMs: z.number(),
+  }),
+  proxyKeys: z.array(z.string()),
+  strategy,
+  retry: z.object({ maxAttempts: z.number() }),
+  queue: z.object({ timeoutMs: z.number(), maxWaiting: z.number() }),
+  cooldown: z.object({ defaultMs: z.number(), maxMs: z.number(), quotaMs: z.number() }),
+  logLevel,
+  providers: z.array(resolvedProviderSchema),
+  /** Model name → `provider/model` (aliases and modelMap merged). */
+  aliases: z.record(z.string(), z.string()),
+  /** Files read: the .env and the config file. */
+  source: z.object({ files: z.array(z.string()) }),
+  warnings: z.array(z.string()),
+});
+
+export type ResolvedConfig = z.output<typeof configSchema>;
+export type ResolvedProvider = z.output<typeof resolvedProviderSchema>;
+
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The loaded configuration: validated, merged, deeply frozen. */
+export type Config = DeepReadonly<ResolvedConfig>;
+export type ProviderConfig = Config['providers'][number];
