@@ -35,11 +35,15 @@ export interface ProviderInfo {
   limitsPerModel: boolean;
   /** Display name. */
   label: string;
+  /** Azure: the api-version query parameter its data-plane URLs need (default in request.ts). */
+  apiVersion?: string;
 }
 
 /** Translates one provider's world (auth, limit headers, error bodies) into keymux's vocabulary. */
 export interface ProviderAdapter {
   readonly dialect: Dialect;
+  /** The catalog entry this adapter was built for (its quirks are chosen by it). */
+  readonly provider?: ProviderInfo;
   /** Headers that carry the key (and any fixed headers the dialect needs, like anthropic-version). */
   authHeaders(key: string): Record<string, string>;
   /** Exactly one outcome for an attempt's result. For a 2xx, usage is read from the body when present. */
@@ -50,4 +54,6 @@ export interface ProviderAdapter {
   usageFromBody(body: unknown): Usage | undefined;
   /** The quota group (organization/project) the response names, when it names one. */
   groupFromHeaders(headers: Headers): string | undefined;
+  /** The upstream request id for the request log (`x-request-id`, Anthropic `request-id` / body `request_id`). */
+  requestIdFrom?(headers: Headers, body?: unknown): string | undefined;
 }

@@ -1,0 +1,90 @@
+import type { Outcome } from '../pool/outcome.js';
+import { getHeader, retryAfterFromHeaders } from './headers.js';
+import { messageReason } from './redact.js';
+import type { Headers } from './types.js';
+import { compact, rec, str } from './util.js';
+
+/** What every outcome built from a response carries. */
+export interface Base {
+  status?: number;
+  group?: string;
+}
+
+/** An outcome without its undefined members (contextually typed, so literals stay literal). */
+export function out(o: Outcome): Outcome {
+  return compact(o);
+}
+
+type TransportError = Error & { code?: string; cause?: unknown };
+
+/** The first `code` along an error's cause chain (undici wraps socket errors in `fetch failed`). */
+function codeOf(error: TransportError): string | undefined {
+  let e: unknown = error;
+  for (let i = 0; i < 5 && typeof e === 'object' && e !== null; i++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string') return c;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A failure before any response. The client going away (AbortError) is not the provider's fault nor the
+ * key's; our own timeouts (TimeoutError, UND_ERR_*_TIMEOUT) and socket errors are network trouble.
+ */
+export function transportOutcome(error: TransportError): Outcome {
+  const code = codeOf(error);
+  if (error.name === 'AbortError' || code === 'ABORT_ERR' || code === 'UND_ERR_ABORTED') {
+    return { kind: 'cancelled', reason: 'aborted' };
+  }
+  const reason = code ?? (error.name === 'TimeoutError' ? 'timeout' : messageReason(error.message) ?? error.name);
+  return out({ kind: 'network', reason });
+}
+
+/**
+ * The meaning of a bare status, when the body says nothing more specific. Dialects refine this; it is also
+ * what an unknown OpenAI-compatible provider gets.
+ */
+export function statusDefault(status: number, headers: Headers, now: number, base: Base, reason?: string): Outcome {
+  const b = compact({ ...base, reason });
+  const retryAfterMs = retryAfterFromHeaders(headers, now);
+  if (status >= 200 && status < 300) return { ...b, kind: 'ok' };
+  if (status === 401 || status === 403) return { ...b, kind: 'auth_failed' };
+  if (status === 402) return { ...b, kind: 'quota_exhausted', scope: 'group' };
+  // The official SDKs retry 408 (timeout) and 409 (lock contention): transient, not the request's fault.
+  if (status === 408 || status === 409) return out({ ...b, kind: 'server_error', retryAfterMs });
+  if (status === 429) return out({ ...b, kind: 'rate_limited', scope: 'group', retryAfterMs });
+  if (status === 499) return { ...b, kind: 'cancelled' };
+  if (status === 503 || status === 529) return out({ ...b, kind: 'overloaded', retryAfterMs });
+  if (status >= 500) return out({ ...b, kind: 'server_error', retryAfterMs });
+  if (status >= 400) return { ...b, kind: 'client_error' };
+  return out({ ...b, kind: 'server_error', reason: reason ?? `unexpected status ${status}` });
+}
+
+/**
+ * The official SDKs obey `x-should-retry` before any status rule. Only the provider-trouble kinds follow it:
+ * `false` on a 5xx means this request would fail anywhere (so it goes back to the client, and the key is not
+ * blamed); `true` on a 4xx means the failure was transient. Key-level verdicts (auth, quota, rate limits)
+ * are kept, because they describe the key, not the request.
+ */
+export function applyShouldRetry(o: Outcome, headers: Headers): Outcome {
+  const h = getHeader(headers, 'x-should-retry')?.toLowerCase();
+  if (h === 'false' && (o.kind === 'overloaded' || o.kind === 'server_error')) {
+    return out({ kind: 'client_error', status: o.status, group: o.group, reason: o.reason ?? 'x-should-retry: false' });
+  }
+  if (h === 'true' && o.kind === 'client_error') {
+    return out({ kind: 'server_error', status: o.status, group: o.group, reason: o.reason ?? 'x-should-retry: true' });
+  }
+  return o;
+}
+
+/**
+ * The provider's id for a request, to keep in the request log: `x-request-id` (OpenAI and most compatibles),
+ * `request-id` (Anthropic), `apim-request-id` (Azure), else the body's `request_id` (Anthropic errors) or
+ * `responseId` (Gemini).
+ */
+export function requestIdFrom(headers: Headers, body?: unknown): string | undefined {
+  const b = rec(Array.isArray(body) ? body[0] : body);
+  return getHeader(headers, 'x-request-id') ?? getHeader(headers, 'request-id') ?? getHeader(headers, 'apim-request-id')
+    ?? str(b?.['request_id']) ?? str(b?.['responseId']);
+}

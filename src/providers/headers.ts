@@ -1,0 +1,154 @@
+import type { Headers } from './types.js';
+import { num } from './util.js';
+
+/** Longest wait any provider hint may impose; beyond it the value is more likely garbage than truth. */
+export const MAX_HINT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * One header's value. Names are matched case-insensitively because tests, fetch and node:http
+ * disagree on casing; repeated headers (string[]) yield their first non-empty value.
+ */
+export function getHeader(headers: Headers | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const lower = name.toLowerCase();
+  let v = headers[lower];
+  if (v === undefined) {
+    for (const k of Object.keys(headers)) if (k.toLowerCase() === lower) v = headers[k];
+  }
+  if (Array.isArray(v)) v = v.find((x) => x.trim() !== '');
+  const t = v?.trim();
+  return t === undefined || t === '' ? undefined : t;
+}
+
+export function getHeaderNumber(headers: Headers | undefined, name: string): number | undefined {
+  return num(getHeader(headers, name));
+}
+
+const GO_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 1e-6 };
+
+/**
+ * Go's time.Duration text (`1h2m3.5s`, `6m0s`, `120ms`, `51.189s`, `0`), as OpenAI and Groq send resets.
+ * Returns whole milliseconds, or undefined when the text is not a duration.
+ */
+export function parseGoDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '0') return 0;
+  const m = /^([+-])?((?:\d+(?:\.\d+)?|\.\d+)(?:h|ms|m|s|us|µs|ns))+$/.exec(s);
+  if (!m) return undefined;
+  let total = 0;
+  for (const part of s.matchAll(/(\d+(?:\.\d+)?|\.\d+)(h|ms|m|s|us|µs|ns)/g)) {
+    total += Number(part[1]) * (GO_UNIT_MS[part[2]!] ?? 0);
+  }
+  return Math.round(m[1] === '-' ? -total : total);
+}
+
+/** Negative → 0, beyond `max` → `max`, NaN → undefined. Providers have sent all three. */
+export function clampDelay(ms: number | undefined, max = MAX_HINT_MS): number | undefined {
+  if (ms === undefined || !Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(0, Math.round(ms)), max);
+}
+
+/** `Retry-After`: seconds (possibly fractional) or an HTTP date. */
+export function parseRetryAfter(value: string, now: number): number | undefined {
+  const n = num(value);
+  if (n !== undefined) return n * 1000;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t - now;
+}
+
+/**
+ * A reset header in any of the shapes providers use: a Go duration (OpenAI, Groq), an RFC 3339 timestamp
+ * (Anthropic), epoch milliseconds (OpenRouter), epoch seconds, or plain seconds (Mistral, Cerebras).
+ * Returns ms from `now` (unclamped).
+ */
+export function parseResetValue(value: string, now: number): number | undefined {
+  const n = num(value);
+  if (n !== undefined) {
+    if (n > 1e12) return n - now; // epoch ms
+    if (n > 1e9) return n * 1000 - now; // epoch s
+    return n * 1000;
+  }
+  const d = parseGoDuration(value);
+  if (d !== undefined) return d;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t - now;
+}
+
+/**
+ * Reset headers of the budgets a response reports as spent (remaining 0). A 429 names no family, so the
+ * spent ones are the best evidence of what blocked; the longest of their resets is when all are back.
+ */
+const RESET_FAMILIES: ReadonlyArray<readonly [remaining: string, reset: string]> = [
+  ['x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  ['x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+  ['x-ratelimit-remaining-project-tokens', 'x-ratelimit-reset-project-tokens'],
+  ['x-ratelimit-remaining-requests-minute', 'x-ratelimit-reset-requests-minute'],
+  ['x-ratelimit-remaining-tokens-minute', 'x-ratelimit-reset-tokens-minute'],
+  ['x-ratelimit-remaining-requests-day', 'x-ratelimit-reset-requests-day'],
+  ['x-ratelimit-remaining-tokens-day', 'x-ratelimit-reset-tokens-day'],
+  ['anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'],
+  ['anthropic-ratelimit-tokens-remaining', 'anthropic-ratelimit-tokens-reset'],
+  ['anthropic-ratelimit-input-tokens-remaining', 'anthropic-ratelimit-input-tokens-reset'],
+  ['anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
+  ['x-ratelimitbysize-remaining-minute', 'ratelimitbysize-reset'],
+  ['x-ratelimitbysize-remaining-minute', 'x-ratelimitbysize-reset'],
+  ['x-ratelimit-remaining', 'x-ratelimit-reset'],
+];
+
+export function resetFromHeaders(headers: Headers, now: number): number | undefined {
+  let best: number | undefined;
+  for (const [remainingName, resetName] of RESET_FAMILIES) {
+    if (getHeaderNumber(headers, remainingName) !== 0) continue;
+    const raw = getHeader(headers, resetName);
+    const ms = raw === undefined ? undefined : parseResetValue(raw, now);
+    if (ms !== undefined && (best === undefined || ms > best)) best = ms;
+  }
+  return best;
+}
+
+/**
+ * When to try again, from headers alone: `retry-after-ms`, then `retry-after` (they win over everything,
+ * as in the official SDKs), then the reset of a spent budget. Clamped; undefined when nothing says.
+ */
+export function retryAfterFromHeaders(headers: Headers, now: number): number | undefined {
+  const ms = getHeaderNumber(headers, 'retry-after-ms');
+  if (ms !== undefined) return clampDelay(ms);
+  const ra = getHeader(headers, 'retry-after');
+  const fromRa = ra === undefined ? undefined : parseRetryAfter(ra, now);
+  if (fromRa !== undefined) return clampDelay(fromRa);
+  return clampDelay(resetFromHeaders(headers, now));
+}
+
+const TEXT_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
+  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
+
+/**
+ * A wait named in an error message: OpenAI/Groq "Please try again in 45.19s" (or "14m24s", "120ms"),
+ * Gemini "Please retry in 26.3s", Azure "Please retry after 6 seconds". Clamped; undefined when absent.
+ */
+export function retryHintFromText(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const m = /(?:try again|retry)\s+(?:in|after)\s+((?:\d+(?:\.\d+)?\s*(?:ms|seconds?|secs?|minutes?|mins?|hours?|h|m|s)\b\s*)+)/i.exec(text)
+    ?? /(?:try again|retry)\s+(?:in|after)\s+((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)/i.exec(text);
+  if (!m) return undefined;
+  let total = 0;
+  for (const p of m[1]!.matchAll(/(\d+(?:\.\d+)?)\s*(ms|seconds?|secs?|minutes?|mins?|hours?|h|m|s)/gi)) {
+    total += Number(p[1]) * (TEXT_UNIT_MS[p[2]!.toLowerCase()] ?? 0);
+  }
+  return clampDelay(total);
+}
+
+/** Google's protobuf Duration as JSON: "26s", "1.5s", or (rarely) `{ seconds, nanos }`. */
+export function parseProtoDuration(v: unknown): number | undefined {
+  if (typeof v === 'string') {
+    const m = /^(-?\d+(?:\.\d+)?)s$/.exec(v.trim());
+    return clampDelay(m ? Number(m[1]) * 1000 : parseGoDuration(v));
+  }
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    const s = num(o['seconds']) ?? 0;
+    const n = num(o['nanos']) ?? 0;
+    return clampDelay(s * 1000 + n / 1e6);
+  }
+  return undefined;
+}

@@ -1,0 +1,181 @@
+import type { LearnedLimits, Outcome } from '../pool/outcome.js';
+import { type Base, applyShouldRetry, out, requestIdFrom, statusDefault, transportOutcome } from './common.js';
+import { classifyGoogle, googleError } from './google.js';
+import { getHeader, parseResetValue, clampDelay, retryAfterFromHeaders, retryHintFromText } from './headers.js';
+import { GROQ_FAMILIES, type HeaderFamily, MISTRAL_FAMILIES, OPENAI_FAMILIES, readFamilies } from './limits.js';
+import {
+  BILLING_CODES, type OpenAIError, openaiError, organizationIn, rateLimitedModel, rateReason,
+} from './openai-errors.js';
+import { messageReason } from './redact.js';
+import { authHeadersFor } from './request.js';
+import type { ClassifyContext, Dialect, Headers, ProviderAdapter, ProviderInfo, UpstreamResult } from './types.js';
+import { openaiUsageFromBody } from './usage.js';
+import { num, rec } from './util.js';
+
+/** Hosts that identify an OpenAI-compatible provider when it is configured under another name. */
+const HOSTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/(^|\.)groq\.com$/, 'groq'],
+  [/(^|\.)openrouter\.ai$/, 'openrouter'],
+  [/(^|\.)mistral\.ai$/, 'mistral'],
+  [/(^|\.)nvidia\.com$/, 'nvidia_nim'],
+  [/(^|\.)deepseek\.com$/, 'deepseek'],
+];
+
+/** The name whose quirks apply: the catalog name, else the one its base URL's host betrays. */
+export function quirksName(info: ProviderInfo): string {
+  if (info.dialect === 'azure') return 'azure_openai';
+  let host = '';
+  try {
+    host = new URL(info.baseUrl).hostname;
+  } catch {
+    return info.name;
+  }
+  return HOSTS.find(([re]) => re.test(host))?.[1] ?? info.name;
+}
+
+/** Which rate-limit header table a provider speaks (Groq's request limit is per day; Mistral counts by size). */
+function familiesFor(name: string): readonly HeaderFamily[] {
+  if (name === 'groq') return GROQ_FAMILIES;
+  if (name === 'mistral') return MISTRAL_FAMILIES;
+  return OPENAI_FAMILIES;
+}
+
+/** OpenRouter puts a 429's X-RateLimit-* inside the body, at `error.metadata.headers`, reset in epoch ms. */
+function openRouterBodyLimits(e: OpenAIError | undefined, now: number): { limits?: LearnedLimits; resetMs?: number } {
+  const h = rec(e?.metadata?.['headers']);
+  if (!h) return {};
+  const get = (n: string): unknown => h[n] ?? h[n.toLowerCase()];
+  const limit = num(get('X-RateLimit-Limit'));
+  const remaining = num(get('X-RateLimit-Remaining'));
+  const rawReset = get('X-RateLimit-Reset');
+  const resetMs = clampDelay(rawReset === undefined ? undefined : parseResetValue(String(rawReset), now));
+  if (limit === undefined && remaining === undefined && resetMs === undefined) return {};
+  const reading = { ...(limit !== undefined && { limit }), ...(remaining !== undefined && { remaining }), ...(resetMs !== undefined && { resetMs }) };
+  const daily = /per-day/i.test(e?.message ?? '');
+  return { limits: daily ? { requestsPerDay: reading } : { requests: reading }, resetMs };
+}
+
+interface Env {
+  name: string;
+  headers: Headers;
+  ctx: ClassifyContext;
+  base: Base;
+  limits?: LearnedLimits;
+}
+
+function rateLimited(e: OpenAIError | undefined, env: Env): Outcome {
+  const { name, headers, ctx } = env;
+  const msg = e?.message ?? '';
+  const inBody = name === 'openrouter' ? openRouterBodyLimits(e, ctx.now) : {};
+  const retryAfterMs = retryAfterFromHeaders(headers, ctx.now) ?? inBody.resetMs ?? retryHintFromText(msg);
+  const reason = rateReason(msg, e?.type) ?? (name === 'mistral' ? 'rate_limited' : undefined) ?? messageReason(msg, 60) ?? 'rate limit';
+  // Azure quotas belong to a deployment, i.e. a model; elsewhere only a message that names the model says so.
+  const perModel = name === 'azure_openai' || rateLimitedModel(msg) !== undefined || (!!ctx.model && msg.includes(ctx.model));
+  const scope = perModel ? 'model' : 'group';
+  const base = { ...env.base, group: env.base.group ?? organizationIn(msg) };
+  const limitSource = String(e?.metadata?.['limit_source'] ?? '');
+  if (/ per day$|per-day/.test(reason) || /daily/i.test(limitSource)) {
+    return out({ ...base, kind: 'quota_exhausted', scope, reason, retryAfterMs });
+  }
+  const limits = inBody.limits || env.limits ? { ...env.limits, ...inBody.limits } : undefined;
+  return out({ ...base, kind: 'rate_limited', scope, reason, retryAfterMs, limits });
+}
+
+/** An OpenAI-dialect error response → one outcome; provider quirks are selected by name. */
+export function classifyOpenAIError(status: number, e: OpenAIError | undefined, env: Env): Outcome {
+  const { name, headers, ctx, base } = env;
+  const msg = e?.message ?? '';
+  const code = e?.code ?? '';
+  const type = e?.type ?? '';
+  const retry = (): number | undefined => retryAfterFromHeaders(headers, ctx.now);
+
+  // NVIDIA NIM's per-worker concurrency cap: transient load, whatever status carries it.
+  if (/Worker local total request limit reached/i.test(msg)) {
+    return out({ ...base, kind: 'overloaded', reason: 'worker local request limit', retryAfterMs: retry() });
+  }
+  if (BILLING_CODES.has(code) || BILLING_CODES.has(type)) {
+    return out({ ...base, kind: 'quota_exhausted', scope: 'group', reason: BILLING_CODES.has(code) ? code : type });
+  }
+  // Traffic ramped up too fast for the whole organization: back off globally, not per key.
+  if (code === 'slow_down') return out({ ...base, kind: 'overloaded', reason: 'slow_down', retryAfterMs: retry() });
+  if (code === 'invalid_api_key') return out({ ...base, kind: 'auth_failed', reason: code });
+  if (code === 'unsupported_country_region_territory' || /country, region, or territory not supported/i.test(msg)) {
+    return out({ ...base, kind: 'client_error', reason: 'unsupported_country_region_territory' });
+  }
+  if (code === 'model_not_found') return out({ ...base, kind: 'client_error', reason: code });
+  if (code === 'server_is_overloaded' || code === 'engine_overloaded' || type === 'server_is_overloaded') {
+    return out({ ...base, kind: 'overloaded', reason: code || type, retryAfterMs: retry() });
+  }
+  if (name === 'mistral' && (code === '1300' || type === 'rate_limited')) return rateLimited(e, env);
+
+  switch (status) {
+    case 429: {
+      const upstream = e?.metadata?.['provider_name'];
+      if (name === 'openrouter' && typeof upstream === 'string') {
+        // The upstream provider's 429, relayed: its load, not this key's quota.
+        return out({ ...base, kind: 'overloaded', reason: `upstream rate limited (${upstream})`, retryAfterMs: retry() });
+      }
+      return rateLimited(e, env);
+    }
+    case 401:
+      return out({ ...base, kind: 'auth_failed', reason: code || type || 'unauthorized' });
+    case 402:
+      // DeepSeek "Insufficient Balance", OpenRouter out of credits (even on :free models with a negative balance).
+      return out({ ...base, kind: 'quota_exhausted', scope: 'group', reason: code || 'payment required' });
+    case 403:
+      // OpenRouter's 403 is moderation flagging the input: the request's fault.
+      if (name === 'openrouter') return out({ ...base, kind: 'client_error', reason: 'moderation' });
+      // NVIDIA NIM {"status":403,"title":"Forbidden","detail":"Authorization failed"}, and other forbidden keys.
+      return out({ ...base, kind: 'auth_failed', reason: /Authorization failed/i.test(msg) ? 'Authorization failed' : code || type || 'forbidden' });
+    case 404:
+    case 410:
+      // Unknown or retired model (NVIDIA NIM returns 410 Gone for retired ones): drop the model, not the key.
+      return out({ ...base, kind: 'client_error', reason: code || (status === 410 ? 'model retired' : 'not found') });
+    default: {
+      const reason = status >= 400 && status < 500 ? messageReason(msg) ?? (code || undefined) : code || type || undefined;
+      return statusDefault(status, headers, ctx.now, base, reason);
+    }
+  }
+}
+
+/** An error carried inside a 2xx body (OpenRouter relays upstream failures as 200 + `error`). */
+function errorIn2xx(body: unknown): OpenAIError | undefined {
+  const b = rec(body);
+  if (!b || !rec(b['error'])) return undefined;
+  const e = openaiError(body);
+  return e?.status !== undefined && e.status >= 400 ? e : undefined;
+}
+
+export function createOpenAIAdapter(info: ProviderInfo, dialect: Dialect = 'openai'): ProviderAdapter {
+  const name = dialect === 'azure' ? 'azure_openai' : quirksName(info);
+  const families = familiesFor(name);
+  const parseLimits = (headers: Headers, ctx: ClassifyContext): LearnedLimits | undefined => readFamilies(headers, families, ctx.now);
+  const groupFromHeaders = (headers: Headers): string | undefined => getHeader(headers, 'openai-organization');
+
+  function classify(result: UpstreamResult, ctx: ClassifyContext): Outcome {
+    if ('error' in result) return transportOutcome(result.error);
+    const { status, headers, body } = result;
+    const base: Base = { status, group: groupFromHeaders(headers) };
+    const env: Env = { name, headers, ctx, base, limits: parseLimits(headers, ctx) };
+    if (status >= 200 && status < 300) {
+      const inBody = errorIn2xx(body);
+      if (inBody) return classifyOpenAIError(inBody.status!, inBody, env);
+      return out({ ...base, kind: 'ok', usage: openaiUsageFromBody(body), limits: env.limits });
+    }
+    // Gemini's OpenAI-compatible endpoint answers errors in Google's shape, inside a JSON array.
+    const g = googleError(body);
+    const o = g ? classifyGoogle(status, g, headers, ctx, base) : classifyOpenAIError(status, openaiError(body), env);
+    return applyShouldRetry(o, headers);
+  }
+
+  return {
+    dialect,
+    provider: info,
+    authHeaders: (key) => authHeadersFor(dialect, key),
+    classify,
+    requestIdFrom,
+    parseLimits,
+    usageFromBody: openaiUsageFromBody,
+    groupFromHeaders,
+  };
+}

@@ -1,0 +1,143 @@
+import type { Dialect, ProviderInfo } from './types.js';
+
+/**
+ * How to reach a provider: one declarative table of paths per dialect, one of auth headers.
+ * The server picks the route kind; the body it sends is its own business.
+ */
+export type OpenAIRoute = 'chat' | 'completions' | 'embeddings' | 'responses' | 'models' | 'key';
+export type AnthropicRoute = 'messages' | 'count_tokens' | 'models';
+export type GeminiRoute = 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'embedContent' | 'models';
+export type RouteKind = OpenAIRoute | AnthropicRoute | GeminiRoute;
+
+export interface UrlOptions {
+  /** The provider's base URL override (`<PROVIDER>_BASE_URL`); default the catalog's. */
+  baseUrl?: string;
+  /** Azure: the deployment to call (default: the model). */
+  deployment?: string;
+  /** Azure: the api-version query parameter (default: the catalog's, else AZURE_DEFAULT_API_VERSION). */
+  apiVersion?: string;
+}
+
+export const ANTHROPIC_VERSION = '2023-06-01';
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+
+type PathFn = (model: string, o: { apiVersion: string; deployment: string }) => string;
+const enc = encodeURIComponent;
+/** Gemini accepts `models/x` or `x`; tuned models keep their own collection prefix. */
+const geminiModel = (m: string): string => (m.startsWith('tunedModels/') ? m : `models/${enc(m.replace(/^models\//, ''))}`);
+
+/** Paths appended to the versioned root of each dialect (see `root`). */
+const ROUTES: { readonly [D in Dialect]: Partial<Record<RouteKind, PathFn>> } = {
+  openai: {
+    chat: () => '/chat/completions',
+    completions: () => '/completions',
+    embeddings: () => '/embeddings',
+    responses: () => '/responses',
+    models: () => '/models',
+    // OpenRouter only: GET {base}/key describes the key's credit and free-tier status (see checks.ts).
+    key: () => '/key',
+  },
+  azure: {
+    chat: (_m, o) => `/deployments/${enc(o.deployment)}/chat/completions?api-version=${enc(o.apiVersion)}`,
+    completions: (_m, o) => `/deployments/${enc(o.deployment)}/completions?api-version=${enc(o.apiVersion)}`,
+    embeddings: (_m, o) => `/deployments/${enc(o.deployment)}/embeddings?api-version=${enc(o.apiVersion)}`,
+    responses: (_m, o) => `/responses?api-version=${enc(o.apiVersion)}`,
+    models: (_m, o) => `/models?api-version=${enc(o.apiVersion)}`,
+  },
+  anthropic: {
+    messages: () => '/messages',
+    count_tokens: () => '/messages/count_tokens',
+    models: () => '/models',
+  },
+  gemini: {
+    generateContent: (m) => `/${geminiModel(m)}:generateContent`,
+    // Without alt=sse Gemini streams one JSON array, not SSE.
+    streamGenerateContent: (m) => `/${geminiModel(m)}:streamGenerateContent?alt=sse`,
+    countTokens: (m) => `/${geminiModel(m)}:countTokens`,
+    embedContent: (m) => `/${geminiModel(m)}:embedContent`,
+    models: () => '/models',
+  },
+};
+
+/**
+ * The versioned root a dialect's paths hang from. OpenAI-compatible bases already include their version
+ * (`…/v1`, `…/openai/v1`); the others get theirs added unless the base already ends with one.
+ */
+function root(dialect: Dialect, base: string): string {
+  const b = base.replace(/\/+$/, '');
+  if (dialect === 'anthropic') return /\/v1$/.test(b) ? b : `${b}/v1`;
+  if (dialect === 'gemini') return /\/v1(beta|alpha)?$/.test(b) ? b : `${b}/v1beta`;
+  if (dialect === 'azure') return /\/openai$/.test(b) ? b : `${b}/openai`;
+  return b;
+}
+
+export class UnsupportedRouteError extends Error {
+  readonly code = 'KMX_ERR_UNSUPPORTED_ROUTE';
+  constructor(provider: string, route: string) {
+    super(`provider ${provider} has no ${route} route`);
+    this.name = 'UnsupportedRouteError';
+  }
+}
+
+/** The full upstream URL of one route. Throws UnsupportedRouteError for a route the dialect lacks. */
+export function upstreamUrl(provider: ProviderInfo, route: RouteKind, model = '', opts: UrlOptions = {}): string {
+  const base = opts.baseUrl || provider.baseUrl;
+  if (!base) throw new UnsupportedRouteError(provider.name, `${route} (no base URL configured)`);
+  // Azure's v1 API (`{endpoint}/openai/v1`) takes OpenAI's paths, the deployment named in the body.
+  const dialect = provider.dialect === 'azure' && /\/openai\/v1\/*$/.test(base) ? 'openai' : provider.dialect;
+  const path = ROUTES[dialect][route];
+  if (!path) throw new UnsupportedRouteError(provider.name, route);
+  const apiVersion = opts.apiVersion ?? provider.apiVersion ?? AZURE_DEFAULT_API_VERSION;
+  return root(dialect, base) + path(model, { apiVersion, deployment: opts.deployment ?? model });
+}
+
+/** OAuth access tokens (Claude subscriptions) go as a bearer token, with the oauth beta flag. */
+export function isAnthropicOAuthToken(key: string): boolean {
+  return key.startsWith('sk-ant-oat');
+}
+
+/** The headers that carry a key, plus the fixed ones a dialect requires. */
+export function authHeadersFor(dialect: Dialect, key: string): Record<string, string> {
+  switch (dialect) {
+    case 'anthropic':
+      return isAnthropicOAuthToken(key)
+        ? { authorization: `Bearer ${key}`, 'anthropic-beta': 'oauth-2025-04-20', 'anthropic-version': ANTHROPIC_VERSION }
+        : { 'x-api-key': key, 'anthropic-version': ANTHROPIC_VERSION };
+    case 'gemini':
+      return { 'x-goog-api-key': key };
+    case 'azure':
+      return { 'api-key': key };
+    default:
+      return { authorization: `Bearer ${key}` };
+  }
+}
+
+/** Auth headers, and `content-type: application/json` when the request has a body. */
+export function upstreamHeaders(provider: ProviderInfo, key: string, opts: { body?: boolean } = {}): Record<string, string> {
+  const h = authHeadersFor(provider.dialect, key);
+  return opts.body === false ? h : { ...h, 'content-type': 'application/json' };
+}
+
+export interface UpstreamRequestOptions extends Omit<UrlOptions, 'deployment'> {
+  route: RouteKind;
+  model: string;
+  key: string;
+  /** A streamed generateContent becomes streamGenerateContent (SSE); other dialects stream by body flag. */
+  stream?: boolean;
+  /** Azure: model → deployment name (default: the model itself). */
+  deployments?: Readonly<Record<string, string>>;
+}
+
+/** GET routes carry no body, hence no content-type. */
+const BODYLESS: ReadonlySet<RouteKind> = new Set<RouteKind>(['models', 'key']);
+
+/** URL and headers of one upstream call: everything the server needs besides the body. */
+export function buildUpstreamRequest(provider: ProviderInfo, o: UpstreamRequestOptions): { url: string; headers: Record<string, string> } {
+  const route: RouteKind = o.stream && o.route === 'generateContent' ? 'streamGenerateContent' : o.route;
+  const url = upstreamUrl(provider, route, o.model, {
+    ...(o.baseUrl !== undefined && { baseUrl: o.baseUrl }),
+    ...(o.apiVersion !== undefined && { apiVersion: o.apiVersion }),
+    deployment: o.deployments?.[o.model] ?? o.model,
+  });
+  return { url, headers: upstreamHeaders(provider, o.key, { body: !BODYLESS.has(route) }) };
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { SANITIZE_RULES, findProvider, sanitizeBody } from '../../src/providers/index.js';
+
+const chat = {
+  model: 'm', messages: [{ role: 'system', content: 's' }, { role: 'user', name: 'alice', content: 'hi' }],
+  max_completion_tokens: 256, stream: true, stream_options: { include_usage: true }, store: false, metadata: { a: '1' },
+  service_tier: 'auto', user: 'u-1', seed: 7, logprobs: true, top_logprobs: 2, logit_bias: { '50256': -100 }, parallel_tool_calls: false,
+};
+
+describe('sanitizeBody', () => {
+  it('every table entry names a catalog provider and cites a source', () => {
+    for (const [name, rules] of Object.entries(SANITIZE_RULES)) {
+      expect(findProvider(name)?.name).toBe(name);
+      for (const r of rules) expect(r.source.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('Mistral: renames max_completion_tokens and seed, drops what it forbids', () => {
+    const { body, changed } = sanitizeBody('mistral', chat);
+    expect(body['max_tokens']).toBe(256);
+    expect(body['random_seed']).toBe(7);
+    for (const k of ['max_completion_tokens', 'seed', 'stream_options', 'store', 'metadata', 'service_tier', 'user']) expect(body).not.toHaveProperty(k);
+    expect(body['logprobs']).toBe(true); // semantic parameters are not silently dropped
+    expect(changed).toEqual(['max_completion_tokens→max_tokens', 'seed→random_seed', 'stream_options', 'store', 'metadata', 'service_tier', 'user']);
+  });
+
+  it('NVIDIA NIM (by alias): max_tokens and no OpenAI-platform fields', () => {
+    const { body, changed } = sanitizeBody('nvidia', chat);
+    expect(body['max_tokens']).toBe(256);
+    expect(changed).toEqual(['max_completion_tokens→max_tokens', 'store', 'metadata', 'service_tier']);
+    expect(body['stream_options']).toEqual({ include_usage: true });
+  });
+
+  it('an explicit max_tokens wins over the renamed value', () => {
+    const { body, changed } = sanitizeBody('deepseek', { model: 'deepseek-chat', max_tokens: 100, max_completion_tokens: 999 });
+    expect(body).toEqual({ model: 'deepseek-chat', max_tokens: 100 });
+    expect(changed).toEqual(['max_completion_tokens→max_tokens']);
+  });
+
+  it('Groq: drops logprobs, top_logprobs, logit_bias and messages[].name; leaves n alone', () => {
+    const { body, changed } = sanitizeBody('groq', { ...chat, n: 2 });
+    expect(changed).toEqual(['logprobs', 'top_logprobs', 'logit_bias', 'messages[].name']);
+    expect(body['messages']).toEqual([{ role: 'system', content: 's' }, { role: 'user', content: 'hi' }]);
+    expect(body['n']).toBe(2);
+    expect(body['max_completion_tokens']).toBe(256);
+  });
+
+  it('Cerebras: drops the fields it rejects', () => {
+    expect(sanitizeBody('cerebras', chat).changed).toEqual(['logit_bias', 'parallel_tool_calls', 'service_tier']);
+  });
+
+  it('never mutates its input, and leaves other providers alone', () => {
+    const before = structuredClone(chat);
+    sanitizeBody('groq', chat);
+    sanitizeBody('mistral', chat);
+    expect(chat).toEqual(before);
+    for (const name of ['openai', 'openrouter', 'together', 'unknown-provider']) {
+      const r = sanitizeBody(name, chat);
+      expect(r.changed).toEqual([]);
+      expect(r.body).toEqual(chat);
+      expect(r.body).not.toBe(chat);
+    }
+  });
+
+  it('a body without the parameters is unchanged', () => {
+    expect(sanitizeBody('mistral', { model: 'm', messages: [] })).toEqual({ body: { model: 'm', messages: [] }, changed: [] });
+  });
+});
