@@ -30,11 +30,21 @@ interface Pending {
   cancelled: boolean;
 }
 
-/** A clock that moves only when told to; timers fire in time order during advance(). */
+/** Orders timers by due time, then by creation, so equal times fire in the order they were set. */
+function before(a: Pending, b: Pending): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/**
+ * A clock that moves only when told to; timers fire in time order during advance().
+ * Timers live in a binary min-heap: a simulated hour sets hundreds of thousands of them.
+ * Cancelled timers stay in the heap (lazy deletion) and are skipped when they reach the top.
+ */
 export class ManualClock implements Clock {
   #now: number;
   #seq = 0;
-  #timers: Pending[] = [];
+  #heap: Pending[] = [];
+  #live = 0;
 
   constructor(start = 1_700_000_000_000) {
     this.#now = start;
@@ -46,24 +56,26 @@ export class ManualClock implements Clock {
 
   setTimer(fn: () => void, ms: number): TimerHandle {
     const p: Pending = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, cancelled: false };
-    this.#timers.push(p);
+    this.#push(p);
+    this.#live++;
     return {
       cancel: () => {
+        if (p.cancelled) return;
         p.cancelled = true;
+        this.#live--;
       },
     };
   }
 
   /** Number of timers still waiting to fire. */
   get pendingTimers(): number {
-    return this.#timers.filter((t) => !t.cancelled).length;
+    return this.#live;
   }
 
   /** Time of the earliest pending timer, or undefined. */
   nextTimerAt(): number | undefined {
-    let best: number | undefined;
-    for (const t of this.#timers) if (!t.cancelled && (best === undefined || t.at < best)) best = t.at;
-    return best;
+    this.#dropCancelled();
+    return this.#heap[0]?.at;
   }
 
   /** Moves time forward by ms, firing every timer that falls due, each at its own time. */
@@ -73,19 +85,49 @@ export class ManualClock implements Clock {
 
   advanceTo(target: number): void {
     for (;;) {
-      let idx = -1;
-      for (let i = 0; i < this.#timers.length; i++) {
-        const t = this.#timers[i]!;
-        if (t.cancelled || t.at > target) continue;
-        const b = idx < 0 ? undefined : this.#timers[idx]!;
-        if (!b || t.at < b.at || (t.at === b.at && t.seq < b.seq)) idx = i;
-      }
-      if (idx < 0) break;
-      const t = this.#timers.splice(idx, 1)[0]!;
+      this.#dropCancelled();
+      const t = this.#heap[0];
+      if (!t || t.at > target) break;
+      this.#pop();
+      // Marked before running so a timer that cancels itself from inside fn does not count twice.
+      t.cancelled = true;
+      this.#live--;
       this.#now = Math.max(this.#now, t.at);
       t.fn();
     }
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
     this.#now = Math.max(this.#now, target);
+  }
+
+  #dropCancelled(): void {
+    while (this.#heap.length > 0 && this.#heap[0]!.cancelled) this.#pop();
+  }
+
+  #push(p: Pending): void {
+    const h = this.#heap;
+    let i = h.push(p) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(p, h[parent]!)) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = p;
+  }
+
+  #pop(): void {
+    const h = this.#heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[c]!, last)) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
   }
 }

@@ -1,3 +1,4 @@
+import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 import type { LearnedLimits, Outcome, OutcomeKind, Usage } from './outcome.js';
 
@@ -104,6 +105,18 @@ export interface KeySnapshot {
   cooldownUntil?: number;
   disabledAt?: number;
   lastUsedAt?: number;
+  /** The pool's current estimate of the group's budgets: '*' for the whole group, else per model (limitsPerModel). */
+  budgets?: Record<string, BudgetSnapshot>;
+}
+
+/** What the pool believes is left of a budget now (learned from headers), or the pace it learned without them. */
+export interface BudgetSnapshot {
+  requestsRemaining?: number;
+  tokensRemaining?: number;
+  /** Requests per minute the pool paces this group to (providers without rate-limit headers). */
+  pacedRpm?: number;
+  /** Concurrency cap learned from 429s that came with rate budget to spare, while it holds. */
+  maxConcurrent?: number;
 }
 
 export interface PoolSnapshot {
@@ -111,6 +124,8 @@ export interface PoolSnapshot {
   strategy: StrategyName;
   keys: KeySnapshot[];
   waiting: number;
+  /** Provider-wide pause after an `overloaded` answer, while in force. */
+  pausedUntil?: number;
 }
 
 export interface PoolEvents {
@@ -121,6 +136,8 @@ export interface PoolEvents {
   enabled: { keyId: KeyId };
   /** Every reported outcome, for usage accounting and stores. */
   outcome: { keyId: KeyId; group: string; model: string; outcome: Outcome; latencyMs: number };
+  /** A store failed (op `store.writeState`, …) or an event listener threw (op `listener:<event>`). Never thrown. */
+  error: { op: string; error: unknown };
 }
 
 export interface PoolOptions {
@@ -143,4 +160,18 @@ export interface PoolOptions {
   quotaCooldownMs?: number;
   /** Random source for `random`/`weighted` and jitter (tests pass a seeded one). */
   random?: () => number;
+  /** Where key state and usage are persisted/shared (write-behind). Default: none (memory only). */
+  store?: Store;
+  /** Names this pool in store changes, so it ignores its own echoes. Default: a random UUID. */
+  instanceId?: string;
+  /** Provider-wide pause after `overloaded` without a retry time. Default 500 ms; any pause is capped by maxOverloadPauseMs (default 5 s). */
+  overloadPauseMs?: number;
+  maxOverloadPauseMs?: number;
+  /** Consecutive overloaded/server_error/network outcomes after which a key backs off. Default 3. */
+  failureThreshold?: number;
+  /** First backoff of such a key, doubling per further failure up to maxFailureBackoffMs. Defaults 1 s and 30 s. */
+  failureBackoffMs?: number;
+  maxFailureBackoffMs?: number;
+  /** run(): base of the jittered backoff between attempts (doubles per round, max 2 s). Default 100 ms. */
+  retryBackoffMs?: number;
 }

@@ -1,0 +1,194 @@
+import type { BudgetReading, LearnedLimits } from './outcome.js';
+import { SlidingWindow } from './window.js';
+
+const MINUTE = 60_000;
+/** Float slack when comparing a refilled level with what a request needs (timers fire at whole ms). */
+const EPS = 1e-6;
+/** Fewest successes in the minute before a 429 from which a pace is learned. */
+const MIN_PACE = 2;
+
+/**
+ * A per-minute budget as the pool believes it: a bucket refilling continuously (OpenAI documents theirs so).
+ * `level` is the estimate at time `at`; every dispatch takes from it at once, so requests in flight count.
+ */
+export class Bucket {
+  constructor(
+    readonly limit: number,
+    readonly rate: number,
+    public level: number,
+    public at: number,
+  ) {}
+
+  levelAt(now: number): number {
+    return now <= this.at ? this.level : Math.min(this.limit, this.level + (now - this.at) * this.rate);
+  }
+
+  take(now: number, n: number): void {
+    this.level = this.levelAt(now) - n;
+    this.at = Math.max(now, this.at);
+  }
+
+  /** When the level reaches `need` (a need above the whole limit waits for a full bucket, so it is not starved). */
+  readyAt(now: number, need: number): number {
+    const want = Math.min(need, this.limit);
+    const lvl = this.levelAt(now);
+    if (lvl >= want - EPS) return now;
+    return this.rate > 0 ? Math.ceil(now + (want - lvl) / this.rate) : Infinity;
+  }
+}
+
+/**
+ * Refill rate per ms. Providers report `remaining` floored, so (limit − remaining) / reset overstates the
+ * rate by up to one unit — 10% on a 10-rpm free key, enough to earn 429s. When the reading is consistent
+ * with a per-minute bucket (limit / 60 s lies within the reading's rounding) that exact rate wins.
+ */
+export function refillRate(limit: number, remaining: number, resetMs: number | undefined): number {
+  const perMinute = limit / MINUTE;
+  if (resetMs === undefined || !(resetMs > 0) || remaining >= limit) return perMinute;
+  const hi = (limit - remaining) / resetMs;
+  const lo = (limit - remaining - 1) / resetMs;
+  if (perMinute <= hi * 1.02 && perMinute >= lo * 0.98) return perMinute;
+  return hi;
+}
+
+/** A bucket from one reading taken at `readingAt`, minus what was dispatched since. */
+export function bucketFrom(r: BudgetReading | undefined, readingAt: number, now: number, takenSince: number): Bucket | undefined {
+  if (!r || r.limit === undefined || r.remaining === undefined || !(r.limit > 0)) return undefined;
+  const { limit, remaining, resetMs } = r;
+  const rate = refillRate(limit, remaining, resetMs);
+  let level = remaining;
+  // The reset time is precise to the ms where `remaining` is floored: recover the fraction from it.
+  if (resetMs !== undefined && rate === limit / MINUTE) {
+    const exact = limit - rate * resetMs;
+    if (exact >= remaining && exact < remaining + 1) level = exact;
+  }
+  level = Math.min(limit, level + rate * Math.max(0, now - readingAt)) - takenSince;
+  return new Bucket(limit, rate, level, now);
+}
+
+/** A daily budget: a fixed window that resets at one time (Groq's requests per day, Gemini's per-day quotas). */
+export interface DayBudget {
+  limit: number;
+  remaining: number;
+  resetAt: number;
+  /** Budget sequence number at the reading: dispatches after it are subtracted lazily. */
+  seqAt: number;
+}
+
+function dayFrom(r: BudgetReading | undefined, readingAt: number, seqAt: number): DayBudget | undefined {
+  if (!r || r.limit === undefined || r.remaining === undefined || r.resetMs === undefined) return undefined;
+  return { limit: r.limit, remaining: r.remaining, resetAt: readingAt + r.resetMs, seqAt };
+}
+
+/**
+ * Pacing for providers that send no limit headers: after a 429 the group's per-minute rate is estimated from
+ * the successes of the last minute and requests are spaced to it, so waiting requests queue in keymux instead
+ * of probing the provider. Each success relaxes the pace upward a little (about 2% a minute); each fresh 429
+ * cuts it to 90% of what actually got through.
+ */
+export class Pacer {
+  nextAt = 0;
+  cutAt: number;
+  constructor(
+    public rpm: number,
+    now: number,
+  ) {
+    this.cutAt = now;
+  }
+  readyAt(now: number): number {
+    return Math.max(now, this.nextAt);
+  }
+  dispatched(now: number): void {
+    this.nextAt = Math.ceil(now + MINUTE / this.rpm);
+  }
+  succeeded(): void {
+    this.rpm += Math.max(1, 0.02 * this.rpm) / this.rpm;
+  }
+}
+
+/** Everything the pool knows about one budget scope's limits: learned buckets, daily windows, pacing. */
+export class Budget {
+  /** Requests and tokens dispatched on this scope, ever: a reading subtracts what was dispatched after it. */
+  seq = 0;
+  tokSeq = 0;
+  #readingSeq = -1;
+  requests: Bucket | undefined;
+  tokens: Bucket | undefined;
+  day: DayBudget | undefined;
+  dayTokens: DayBudget | undefined;
+  pacer: Pacer | undefined;
+  /** Successes of the last minute, kept only while no header told the limits (the pacing estimate). */
+  #wins = new SlidingWindow(MINUTE, 64);
+
+  get known(): boolean {
+    return this.requests !== undefined || this.tokens !== undefined;
+  }
+
+  dispatch(now: number, tokens: number): void {
+    this.seq++;
+    this.tokSeq += tokens;
+    this.requests?.take(now, 1);
+    if (tokens > 0) this.tokens?.take(now, tokens);
+    this.pacer?.dispatched(now);
+  }
+
+  /** Earliest time this scope can take a request of `tokens` (now when it can). */
+  readyAt(now: number, tokens: number): number {
+    let t = now;
+    if (this.requests) t = Math.max(t, this.requests.readyAt(now, 1));
+    if (this.tokens && tokens > 0) t = Math.max(t, this.tokens.readyAt(now, tokens));
+    if (this.day && now < this.day.resetAt && this.day.remaining - (this.seq - this.day.seqAt) < 1) t = Math.max(t, this.day.resetAt);
+    if (this.dayTokens && now < this.dayTokens.resetAt && this.dayTokens.remaining - (this.tokSeq - this.dayTokens.seqAt) < tokens) {
+      t = Math.max(t, this.dayTokens.resetAt);
+    }
+    if (this.pacer) t = Math.max(t, this.pacer.readyAt(now));
+    return t;
+  }
+
+  /** Estimated fraction of the budget left now, 0..1 (1 when nothing is known): the default strategy's headroom. */
+  headroom(now: number): number {
+    let h = 1;
+    if (this.requests) h = Math.min(h, this.requests.levelAt(now) / this.requests.limit);
+    if (this.tokens) h = Math.min(h, this.tokens.levelAt(now) / this.tokens.limit);
+    if (this.day && now < this.day.resetAt) h = Math.min(h, (this.day.remaining - (this.seq - this.day.seqAt)) / this.day.limit);
+    return Math.max(0, h);
+  }
+
+  /**
+   * Takes the limits a response reported. `leaseSeq`/`leaseTokSeq` are this scope's counters right after that
+   * request was dispatched, `readingAt` its dispatch time: the provider counted it then, so later dispatches
+   * and the refill since are applied on top. A reading older than the one held is ignored.
+   */
+  learn(limits: LearnedLimits, leaseSeq: number, leaseTokSeq: number, readingAt: number, now: number): void {
+    if (leaseSeq < this.#readingSeq) return;
+    const r = bucketFrom(limits.requests, readingAt, now, this.seq - leaseSeq);
+    const t = bucketFrom(limits.tokens, readingAt, now, this.tokSeq - leaseTokSeq);
+    if (!r && !t && !limits.requestsPerDay && !limits.tokensPerDay) return;
+    this.#readingSeq = leaseSeq;
+    if (r) this.requests = r;
+    if (t) this.tokens = t;
+    this.day = dayFrom(limits.requestsPerDay, readingAt, leaseSeq) ?? this.day;
+    this.dayTokens = dayFrom(limits.tokensPerDay, readingAt, leaseTokSeq) ?? this.dayTokens;
+    if (this.known) this.pacer = undefined; // headers beat guesses
+  }
+
+  succeeded(now: number): void {
+    if (this.known) return;
+    this.#wins.add(now);
+    this.pacer?.succeeded();
+  }
+
+  /** A 429 on a scope whose limits no header told: start or tighten pacing (once per fresh 429, not per stale one). */
+  rateLimited(now: number, leaseAcquiredAt: number): void {
+    if (this.known) return;
+    const seen = this.#wins.used(now);
+    if (!this.pacer) {
+      // A 429 after fewer than two successes says nothing about our rate (someone else's traffic, a burst
+      // limit): the cooldown handles it, pacing would only crawl back up from a rate near zero.
+      if (seen >= MIN_PACE) this.pacer = new Pacer(seen, now);
+    } else if (leaseAcquiredAt > this.pacer.cutAt) {
+      this.pacer.rpm = Math.max(1, Math.min(this.pacer.rpm, Math.max(seen, MIN_PACE)) * 0.9);
+      this.pacer.cutAt = now;
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/** The key-pool engine: the only door into src/pool. */
+export { KeyPool } from './pool.js';
+export { ManualClock, systemClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { KeymuxError, AllKeysUnavailable, AbortError, PoolClosedError } from './errors.js';
+export { isRetryable, OUTCOME_KINDS } from './outcome.js';
+export type { Outcome, OutcomeKind, Usage, BudgetReading, LearnedLimits, LimitScope } from './outcome.js';
+export { keyId, maskKey } from './ids.js';
+export { strategies, defaultStrategy, roundRobin, leastUsed, lru, random, weighted } from './strategy.js';
+export type { Strategy, Candidate, StrategyContext } from './strategy.js';
+export { sleep } from './run.js';
+export type * from './types.js';

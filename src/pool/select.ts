@@ -1,0 +1,110 @@
+import type { PoolState } from './core.js';
+import { AllKeysUnavailable } from './errors.js';
+import type { KeyState } from './key-state.js';
+import { strategies, type Candidate, type Strategy, type StrategyContext } from './strategy.js';
+import type { KeyId, StrategyName, UnavailableReason } from './types.js';
+
+/**
+ * Eligibility and choice: which keys can take a request now (health, cooldowns, learned and configured
+ * budgets, concurrency), and which of them the strategy prefers. O(keys) per pick, no allocation: each key's
+ * candidate view is refreshed in place and the candidate array is reused.
+ */
+export class Selector {
+  strategy: Strategy;
+  readonly ctx: StrategyContext;
+  #cands: Candidate[] = [];
+  /** Filled by pick(): what stood in the way when it found nothing. */
+  scanReadyAt = Infinity;
+  scanAlive = 0;
+  scanBusy = false;
+
+  readonly #s: PoolState;
+
+  constructor(s: PoolState, name: StrategyName) {
+    this.#s = s;
+    this.strategy = strategies[name];
+    this.ctx = { random: this.#s.opts.random, lastOrder: -1 };
+  }
+
+  /** The best eligible key for a request now, by the strategy; undefined (and scan* filled) when none. */
+  pick(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number): KeyState | undefined {
+    const cands = this.#cands;
+    cands.length = 0;
+    let readyAt = Infinity;
+    let alive = 0;
+    let busy = false;
+    for (const k of this.#s.keys) {
+      if (k.disabled || exclude?.has(k.id)) continue;
+      alive++;
+      const r = this.readyAt(k, model, tokens, now);
+      if (r > now) {
+        if (r < readyAt) readyAt = r;
+        continue;
+      }
+      if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now)) {
+        busy = true;
+        continue;
+      }
+      const v = k.view;
+      v.inFlight = k.inFlight;
+      v.requests = k.requests;
+      v.lastUsedAt = k.lastUsedAt ?? -Infinity;
+      v.weight = k.weight;
+      v.maxConcurrent = k.maxConcurrent;
+      const b = this.#s.opts.limitsPerModel ? k.groupScope.models.get(model) : k.groupScope;
+      v.headroom = Math.min(b ? b.budget.headroom(now) : 1, k.windowsHeadroom(now));
+      cands.push(v);
+    }
+    this.scanReadyAt = readyAt;
+    this.scanAlive = alive;
+    this.scanBusy = busy;
+    if (cands.length === 0) return undefined;
+    const i = cands.length === 1 ? 0 : this.strategy(cands, this.ctx);
+    return this.#s.keys[cands[i]!.order];
+  }
+
+  /** Earliest time key k can take this request, ignoring its concurrency cap (now or earlier when it can now). */
+  readyAt(k: KeyState, model: string, tokens: number, now: number): number {
+    const g = k.groupScope;
+    let t = now;
+    if (this.#s.pauseUntil > t) t = this.#s.pauseUntil;
+    if (k.backoffUntil > t) t = k.backoffUntil;
+    if (g.until > t) t = g.until;
+    const m = g.models.size > 0 ? g.models.get(model) : undefined;
+    if (m && m.until > t) t = m.until;
+    const b = this.#s.opts.limitsPerModel ? m : g;
+    if (b) t = Math.max(t, b.budget.readyAt(now, tokens));
+    return Math.max(t, k.windowsReadyAt(now, tokens));
+  }
+
+
+  /** Why nothing can serve this request, and when something might. */
+  unavailable(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number, force?: UnavailableReason): AllKeysUnavailable {
+    const keys = this.#s.keys;
+    let disabled = 0;
+    let exhausted = 0;
+    let cooling = 0;
+    let busy = 0;
+    let readyAt = Infinity;
+    for (const k of keys) {
+      if (k.disabled) {
+        disabled++;
+        continue;
+      }
+      const r = this.readyAt(k, model, tokens, now);
+      if (r > now) {
+        const g = k.groupScope;
+        const m = g.models.get(model);
+        const out = (g.blocked(now) && g.status === 'exhausted') || (m !== undefined && m.blocked(now) && m.status === 'exhausted');
+        if (out) exhausted++;
+        else cooling++;
+        readyAt = Math.min(readyAt, r);
+      } else if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now)) busy++;
+      else if (exclude?.has(k.id)) cooling++;
+    }
+    const reason: UnavailableReason =
+      force ?? (keys.length === 0 ? 'no_keys' : disabled === keys.length ? 'all_disabled' : cooling > 0 ? 'all_cooling' : busy > 0 ? 'all_busy' : 'all_exhausted');
+    const retryAfterMs = readyAt < Infinity ? Math.max(1, readyAt - now) : this.#s.opts.defaultCooldownMs;
+    return new AllKeysUnavailable(this.#s.opts.provider, reason, Math.ceil(retryAfterMs));
+  }
+}

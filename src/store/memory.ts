@@ -1,0 +1,110 @@
+import type { KeyId } from '../pool/index.js';
+import type { KeyRecord, ProviderState, ScopeRecord, StateChange, Store, UsageDelta, UsageRow } from './types.js';
+
+interface ProviderData {
+  keys: Map<KeyId, KeyRecord>;
+  scopes: Map<string, ScopeRecord & { cleared?: boolean }>;
+  usage: Map<string, UsageRow>;
+  listeners: Set<(change: StateChange) => void>;
+}
+
+/**
+ * The default store: state in this process only. Shared by several pools it behaves like a shared store
+ * (each sees the others' changes), which is how the contract suite and the pool tests use it.
+ */
+export class MemoryStore implements Store {
+  #providers = new Map<string, ProviderData>();
+  #closed = false;
+
+  #data(provider: string): ProviderData {
+    if (this.#closed) throw new Error('MemoryStore is closed');
+    let d = this.#providers.get(provider);
+    if (!d) this.#providers.set(provider, (d = { keys: new Map(), scopes: new Map(), usage: new Map(), listeners: new Set() }));
+    return d;
+  }
+
+  async loadState(provider: string, now: number): Promise<ProviderState> {
+    const d = this.#data(provider);
+    const scopes: ScopeRecord[] = [];
+    for (const s of d.scopes.values()) if (!s.cleared && s.until > now) scopes.push(copyScope(s));
+    return { keys: [...d.keys.values()].map((k) => ({ ...k })), scopes };
+  }
+
+  async writeState(provider: string, change: StateChange): Promise<void> {
+    const d = this.#data(provider);
+    if (change.kind === 'key') {
+      const old = d.keys.get(change.keyId);
+      if (old && old.at > change.at) return;
+      const rec: KeyRecord = { keyId: change.keyId, status: change.status, at: change.at };
+      if (change.reason !== undefined) rec.reason = change.reason;
+      if (old?.group !== undefined) rec.group = old.group;
+      d.keys.set(change.keyId, rec);
+    } else if (change.kind === 'group') {
+      const old = d.keys.get(change.keyId);
+      d.keys.set(change.keyId, { ...(old ?? { keyId: change.keyId, status: 'active', at: change.at }), group: change.group });
+    } else {
+      const id = `${change.group}\u0000${change.model ?? ''}`;
+      const old = d.scopes.get(id);
+      if (old && old.at > change.at) return;
+      if (change.status === 'active') {
+        d.scopes.set(id, { group: change.group, status: 'cooling', until: 0, at: change.at, cleared: true });
+      } else {
+        const rec: ScopeRecord = { group: change.group, status: change.status, until: change.until ?? change.at, at: change.at };
+        if (change.model !== undefined) rec.model = change.model;
+        if (change.reason !== undefined) rec.reason = change.reason;
+        d.scopes.set(id, rec);
+      }
+    }
+    const copy = { ...change };
+    for (const fn of d.listeners) queueMicrotask(() => fn(copy));
+  }
+
+  async addUsage(provider: string, deltas: readonly UsageDelta[]): Promise<void> {
+    const d = this.#data(provider);
+    for (const u of deltas) {
+      const id = `${u.keyId}\u0000${u.model}`;
+      let row = d.usage.get(id);
+      if (!row) {
+        row = { keyId: u.keyId, model: u.model, requests: 0, successes: 0, inputTokens: 0, outputTokens: 0, outcomes: {}, firstAt: u.at, lastAt: u.at };
+        d.usage.set(id, row);
+      }
+      row.requests += u.requests;
+      row.successes += u.successes;
+      row.inputTokens += u.inputTokens;
+      row.outputTokens += u.outputTokens;
+      for (const [k, n] of Object.entries(u.outcomes) as [keyof UsageRow['outcomes'], number][]) row.outcomes[k] = (row.outcomes[k] ?? 0) + n;
+      row.firstAt = Math.min(row.firstAt, u.at);
+      row.lastAt = Math.max(row.lastAt, u.at);
+    }
+  }
+
+  async readUsage(provider: string, filter: { keyId?: KeyId; model?: string } = {}): Promise<UsageRow[]> {
+    const rows: UsageRow[] = [];
+    for (const r of this.#data(provider).usage.values()) {
+      if (filter.keyId !== undefined && r.keyId !== filter.keyId) continue;
+      if (filter.model !== undefined && r.model !== filter.model) continue;
+      rows.push({ ...r, outcomes: { ...r.outcomes } });
+    }
+    return rows;
+  }
+
+  subscribe(provider: string, listener: (change: StateChange) => void): () => void {
+    const d = this.#data(provider);
+    d.listeners.add(listener);
+    return () => {
+      d.listeners.delete(listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const d of this.#providers.values()) d.listeners.clear();
+    this.#closed = true;
+  }
+}
+
+function copyScope(s: ScopeRecord): ScopeRecord {
+  const r: ScopeRecord = { group: s.group, status: s.status, until: s.until, at: s.at };
+  if (s.model !== undefined) r.model = s.model;
+  if (s.reason !== undefined) r.reason = s.reason;
+  return r;
+}

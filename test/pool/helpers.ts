@@ -1,0 +1,59 @@
+import { KeyPool, ManualClock } from '../../src/pool/index.js';
+import type { KeyConfig, LearnedLimits, Outcome, PoolOptions } from '../../src/pool/index.js';
+
+/** Lets every pending promise continuation run (ManualClock timers resolve promises synchronously). */
+export function flush(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/** A small deterministic PRNG (mulberry32), for the pool's random and the simulations. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Keys that look like real ones, long enough to mask with a prefix. */
+export function fakeKey(n: number | string): string {
+  return `sk-test${String(n).padStart(4, '0')}abcdefghijklmnop${String(n).padStart(4, '0')}`;
+}
+
+export function makePool(keys: ReadonlyArray<string | KeyConfig> | number, opts: Partial<PoolOptions> = {}) {
+  const clock = opts.clock instanceof ManualClock ? opts.clock : new ManualClock();
+  const list = typeof keys === 'number' ? Array.from({ length: keys }, (_, i) => fakeKey(i)) : keys;
+  const pool = new KeyPool({ provider: 'test', random: seeded(1), ...opts, keys: list, clock });
+  return { pool, clock };
+}
+
+export const ok: Outcome = { kind: 'ok' };
+
+export function limited(retryAfterMs?: number, scope: 'group' | 'model' = 'group'): Outcome {
+  return retryAfterMs === undefined ? { kind: 'rate_limited', scope } : { kind: 'rate_limited', scope, retryAfterMs };
+}
+
+/** Go durations as OpenAI sends them (`1m0s`, `51.189s`, `120ms`), to ms. */
+export function goMs(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  let ms = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) {
+    const v = Number(m[1]);
+    ms += m[2] === 'h' ? v * 3_600_000 : m[2] === 'm' ? v * 60_000 : m[2] === 's' ? v * 1000 : v;
+  }
+  return ms;
+}
+
+/** What an OpenAI-dialect adapter reads from x-ratelimit-* headers. */
+export function openaiLimits(h: Record<string, string>): LearnedLimits | undefined {
+  const num = (k: string) => (h[k] === undefined ? undefined : Number(h[k]));
+  const out: LearnedLimits = {};
+  const rl = num('x-ratelimit-limit-requests');
+  if (rl !== undefined) out.requests = { limit: rl, remaining: num('x-ratelimit-remaining-requests')!, resetMs: goMs(h['x-ratelimit-reset-requests'])! };
+  const tl = num('x-ratelimit-limit-tokens');
+  if (tl !== undefined) out.tokens = { limit: tl, remaining: num('x-ratelimit-remaining-tokens')!, resetMs: goMs(h['x-ratelimit-reset-tokens'])! };
+  return out.requests || out.tokens ? out : undefined;
+}

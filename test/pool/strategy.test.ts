@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { strategies } from '../../src/pool/index.js';
+import type { Candidate, StrategyName } from '../../src/pool/index.js';
+import { flush, makePool, ok, seeded } from './helpers.js';
+
+function cand(order: number, over: Partial<Candidate> = {}): Candidate {
+  return { id: `k${order}`, order, weight: 1, inFlight: 0, requests: 0, lastUsedAt: -Infinity, headroom: 1, maxConcurrent: Infinity, ...over };
+}
+const ctx = (lastOrder = -1, random = seeded(3)) => ({ lastOrder, random });
+
+describe('strategies (pure)', () => {
+  it('round-robin continues after the last pick, in configuration order, wrapping', () => {
+    const c = [cand(0), cand(2), cand(3)];
+    expect(strategies['round-robin'](c, ctx(-1))).toBe(0);
+    expect(strategies['round-robin'](c, ctx(0))).toBe(1);
+    expect(strategies['round-robin'](c, ctx(1))).toBe(1); // key 1 is not eligible: the next one is 2
+    expect(strategies['round-robin'](c, ctx(3))).toBe(0);
+  });
+
+  it('least-used: fewest requests, ties by least recently used, then order', () => {
+    const c = [cand(0, { requests: 5, lastUsedAt: 1 }), cand(1, { requests: 2, lastUsedAt: 9 }), cand(2, { requests: 2, lastUsedAt: 4 })];
+    expect(strategies['least-used'](c, ctx())).toBe(2);
+    expect(strategies['least-used']([cand(0, { requests: 1 }), cand(1, { requests: 1 })], ctx())).toBe(0);
+  });
+
+  it('lru: least recently used first, never-used before all', () => {
+    const c = [cand(0, { lastUsedAt: 5 }), cand(1, { lastUsedAt: 3 }), cand(2, { lastUsedAt: 8 })];
+    expect(strategies.lru(c, ctx())).toBe(1);
+    expect(strategies.lru([...c, cand(3)], ctx())).toBe(3);
+  });
+
+  it('default: headroom first, then in-flight, then least used, then LRU', () => {
+    expect(strategies.default([cand(0, { headroom: 0.2 }), cand(1, { headroom: 0.9 })], ctx())).toBe(1);
+    // in-flight load divides headroom
+    expect(strategies.default([cand(0, { headroom: 1, inFlight: 3 }), cand(1, { headroom: 0.6 })], ctx())).toBe(1);
+    expect(strategies.default([cand(0, { inFlight: 1 }), cand(1, { inFlight: 0, requests: 50 })], ctx())).toBe(1);
+    expect(strategies.default([cand(0, { requests: 9 }), cand(1, { requests: 3 })], ctx())).toBe(1);
+    expect(strategies.default([cand(0, { requests: 3, lastUsedAt: 7 }), cand(1, { requests: 3, lastUsedAt: 2 })], ctx())).toBe(1);
+    // near-equal headroom (same 1/20 step) falls through to least used
+    expect(strategies.default([cand(0, { headroom: 0.51, requests: 8 }), cand(1, { headroom: 0.5, requests: 1 })], ctx())).toBe(1);
+  });
+
+  it('weighted picks in proportion to weight; random covers every key', () => {
+    const c = [cand(0, { weight: 1 }), cand(1, { weight: 3 }), cand(2, { weight: 0 })];
+    const n = [0, 0, 0];
+    const r = seeded(11);
+    for (let i = 0; i < 8000; i++) n[strategies.weighted(c, { lastOrder: -1, random: r })]!++;
+    expect(n[2]).toBe(0);
+    expect(n[1]! / n[0]!).toBeGreaterThan(2.6);
+    expect(n[1]! / n[0]!).toBeLessThan(3.4);
+    const m = [0, 0, 0];
+    for (let i = 0; i < 3000; i++) m[strategies.random([cand(0), cand(1), cand(2)], { lastOrder: -1, random: r })]!++;
+    for (const x of m) expect(x).toBeGreaterThan(800);
+  });
+});
+
+describe('strategies in a pool', () => {
+  async function order(strategy: StrategyName, n: number, keys = 3): Promise<number[]> {
+    const { pool, clock } = makePool(keys, { strategy });
+    const ids = pool.snapshot().keys.map((k) => k.id);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      clock.advance(1); // lru needs time to pass between uses
+      const l = await pool.acquire({ model: 'm' });
+      out.push(ids.indexOf(l.keyId));
+      l.report(ok);
+    }
+    await flush();
+    return out;
+  }
+
+  it('round-robin cycles through the keys in order', async () => {
+    expect(await order('round-robin', 7)).toEqual([0, 1, 2, 0, 1, 2, 0]);
+  });
+
+  it('least-used and lru spread evenly on equal keys', async () => {
+    expect(await order('least-used', 6)).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(await order('lru', 6)).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+
+  it('default spreads concurrent requests by in-flight load', async () => {
+    const { pool } = makePool(3);
+    const leases = await Promise.all([0, 1, 2].map(() => pool.acquire({ model: 'm' })));
+    expect(new Set(leases.map((l) => l.keyId)).size).toBe(3);
+  });
+
+  it('setStrategy switches at once', async () => {
+    const { pool } = makePool(3, { strategy: 'lru' });
+    pool.setStrategy('round-robin');
+    expect(pool.snapshot().strategy).toBe('round-robin');
+    expect(pool.strategy).toBe('round-robin');
+  });
+});
