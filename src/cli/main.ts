@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/index.js';
+import { serve } from './serve.js';
+
+const USAGE = `keymux — pool many LLM API keys behind one endpoint
+
+Usage:
+  keymux serve [--port N] [--host H] [--config FILE]
+  keymux --help | --version
+
+Keys come from the environment (OPENAI_API_KEYS=a,b,c, GEMINI_API_KEY_1=…, …), a .env file and/or a
+config file (./keymux.yaml, ./keymux.json, or --config FILE).`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) {
+    const { createRequire } = await import('node:module');
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const cmd = positionals[0] ?? (values.help ? 'help' : 'serve');
+  if (cmd === 'help' || values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (cmd !== 'serve') {
+    process.stderr.write(`keymux: unknown command "${cmd}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(`keymux: --port must be a port number (0-65535), got "${values.port}"\n`);
+      return 2;
+    }
+  }
+  return serve({
+    ...(port !== undefined ? { port } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`keymux: invalid configuration\n${err.message}\n`);
+    else process.stderr.write(`keymux: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

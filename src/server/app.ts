@@ -1,0 +1,149 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { Clock } from '../pool/clock.js';
+import type { Config } from '../config/index.js';
+import { ProxyAuth, presentedKey } from './auth.js';
+import { HttpError, errorBody, type ClientDialect } from './errors.js';
+import { Runtime } from './runtime.js';
+import { TranslationError } from '../translate/index.js';
+import type { ProxyLog } from './proxy.js';
+import { route, type RouteContext } from './routes/index.js';
+
+export interface ServerOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface KeymuxServer {
+  readonly http: Server;
+  readonly runtime: Runtime;
+  readonly logger: Logger;
+  /** Base URL once listening, e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  listen(port?: number, host?: string): Promise<string>;
+  /** Applies a new config: keys, limits, strategy, providers. In-flight requests are untouched. */
+  reload(config: Config): void;
+  /** Stops accepting, waits for in-flight requests (up to graceMs), then closes upstream connections. */
+  close(graceMs?: number): Promise<void>;
+  /** Requests being served now. */
+  readonly inFlight: number;
+}
+
+/** Builds a proxy server from a config. No globals: tests start many in one process. */
+export function createServer(config: Config, opts: ServerOptions = {}): KeymuxServer {
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined });
+  const runtime = new Runtime(config, opts.clock ? { clock: opts.clock } : {});
+  let auth = new ProxyAuth(config.proxyKeys);
+  let inFlight = 0;
+  let closing = false;
+  let url = '';
+  const idle: Array<() => void> = [];
+
+  const http = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+    inFlight++;
+    res.on('close', () => {
+      inFlight--;
+      if (inFlight === 0) for (const f of idle.splice(0)) f();
+    });
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const q = req.url!.indexOf('?');
+    const path = q < 0 ? req.url! : req.url!.slice(0, q);
+    const query = q < 0 ? undefined : new URLSearchParams(req.url!.slice(q + 1));
+    const log: ProxyLog = {};
+    let dialect: ClientDialect = dialectOf(path, req);
+    try {
+      if (closing) throw new HttpError('KMX_ERR_SHUTTING_DOWN');
+      if (path !== '/healthz' && path !== '/readyz' && !auth.check(presentedKey(req, query))) {
+        throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
+      }
+      const ctx: RouteContext = { req, res, path, query, runtime, config: runtime.config, log, logger };
+      const d = await route(ctx);
+      if (d) dialect = d;
+    } catch (err) {
+      sendError(res, dialect, err, logger);
+    } finally {
+      const fields = {
+        method: req.method,
+        route: path,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...log,
+      };
+      if (res.statusCode >= 500) logger.warn(fields, 'request');
+      else logger.info(fields, 'request');
+    }
+  }
+
+  return {
+    http,
+    runtime,
+    logger,
+    get url() {
+      return url;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    listen(port = config.server.port, host = config.server.host) {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          const a = http.address() as AddressInfo;
+          url = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+          resolve(url);
+        });
+      });
+    },
+    reload(next: Config) {
+      runtime.apply(next);
+      auth = new ProxyAuth(next.proxyKeys);
+    },
+    async close(graceMs = 30_000) {
+      closing = true;
+      http.close();
+      http.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, graceMs);
+          idle.push(() => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+      http.closeAllConnections();
+      await runtime.close();
+    },
+  };
+}
+
+/** Which dialect the client speaks, from the route (Anthropic's /v1/models is told by its version header). */
+function dialectOf(path: string, req: IncomingMessage): ClientDialect {
+  if (path.startsWith('/v1beta/')) return 'gemini';
+  if (path.startsWith('/v1/messages')) return 'anthropic';
+  if (req.headers['anthropic-version'] !== undefined && !path.startsWith('/v1/chat')) return 'anthropic';
+  return 'openai';
+}
+
+function sendError(res: ServerResponse, dialect: ClientDialect, err: unknown, logger: Logger): void {
+  let http: HttpError;
+  if (err instanceof HttpError) http = err;
+  else if (err instanceof TranslationError) http = new HttpError(err.code, err.message, { status: err.status });
+  else {
+    logger.error({ err }, 'unexpected error');
+    http = new HttpError('KMX_ERR_INTERNAL', 'Internal error in keymux');
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(dialect, http.status, http.code, http.message));
+  res.writeHead(http.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...http.headers });
+  res.end(body);
+}

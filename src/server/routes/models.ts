@@ -1,0 +1,111 @@
+import { readBody, parseJsonBody } from '../body.js';
+import { upstreamCall } from '../jobs.js';
+import { estimateTokens } from '../tokens.js';
+import { parseMaybeJson, readText, send } from '../upstream.js';
+import type { ProviderRuntime, Runtime } from '../runtime.js';
+import type { RouteContext } from './index.js';
+import { sendJson } from './respond.js';
+
+const TTL_MS = 5 * 60_000;
+const cache = new WeakMap<ProviderRuntime, { at: number; models: Promise<string[]> }>();
+
+/**
+ * A provider's model ids: its configured list, or fetched with one of its pool's keys and cached for five
+ * minutes. A provider that cannot be asked contributes nothing rather than failing the whole list.
+ */
+export function providerModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
+  if (p.config.models && p.config.models.length > 0) return Promise.resolve([...p.config.models]);
+  const hit = cache.get(p);
+  if (hit && Date.now() - hit.at < TTL_MS) return hit.models;
+  const models = fetchModels(rt, p).catch(() => {
+    cache.delete(p);
+    return [] as string[];
+  });
+  cache.set(p, { at: Date.now(), models });
+  return models;
+}
+
+async function fetchModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
+  const ac = new AbortController();
+  const r = await p.pool.run<unknown>(
+    '*',
+    async (lease) => {
+      try {
+        const up = await send(p, rt.dispatcher, upstreamCall(p, 'models', '', false, lease.key, undefined), ac.signal);
+        const body = parseMaybeJson(await readText(up.body));
+        return { outcome: p.adapter.classify({ status: up.status, headers: up.headers, body }, { now: Date.now() }), value: body };
+      } catch (err) {
+        return { outcome: p.adapter.classify({ error: err as Error }, { now: Date.now() }), value: undefined };
+      }
+    },
+    { maxAttempts: 2, deadlineMs: 10_000 },
+  );
+  if (r.outcome.kind !== 'ok') throw new Error(`models of ${p.name}: ${r.outcome.kind}`);
+  const b = r.value as { data?: Array<{ id?: string }>; models?: Array<{ name?: string }> };
+  if (Array.isArray(b.data)) return b.data.map((m) => m.id).filter((x): x is string => typeof x === 'string');
+  if (Array.isArray(b.models)) return b.models.map((m) => m.name?.replace(/^models\//, '')).filter((x): x is string => typeof x === 'string');
+  return [];
+}
+
+/** GET /v1/models: every provider's models as `provider/model`, in OpenAI's shape or, for Anthropic clients, in theirs. */
+export async function listModels(ctx: RouteContext): Promise<void> {
+  const all = await Promise.all(
+    [...ctx.runtime.providers.values()].map(async (p) => (await providerModels(ctx.runtime, p)).map((m) => ({ provider: p.name, id: `${p.name}/${m}` }))),
+  );
+  const models = all.flat();
+  for (const [alias, target] of Object.entries(ctx.config.aliases)) models.push({ provider: target.split('/')[0] ?? '', id: alias });
+  if (ctx.req.headers['anthropic-version'] !== undefined) {
+    const data = models.map((m) => ({ type: 'model', id: m.id, display_name: m.id, created_at: '1970-01-01T00:00:00Z' }));
+    sendJson(ctx.res, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+    return;
+  }
+  sendJson(ctx.res, 200, { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })) });
+}
+
+/** GET /v1beta/models: the Gemini providers' models, in Gemini's shape. */
+export async function listGeminiModels(ctx: RouteContext): Promise<void> {
+  const gemini = ctx.runtime.ofDialect('gemini');
+  const lists = await Promise.all(gemini.map((p) => providerModels(ctx.runtime, p)));
+  const models = [...new Set(lists.flat())].map((id) => ({
+    name: `models/${id}`,
+    displayName: id,
+    supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent'],
+  }));
+  const one = ctx.path.startsWith('/v1beta/models/') ? decodeURIComponent(ctx.path.slice('/v1beta/models/'.length)) : undefined;
+  if (one) {
+    const m = models.find((x) => x.name === `models/${one}`);
+    if (m) sendJson(ctx.res, 200, m);
+    else sendJson(ctx.res, 404, { error: { code: 404, message: `models/${one} is not found`, status: 'NOT_FOUND' } });
+    return;
+  }
+  sendJson(ctx.res, 200, { models });
+}
+
+/** GET /v1/providers: what is configured and how its keys are doing. Never a secret. */
+export async function listProviders(ctx: RouteContext): Promise<void> {
+  const data = [...ctx.runtime.providers.values()].map((p) => {
+    const snap = p.pool.snapshot();
+    const status: Record<string, number> = { active: 0, cooling: 0, exhausted: 0, disabled: 0 };
+    for (const k of snap.keys) status[k.status] = (status[k.status] ?? 0) + 1;
+    return {
+      name: p.name,
+      label: p.info.label,
+      dialect: p.info.dialect,
+      aliases: p.info.aliases,
+      baseUrl: p.config.baseUrl,
+      strategy: snap.strategy,
+      keys: snap.keys.length,
+      status,
+      waiting: snap.waiting,
+    };
+  });
+  sendJson(ctx.res, 200, { object: 'list', data });
+}
+
+/** POST /v1/token-count: `{ model, messages | input | prompt | contents }` → `{ tokens, method }`. */
+export async function tokenCount(ctx: RouteContext): Promise<void> {
+  const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
+  const body = parseJsonBody(buf, ctx.req.headers['content-type']);
+  const target = ctx.runtime.resolve(body.model, 'openai');
+  sendJson(ctx.res, 200, { object: 'token_count', model: `${target.provider.name}/${target.model}`, tokens: estimateTokens(body), method: 'estimate' });
+}

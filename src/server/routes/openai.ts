@@ -1,0 +1,41 @@
+import { readBody, parseJsonBody } from '../body.js';
+import { HttpError } from '../errors.js';
+import { passthroughJob, translatedJob } from '../jobs.js';
+import { proxy } from '../proxy.js';
+import type { RouteContext } from './index.js';
+
+type OpenAIRoute = 'chat' | 'completions' | 'embeddings' | 'responses';
+
+/** POST /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/responses. */
+export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise<void> {
+  const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
+  const body = parseJsonBody(buf, ctx.req.headers['content-type']);
+  const target = ctx.runtime.resolve(body.model, 'openai');
+  const dialect = target.provider.info.dialect;
+  const stream = body.stream === true && kind !== 'embeddings';
+  ctx.log.model = target.model;
+  if (dialect === 'openai' || dialect === 'azure') {
+    let upBody = body;
+    let strip = false;
+    if (kind === 'chat' && stream) {
+      // Usage only arrives in a final chunk the client must ask for; keymux always asks, and hides it when the client did not.
+      const so = body.stream_options as { include_usage?: boolean } | undefined;
+      if (so?.include_usage !== true) {
+        upBody = { ...body, stream_options: { ...so, include_usage: true } };
+        strip = true;
+      }
+    }
+    const job = passthroughJob(ctx.req, target, 'openai', kind, upBody, buf.length, {
+      stream,
+      ...(stream ? { plan: { mode: 'passthrough' as const, stripUsageChunk: strip } } : {}),
+    });
+    return proxy(ctx.runtime, job, ctx.req, ctx.res, ctx.log);
+  }
+  if (kind !== 'chat') {
+    throw new HttpError(
+      'KMX_ERR_UNTRANSLATABLE',
+      `/v1/${kind === 'completions' ? 'completions' : kind} is not translated to ${target.provider.name} (${dialect} dialect); use /v1/chat/completions, or the provider's own endpoint`,
+    );
+  }
+  return proxy(ctx.runtime, translatedJob(target, 'openai', body, buf.length, stream), ctx.req, ctx.res, ctx.log);
+}
