@@ -206,7 +206,8 @@ function readDotenv(path: string, shown: (p: string) => string, issues: ConfigIs
   let text: string;
   try {
     if (!statSync(path).isFile()) return undefined;
-    text = readFileSync(path, 'utf8');
+    // Windows editors save UTF-8 with a byte-order mark; parseEnv would make it part of the first name.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') issues.push({ file: shown(path), path: '', message: `cannot read: ${(err as Error).message}` });
     return undefined;

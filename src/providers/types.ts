@@ -33,6 +33,11 @@ export interface ProviderInfo {
   baseUrl: string;
   /** Whether the provider's limits are per (group, model) rather than per group. */
   limitsPerModel: boolean;
+  /**
+   * The provider's own model ids are `vendor/name` (NVIDIA NIM, OpenRouter, Together). Then `nvidia/x`, with no
+   * second slash, is the model `nvidia/x` itself and not the prefix `nvidia/` before a model `x`.
+   */
+  vendorModels?: boolean;
   /** Display name. */
   label: string;
   /** Azure: the api-version query parameter its data-plane URLs need (default in request.ts). */

@@ -108,7 +108,10 @@ export class Runtime {
     if (slash > 0) {
       const head = model.slice(0, slash);
       const p = this.providers.get(head) ?? this.providers.get(findProvider(head)?.name ?? '');
-      if (p) return { provider: p, model: model.slice(slash + 1) };
+      if (p) {
+        const rest = model.slice(slash + 1);
+        return { provider: p, model: p.info.vendorModels && !rest.includes('/') ? model : rest };
+      }
     }
     const candidates = prefer ? this.ofDialect(prefer) : [];
     const pool = candidates.length > 0 ? candidates : [...this.providers.values()];
