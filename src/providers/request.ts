@@ -6,7 +6,7 @@ import type { Dialect, ProviderInfo } from './types.js';
  */
 export type OpenAIRoute = 'chat' | 'completions' | 'embeddings' | 'responses' | 'models' | 'key';
 export type AnthropicRoute = 'messages' | 'count_tokens' | 'models';
-export type GeminiRoute = 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'embedContent' | 'models';
+export type GeminiRoute = 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'embedContent' | 'batchEmbedContents' | 'models';
 export type RouteKind = OpenAIRoute | AnthropicRoute | GeminiRoute;
 
 export interface UrlOptions {
@@ -55,6 +55,7 @@ const ROUTES: { readonly [D in Dialect]: Partial<Record<RouteKind, PathFn>> } = 
     streamGenerateContent: (m) => `/${geminiModel(m)}:streamGenerateContent?alt=sse`,
     countTokens: (m) => `/${geminiModel(m)}:countTokens`,
     embedContent: (m) => `/${geminiModel(m)}:embedContent`,
+    batchEmbedContents: (m) => `/${geminiModel(m)}:batchEmbedContents`,
     models: () => '/models',
   },
 };
