@@ -12,18 +12,24 @@ Usage:
 Keys come from the environment (OPENAI_API_KEYS=a,b,c, GEMINI_API_KEY_1=…, …), a .env file and/or a
 config file (./keymux.yaml, ./keymux.json, or --config FILE).`;
 
+const OPTIONS = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      port: { type: 'string', short: 'p' },
-      host: { type: 'string' },
-      config: { type: 'string', short: 'c' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    // An unknown or malformed flag is a usage error, not a crash: say which, show the usage.
+    process.stderr.write(`keymux: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   if (values.version) {
     const { createRequire } = await import('node:module');
     const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -59,7 +65,10 @@ main(process.argv.slice(2)).then(
     if (code !== 0) process.exitCode = code;
   },
   (err: unknown) => {
+    const code = (err as { code?: unknown }).code;
     if (err instanceof ConfigError) process.stderr.write(`keymux: invalid configuration\n${err.message}\n`);
+    // The operator's problem, not a bug: no stack trace.
+    else if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') process.stderr.write(`keymux: cannot listen: ${(err as Error).message}\n`);
     else process.stderr.write(`keymux: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   },

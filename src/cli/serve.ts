@@ -1,4 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config/index.js';
 import { createServer } from '../server/index.js';
 
@@ -11,8 +13,15 @@ export interface ServeOptions {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** How long a save must settle: editors save by several writes, or a write and a rename. */
+const SETTLE_MS = 150;
+const DRAIN_MS = 30_000;
 
-/** `keymux serve`: loads the config, listens, reloads on change or SIGHUP, drains on SIGTERM. */
+/**
+ * `keymux serve`: loads the config, listens, reloads on change or SIGHUP, drains on SIGTERM/SIGINT.
+ * The startup line ("keymux listening on URL") comes last, once reloads and signals are armed: whoever waits
+ * for it can rely on a config change or a signal being heard from then on.
+ */
 export async function serve(opts: ServeOptions): Promise<number> {
   const load = (): Config =>
     loadConfig({
@@ -29,8 +38,45 @@ export async function serve(opts: ServeOptions): Promise<number> {
     log.warn({ host }, 'no proxy keys configured (KEYMUX_PROXY_KEYS): binding to 127.0.0.1 only, so nobody else can spend your keys');
     host = '127.0.0.1';
   }
-  const url = await server.listen(config.server.port, host);
   for (const w of config.warnings) log.warn(w);
+
+  let stopping = false;
+  const reload = (why: string) => {
+    if (stopping) return;
+    try {
+      const next = load();
+      server.reload(next);
+      for (const w of next.warnings) log.warn(w);
+      log.info({ why, providers: next.providers.map((p) => `${p.name} (${p.keys.length})`) }, 'configuration reloaded');
+    } catch (err) {
+      log.error({ why, error: (err as Error).message }, 'configuration not reloaded: the running one stays');
+    }
+  };
+  const unwatch = watchFiles(config.source.files, reload, log);
+  const onHup = () => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+
+  const done = new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal, inFlight: server.inFlight }, 'draining in-flight requests, then exiting');
+      unwatch();
+      process.off('SIGHUP', onHup);
+      server.close(DRAIN_MS).then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ error: (err as Error).message }, 'error while shutting down');
+          resolve(1);
+        },
+      );
+    };
+    // once: a second signal while draining gets the default action, so an impatient operator can force it.
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+  const url = await server.listen(config.server.port, host);
   log.info(
     {
       url,
@@ -41,47 +87,39 @@ export async function serve(opts: ServeOptions): Promise<number> {
     `keymux listening on ${url}`,
   );
   if (config.providers.length === 0) log.warn('no provider keys found: set e.g. OPENAI_API_KEYS=sk-a,sk-b or write a keymux.yaml');
+  return done;
+}
 
-  const reload = (why: string) => {
-    try {
-      const next = load();
-      server.reload(next);
-      log.info({ why, providers: next.providers.map((p) => `${p.name} (${p.keys.length})`) }, 'configuration reloaded');
-    } catch (err) {
-      log.error({ why, error: (err as Error).message }, 'configuration not reloaded: the running one stays');
-    }
-  };
+/**
+ * Calls onChange (settled) when one of the files changes. Watches each file's directory, not the file: editors
+ * save by writing a temp file and renaming it over the config, and a watch on the file itself follows the old
+ * inode and goes deaf after the first such save. Returns a function that stops watching.
+ */
+function watchFiles(files: readonly string[], onChange: (why: string) => void, log: Logger): () => void {
+  const byDir = new Map<string, Set<string>>();
+  for (const file of files) {
+    const names = byDir.get(dirname(file)) ?? new Set<string>();
+    names.add(basename(file));
+    byDir.set(dirname(file), names);
+  }
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
-  for (const file of config.source.files) {
+  for (const [dir, names] of byDir) {
     try {
-      // Editors save by rename or by several writes: settle, then reload once.
-      const w = watch(file, () => {
+      const w = watch(dir, (_event, name) => {
+        if (name !== null && !names.has(String(name))) return;
         clearTimeout(timer);
-        timer = setTimeout(() => reload(`${file} changed`), 150);
+        timer = setTimeout(() => onChange(`${name === null ? dir : join(dir, String(name))} changed`), SETTLE_MS);
       });
+      w.on('error', (err) => log.warn({ dir, error: err.message }, 'config watcher failed; SIGHUP still reloads'));
       w.unref();
       watchers.push(w);
     } catch {
-      log.warn({ file }, 'cannot watch the config file; SIGHUP still reloads it');
+      log.warn({ files: [...names].map((n) => join(dir, n)) }, 'cannot watch the config file; SIGHUP still reloads it');
     }
   }
-  process.on('SIGHUP', () => reload('SIGHUP'));
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal, inFlight: server.inFlight }, 'draining in-flight requests, then exiting');
-      for (const w of watchers) w.close();
-      clearTimeout(timer);
-      server.close(30_000).then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  return () => {
+    clearTimeout(timer);
+    for (const w of watchers) w.close();
+  };
 }

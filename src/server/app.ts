@@ -39,6 +39,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   let closing = false;
   let url = '';
   const idle: Array<() => void> = [];
+  let closed: Promise<void> | undefined;
 
   const http = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
     inFlight++;
@@ -57,7 +58,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     const log: ProxyLog = {};
     let dialect: ClientDialect = dialectOf(path, req);
     try {
-      if (closing) throw new HttpError('KMX_ERR_SHUTTING_DOWN');
+      if (closing) throw new HttpError('KMX_ERR_SHUTTING_DOWN', undefined, { headers: { connection: 'close' } });
       if (path !== '/healthz' && path !== '/readyz' && !auth.check(presentedKey(req, query))) {
         throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
       }
@@ -65,13 +66,16 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       const d = await route(ctx);
       if (d) dialect = d;
     } catch (err) {
-      sendError(res, dialect, err, logger);
+      // A client that left (mid-upload, mid-wait) is nobody's error: there is no one to answer.
+      if (res.destroyed || (req.destroyed && !req.complete)) logger.debug({ err: (err as Error).message, route: path }, 'client went away');
+      else sendError(res, dialect, err, logger);
     } finally {
       const fields = {
         method: req.method,
         route: path,
-        status: res.statusCode,
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        // 499 (nginx's "client closed request") when the client left before an answer could be sent.
+        status: res.headersSent || !res.destroyed ? res.statusCode : 499,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
         ...log,
       };
       if (res.statusCode >= 500) logger.warn(fields, 'request');
@@ -104,23 +108,29 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       runtime.apply(next);
       auth = new ProxyAuth(next.proxyKeys);
     },
-    async close(graceMs = 30_000) {
-      closing = true;
-      http.close();
-      http.closeIdleConnections();
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, graceMs);
-          idle.push(() => {
-            clearTimeout(t);
-            resolve();
-          });
-        });
-      }
-      http.closeAllConnections();
-      await runtime.close();
+    close(graceMs = 30_000) {
+      closed ??= shutdown(graceMs);
+      return closed;
     },
   };
+
+  /** Stops accepting, waits for in-flight requests (up to graceMs), then closes upstream connections. */
+  async function shutdown(graceMs: number): Promise<void> {
+    closing = true;
+    http.close();
+    http.closeIdleConnections();
+    if (inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, graceMs);
+        idle.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    http.closeAllConnections();
+    await runtime.close();
+  }
 }
 
 /** Which dialect the client speaks, from the route (Anthropic's /v1/models is told by its version header). */

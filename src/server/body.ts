@@ -3,23 +3,54 @@ import { HttpError } from './errors.js';
 
 /**
  * Reads a request body up to `limit` bytes. An oversized Content-Length is refused from the header alone,
- * before a byte is read; a body that grows past the limit without one is cut off at the limit.
+ * before a byte is read; a body that grows past the limit without one is cut off at the limit. Either way the
+ * request is left undestroyed (only paused), so the 413 can still be written; it asks to close the connection.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        req.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    // The client left before the body was complete.
+    const onClose = () => {
+      done();
+      reject(Object.assign(new Error('the client went away during the upload'), { code: 'ECONNRESET' }));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError('KMX_ERR_BODY_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes`);
+  // Closing the connection spares reading (and discarding) the rest of a body nobody wants.
+  return new HttpError('KMX_ERR_BODY_TOO_LARGE', `The request body is larger than the limit of ${limit} bytes`, { headers: { connection: 'close' } });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AllKeysUnavailable, isRetryable } from '../pool/index.js';
+import { AllKeysUnavailable, PoolClosedError, isRetryable } from '../pool/index.js';
 import type { Lease, Outcome, Usage } from '../pool/index.js';
 import { createUsageTracker } from '../providers/index.js';
 import type { Headers } from '../providers/index.js';
@@ -35,6 +35,8 @@ export interface ProxyLog {
   keyId?: string;
   attempts?: number;
   upstreamStatus?: number;
+  /** The provider's id for the request (x-request-id, request-id, body request_id): what its support asks for. */
+  upstreamRequestId?: string;
   outcome?: string;
   usage?: Usage;
 }
@@ -89,6 +91,12 @@ export async function proxy(rt: Runtime, job: ProxyJob, req: IncomingMessage, re
     res.off('close', onClose);
     if (ac.signal.aborted) return; // the client left while queued: nothing to answer
     if (err instanceof AllKeysUnavailable) throw unavailable(err, provider.name);
+    if (err instanceof PoolClosedError) {
+      // A reload removed (or replaced) the provider, or the server is shutting down, while this request waited.
+      throw new HttpError('KMX_ERR_SHUTTING_DOWN', `${provider.name}: the provider's key pool was closed (configuration reloaded or shutting down); retry`, {
+        headers: { 'retry-after': '1' },
+      });
+    }
     throw err;
   }
   log.attempts = result.attempts;
@@ -96,7 +104,8 @@ export async function proxy(rt: Runtime, job: ProxyJob, req: IncomingMessage, re
   const v = result.value;
   if (v.kind === 'stream') {
     log.upstreamStatus = v.res.status;
-    await streamToClient(job, v.res, result.lease, result.outcome, res, ac, log);
+    log.upstreamRequestId = provider.adapter.requestIdFrom?.(v.res.headers);
+    await streamToClient(job, v.res, result, res, ac, log);
     res.off('close', onClose);
     return;
   }
@@ -106,17 +115,27 @@ export async function proxy(rt: Runtime, job: ProxyJob, req: IncomingMessage, re
     throw transportError(v.error, result.outcome);
   }
   log.upstreamStatus = v.status;
+  log.upstreamRequestId = provider.adapter.requestIdFrom?.(v.headers, v.parsed);
   if (result.outcome.kind === 'ok') log.usage = (result.outcome as { usage?: Usage }).usage;
   const headers: Record<string, string> = { ...job.extraHeaders, ...forwarded(v.headers), 'x-keymux-provider': provider.name, 'x-keymux-key': result.lease.keyId, 'x-keymux-attempts': String(result.attempts) };
   const success = v.status >= 200 && v.status < 300;
-  if (!success) Object.assign(headers, errorHeaders(result.outcome, v.headers));
+  let { text, parsed } = v;
+  if (!success) {
+    Object.assign(headers, errorHeaders(result.outcome, v.headers));
+    // Some providers echo the whole key in their 401/400 bodies: the client must not learn it from us.
+    const key = result.lease.key;
+    if (key && text.includes(key)) {
+      text = text.split(key).join(result.lease.masked);
+      parsed = parseMaybeJson(text);
+    }
+  }
   const mapper = success ? job.mapBody : job.mapError ? (b: unknown) => job.mapError!(v.status, b) : undefined;
   if (mapper) {
     headers['content-type'] = 'application/json';
-    send200(res, v.status, headers, JSON.stringify(mapper(v.parsed)));
+    send200(res, v.status, headers, JSON.stringify(mapper(parsed)));
   } else {
     headers['content-type'] = String(v.headers['content-type'] ?? 'application/json');
-    send200(res, v.status, headers, v.text);
+    send200(res, v.status, headers, text);
   }
 }
 
@@ -129,29 +148,40 @@ function send200(res: ServerResponse, status: number, headers: Record<string, st
 async function streamToClient(
   job: ProxyJob,
   up: UpstreamResponse,
-  lease: Lease,
-  atHeaders: Outcome,
+  run: { lease: Lease; outcome: Outcome; attempts: number },
   res: ServerResponse,
   ac: AbortController,
   log: ProxyLog,
 ): Promise<void> {
+  const { lease, outcome: atHeaders } = run;
   const tracker = createUsageTracker(job.provider.info.dialect === 'azure' ? 'openai' : job.provider.info.dialect);
   const plan = job.streamPlan ?? { mode: 'passthrough' as const };
-  res.writeHead(up.status, {
-    ...job.extraHeaders,
-    ...forwarded(up.headers),
-    'content-type': plan.contentType ?? 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-keymux-provider': job.provider.name,
-    'x-keymux-key': lease.keyId,
-  });
-  res.flushHeaders();
-  const ended = await relayStream(up.body, res, plan, tracker, job.clientDialect, ac.signal);
-  // The limits came with the headers, the usage with the end of the stream: the pool hears both at once.
-  const outcome: Outcome = ended.kind === 'ok' ? { ...atHeaders, ...ended } : ended;
-  if (outcome.kind === 'ok') log.usage = outcome.usage;
-  log.outcome = outcome.kind;
-  lease.report(outcome);
+  try {
+    // The head leaves with the first chunk when that is already here (one write instead of two), and on the
+    // next turn of the event loop when it is not, so a slow first token never holds the headers back.
+    res.cork();
+    setImmediate(() => res.uncork());
+    res.writeHead(up.status, {
+      ...job.extraHeaders,
+      ...forwarded(up.headers),
+      'content-type': plan.contentType ?? 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-keymux-provider': job.provider.name,
+      'x-keymux-key': lease.keyId,
+      'x-keymux-attempts': String(run.attempts),
+    });
+    res.flushHeaders();
+    const ended = await relayStream(up.body, res, plan, tracker, job.clientDialect, ac.signal);
+    // The limits came with the headers, the usage with the end of the stream: the pool hears both at once.
+    const outcome: Outcome = ended.kind === 'ok' ? { ...atHeaders, ...ended } : ended;
+    if (outcome.kind === 'ok') log.usage = outcome.usage;
+    log.outcome = outcome.kind;
+    lease.report(outcome);
+  } finally {
+    // A no-op after the report; frees the key (and the upstream socket) if anything above threw.
+    lease.release();
+    if (!up.body.destroyed) up.body.destroy();
+  }
 }
 
 function forwarded(h: Headers): Record<string, string> {

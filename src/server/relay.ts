@@ -45,7 +45,7 @@ export async function relayStream(
         continue;
       }
       // Parse only what carries usage or an error, or what must be transformed: pass-through stays cheap.
-      const needParse = plan.mode !== 'passthrough' || data.includes('"usage') || ev.event === 'error' || data.includes('"error"');
+      const needParse = plan.mode !== 'passthrough' || ev.event === 'error' || data.includes('"error"') || mayCarryUsage(data, client);
       let parsed: unknown;
       if (needParse) {
         try {
@@ -90,6 +90,22 @@ export async function relayStream(
     if (!body.destroyed) body.destroy();
   }
 }
+
+/**
+ * Whether an event may carry usage. Once keymux asks for include_usage, OpenAI puts `"usage":null` in every
+ * chunk: those tell the OpenAI tracker nothing and are not parsed (a chunk parses if any "usage" in it is
+ * not null, such as Groq's `x_groq.usage`). Other dialects' trackers read more than the counters (Anthropic's
+ * message_start marks usage as seen), so for them any "usage" counts.
+ */
+function mayCarryUsage(data: string, client: ClientDialect): boolean {
+  for (let i = data.indexOf('"usage'); i >= 0; i = data.indexOf('"usage', i + 6)) {
+    if (client !== 'openai') return true;
+    NULL_USAGE.lastIndex = i;
+    if (!NULL_USAGE.test(data)) return true;
+  }
+  return false;
+}
+const NULL_USAGE = /"usage"\s*:\s*null\b/y;
 
 function format(events: Array<{ event?: string; data: unknown }>): string {
   let s = '';

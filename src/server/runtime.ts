@@ -27,7 +27,7 @@ export interface ResolvedModel {
  */
 export class Runtime {
   readonly providers = new Map<string, ProviderRuntime>();
-  readonly dispatcher: Agent;
+  #dispatcher: Agent;
   #aliases: Record<string, string> = {};
   #clock: Clock | undefined;
   config: Config;
@@ -35,16 +35,23 @@ export class Runtime {
   constructor(config: Config, opts: { clock?: Clock } = {}) {
     this.#clock = opts.clock;
     this.config = config;
-    this.dispatcher = new Agent({
-      connections: 256,
-      keepAliveTimeout: 30_000,
-      headersTimeout: config.server.headersTimeoutMs,
-      bodyTimeout: config.server.requestTimeoutMs,
-    });
+    this.#dispatcher = newAgent(config);
     this.apply(config);
   }
 
+  /** The upstream connection pools. Taken per attempt: a reload that changes timeouts swaps it for new requests. */
+  get dispatcher(): Agent {
+    return this.#dispatcher;
+  }
+
   apply(config: Config): void {
+    const was = this.config.server;
+    if (was.headersTimeoutMs !== config.server.headersTimeoutMs || was.requestTimeoutMs !== config.server.requestTimeoutMs) {
+      const old = this.#dispatcher;
+      this.#dispatcher = newAgent(config);
+      // close() lets the requests already on the old agent (streams included) finish first.
+      old.close().catch(() => {});
+    }
     this.config = config;
     this.#aliases = { ...config.aliases };
     const seen = new Set<string>();
@@ -126,6 +133,15 @@ export class Runtime {
 
   async close(): Promise<void> {
     for (const p of this.providers.values()) p.pool.close();
-    await this.dispatcher.close();
+    await this.#dispatcher.close();
   }
+}
+
+function newAgent(config: Config): Agent {
+  return new Agent({
+    connections: 256,
+    keepAliveTimeout: 30_000,
+    headersTimeout: config.server.headersTimeoutMs,
+    bodyTimeout: config.server.requestTimeoutMs,
+  });
 }

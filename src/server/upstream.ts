@@ -7,7 +7,8 @@ export interface UpstreamCall {
   url: URL;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or the client's own bytes when they go through unchanged. */
+  body?: string | Buffer;
 }
 
 export interface UpstreamResponse {

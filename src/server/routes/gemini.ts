@@ -3,12 +3,13 @@ import { HttpError } from '../errors.js';
 import { passthroughJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
 import type { RouteContext } from './index.js';
+import { decodeSegment } from './respond.js';
 
 const ACTIONS = new Set(['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents']);
 
 /** POST /v1beta/models/{model}:{action} on the Gemini pool. */
 export async function geminiAction(ctx: RouteContext): Promise<void> {
-  const rest = decodeURIComponent(ctx.path.slice('/v1beta/models/'.length));
+  const rest = decodeSegment(ctx.path.slice('/v1beta/models/'.length));
   const colon = rest.lastIndexOf(':');
   const model = colon > 0 ? rest.slice(0, colon) : '';
   const action = colon > 0 ? rest.slice(colon + 1) : '';

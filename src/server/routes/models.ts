@@ -4,10 +4,11 @@ import { estimateTokens } from '../tokens.js';
 import { parseMaybeJson, readText, send } from '../upstream.js';
 import type { ProviderRuntime, Runtime } from '../runtime.js';
 import type { RouteContext } from './index.js';
-import { sendJson } from './respond.js';
+import { decodeSegment, sendJson } from './respond.js';
 
 const TTL_MS = 5 * 60_000;
-const cache = new WeakMap<ProviderRuntime, { at: number; models: Promise<string[]> }>();
+/** Per provider; an entry made under an older config (a reload may change the base URL or the keys) is stale. */
+const cache = new WeakMap<ProviderRuntime, { at: number; config: ProviderRuntime['config']; models: Promise<string[]> }>();
 
 /**
  * A provider's model ids: its configured list, or fetched with one of its pool's keys and cached for five
@@ -16,13 +17,14 @@ const cache = new WeakMap<ProviderRuntime, { at: number; models: Promise<string[
 export function providerModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
   if (p.config.models && p.config.models.length > 0) return Promise.resolve([...p.config.models]);
   const hit = cache.get(p);
-  if (hit && Date.now() - hit.at < TTL_MS) return hit.models;
-  const models = fetchModels(rt, p).catch(() => {
-    cache.delete(p);
+  if (hit && hit.config === p.config && Date.now() - hit.at < TTL_MS) return hit.models;
+  const entry = { at: Date.now(), config: p.config, models: Promise.resolve<string[]>([]) };
+  entry.models = fetchModels(rt, p).catch(() => {
+    if (cache.get(p) === entry) cache.delete(p);
     return [] as string[];
   });
-  cache.set(p, { at: Date.now(), models });
-  return models;
+  cache.set(p, entry);
+  return entry.models;
 }
 
 async function fetchModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
@@ -71,7 +73,7 @@ export async function listGeminiModels(ctx: RouteContext): Promise<void> {
     displayName: id,
     supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent'],
   }));
-  const one = ctx.path.startsWith('/v1beta/models/') ? decodeURIComponent(ctx.path.slice('/v1beta/models/'.length)) : undefined;
+  const one = ctx.path.startsWith('/v1beta/models/') ? decodeSegment(ctx.path.slice('/v1beta/models/'.length)) : undefined;
   if (one) {
     const m = models.find((x) => x.name === `models/${one}`);
     if (m) sendJson(ctx.res, 200, m);

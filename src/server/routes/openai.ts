@@ -16,17 +16,20 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
   ctx.log.model = target.model;
   if (dialect === 'openai' || dialect === 'azure') {
     let upBody = body;
+    let raw: Buffer | undefined = buf;
     let strip = false;
     if (kind === 'chat' && stream) {
       // Usage only arrives in a final chunk the client must ask for; keymux always asks, and hides it when the client did not.
       const so = body.stream_options as { include_usage?: boolean } | undefined;
       if (so?.include_usage !== true) {
         upBody = { ...body, stream_options: { ...so, include_usage: true } };
+        raw = Object.hasOwn(body, 'stream_options') ? undefined : appendMember(buf, '"stream_options":{"include_usage":true}');
         strip = true;
       }
     }
     const job = passthroughJob(ctx.req, target, 'openai', kind, upBody, buf.length, {
       stream,
+      ...(raw !== undefined ? { raw } : {}),
       ...(stream ? { plan: { mode: 'passthrough' as const, stripUsageChunk: strip } } : {}),
     });
     return proxy(ctx.runtime, job, ctx.req, ctx.res, ctx.log);
@@ -38,4 +41,20 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
     );
   }
   return proxy(ctx.runtime, translatedJob(target, 'openai', body, buf.length, stream), ctx.req, ctx.res, ctx.log);
+}
+
+const isSpace = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/**
+ * The bytes of the client's JSON object with one member added at its end — what JSON.stringify puts last in
+ * `{ ...body, [name]: value }` when body has no such member. Undefined if the text does not end in `}`.
+ */
+function appendMember(buf: Buffer, member: string): Buffer | undefined {
+  let end = buf.length - 1;
+  while (end > 0 && isSpace(buf[end])) end--;
+  if (buf[end] !== 0x7d) return undefined; // '}'
+  let before = end - 1;
+  while (before > 0 && isSpace(buf[before])) before--;
+  const comma = buf[before] === 0x7b ? '' : ','; // '{': the object is empty
+  return Buffer.concat([buf.subarray(0, end), Buffer.from(`${comma}${member}}`)]);
 }
