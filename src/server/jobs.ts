@@ -103,6 +103,7 @@ export function translatedJob(
     );
   }
   const { body: upBody, warnings } = tr.request(body, { model: target.model });
+  const reported = typeof body.model === 'string' ? { model: body.model } : {};
   const route: RouteKind = upstream === 'anthropic' ? 'messages' : upstream === 'gemini' ? (stream ? 'streamGenerateContent' : 'generateContent') : 'chat';
   let sendBody = upBody as Record<string, unknown>;
   if (upstream === 'openai') sendBody = sanitizeBody(p.name, sendBody).body;
@@ -114,9 +115,10 @@ export function translatedJob(
     stream,
     estimatedTokens: estimate(bodyBytes, body),
     build: (key) => call(p, route, target.model, stream, key, text),
-    mapBody: (b) => tr.response(b),
+    // The client hears back the model name it asked for (Claude Code checks it), not the upstream's.
+    mapBody: (b) => tr.response(b, reported),
     mapError: (status, b) => tr.error(status, b),
-    ...(stream ? { streamPlan: { mode: 'translate' as const, translator: tr.stream() } } : {}),
+    ...(stream ? { streamPlan: { mode: 'translate' as const, translator: tr.stream(reported) } } : {}),
     extraHeaders: warnings.length > 0 ? { 'x-keymux-warnings': headerValue(warnings.join('; ')) } : {},
   };
 }

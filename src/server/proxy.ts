@@ -46,7 +46,8 @@ type AttemptValue =
   | { kind: 'stream'; res: UpstreamResponse }
   | { kind: 'failed'; error: Error & { code?: string } };
 
-const FORWARDED_HEADERS = ['x-request-id', 'request-id', 'openai-processing-ms', 'anthropic-organization-id'];
+/** Upstream request ids help a user quote a failure to the provider; nothing account-identifying is passed on. */
+const FORWARDED_HEADERS = ['x-request-id', 'request-id'];
 
 export async function proxy(rt: Runtime, job: ProxyJob, req: IncomingMessage, res: ServerResponse, log: ProxyLog): Promise<void> {
   const { provider } = job;
@@ -64,9 +65,16 @@ export async function proxy(rt: Runtime, job: ProxyJob, req: IncomingMessage, re
       job.model,
       async (lease) => {
         log.keyId = lease.keyId;
+        let call: UpstreamCall;
+        try {
+          call = job.build(lease.key);
+        } catch (err) {
+          // A route this provider's dialect lacks: the request's fault, not the key's, and no other key would do better.
+          return { outcome: { kind: 'client_error', reason: 'unsupported route' }, value: { kind: 'failed', error: err as Error } };
+        }
         let up: UpstreamResponse;
         try {
-          up = await send(provider, rt.dispatcher, job.build(lease.key), ac.signal);
+          up = await send(provider, rt.dispatcher, call, ac.signal);
         } catch (err) {
           const error = err as Error & { code?: string };
           return { outcome: provider.adapter.classify({ error }, { now: now(), model: job.model }), value: { kind: 'failed', error } };
@@ -112,6 +120,7 @@ export async function proxy(rt: Runtime, job: ProxyJob, req: IncomingMessage, re
   res.off('close', onClose);
   if (v.kind === 'failed') {
     if (ac.signal.aborted) return;
+    if (result.outcome.kind === 'client_error') throw new HttpError('KMX_ERR_NOT_FOUND', `${provider.name}: ${v.error.message}`);
     throw transportError(v.error, result.outcome);
   }
   log.upstreamStatus = v.status;

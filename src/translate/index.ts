@@ -84,7 +84,8 @@ export interface Translator {
    */
   request(body: unknown, opts: { model: string }): { body: object; warnings: string[] };
   /** A complete upstream success body in the client's dialect. */
-  response(body: unknown): unknown;
+  /** `model`: the name to report back (the one the client asked for), instead of the upstream's. */
+  response(body: unknown, opts?: { model?: string }): unknown;
   stream(ctx?: StreamContext): StreamTranslator;
   /** An upstream error body (any dialect's, or text) in the client's dialect; the status stays the upstream's. */
   error(status: number, upstreamErrorBody: unknown): unknown;
@@ -103,7 +104,7 @@ export function translatorFor(client: WireDialect, upstream: WireDialect, option
       client,
       upstream,
       request: (body, { model }) => anthropicToOpenAIRequest(body, { ...options, model }),
-      response: (body) => openAIToAnthropicResponse(body),
+      response: (body, o = {}) => openAIToAnthropicResponse(body, o),
       stream: (ctx = {}) => anthropicStream(new OpenAIToAnthropicStream(ctx.model ? { model: ctx.model } : {})),
       error,
     };
@@ -122,7 +123,7 @@ export function translatorFor(client: WireDialect, upstream: WireDialect, option
         remember(body);
         return openAIToAnthropicRequest(body, { ...options, model });
       },
-      response: (body) => anthropicToOpenAIResponse(body),
+      response: (body, o = {}) => anthropicToOpenAIResponse(body, o),
       stream: (ctx = {}) => {
         const s = new AnthropicToOpenAIStream(streamOpts(ctx));
         return openAIStream((event, data) => s.push(event, data), () => s.end());
@@ -137,7 +138,7 @@ export function translatorFor(client: WireDialect, upstream: WireDialect, option
       remember(body);
       return openAIToGeminiRequest(body);
     },
-    response: (body) => geminiToOpenAIResponse(body),
+    response: (body, o = {}) => geminiToOpenAIResponse(body, o),
     stream: (ctx = {}) => {
       const s = new GeminiToOpenAIStream(streamOpts(ctx));
       return openAIStream((_event, data) => s.push(data), () => s.end());

@@ -75,6 +75,11 @@ describe('@anthropic-ai/sdk → keymux → Anthropic (same dialect)', () => {
     expect(ids).toEqual(expect.arrayContaining(['anthropic/claude-sonnet-4-6', 'anthropic/claude-haiku-4-5']));
   });
 
+  it('models.retrieve: one model in the Anthropic shape', async () => {
+    const m = await client.models.retrieve('anthropic/claude-haiku-4-5');
+    expect(m).toMatchObject({ type: 'model', id: 'anthropic/claude-haiku-4-5' });
+  });
+
   it('a bare model name resolves to the only Anthropic provider', async () => {
     const m = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 50, messages: user('bare') });
     expect(m.content[0]).toMatchObject({ type: 'text', text: 'echo: bare' });

@@ -93,6 +93,12 @@ describe('openai SDK → keymux → OpenAI (same dialect)', () => {
     expect(ids.every((id) => id.startsWith('openai/'))).toBe(true);
   });
 
+  it('models.retrieve: one model by its provider/model id; an unknown one is a 404', async () => {
+    const m = await client.models.retrieve('openai/gpt-4o');
+    expect(m).toMatchObject({ id: 'openai/gpt-4o', object: 'model', owned_by: 'openai' });
+    await expect(client.models.retrieve('openai/no-such-model')).rejects.toMatchObject({ status: 404 });
+  });
+
   it('embeddings.create: float vectors of the asked dimensions, and base64 (the SDK default) decoded by the SDK', async () => {
     const e = await client.embeddings.create({ model: 'openai/text-embedding-3-small', input: ['alpha', 'beta'], dimensions: 8, encoding_format: 'float' });
     expect(e.data).toHaveLength(2);

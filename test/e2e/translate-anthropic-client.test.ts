@@ -61,6 +61,8 @@ describe('@anthropic-ai/sdk → keymux → OpenAI-compatible (NVIDIA NIM)', () =
   it('a Claude model name routes through the config model map', async () => {
     const m = await client.messages.create({ model: 'claude-3-5-sonnet-latest', max_tokens: 64, messages: [{ role: 'user', content: 'mapped' }] });
     expect(m.content[0]).toMatchObject({ type: 'text', text: 'echo: mapped' });
+    // The client hears back the name it asked for, not the upstream model behind the map.
+    expect(m.model).toBe('claude-3-5-sonnet-latest');
     const h = await client.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 64, messages: [{ role: 'user', content: 'small' }] });
     expect(h.content[0]).toMatchObject({ type: 'text', text: 'echo: small' });
     expect(upstream(stack.sim, '/chat/completions').map((r) => (r.body as { model: string }).model)).toEqual([LLAMA, 'meta/llama-3.1-8b-instruct']);
@@ -90,6 +92,7 @@ describe('@anthropic-ai/sdk → keymux → OpenAI-compatible (NVIDIA NIM)', () =
       'message_stop',
     ]);
     expect(fin.content).toEqual([{ type: 'text', text: 'echo: stream these words now' }]);
+    expect(fin.model).toBe('claude-3-5-sonnet-latest');
     expect(fin.stop_reason).toBe('end_turn');
     expect(fin.usage.output_tokens).toBeGreaterThan(0);
     expect(fin.usage.input_tokens).toBeGreaterThan(0);

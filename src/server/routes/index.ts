@@ -7,7 +7,7 @@ import type { Runtime } from '../runtime.js';
 import { openaiRoute } from './openai.js';
 import { anthropicCountTokens, anthropicMessages } from './anthropic.js';
 import { geminiAction } from './gemini.js';
-import { listModels, listGeminiModels, listProviders, tokenCount } from './models.js';
+import { listModels, listGeminiModels, listProviders, retrieveModel, tokenCount } from './models.js';
 import { sendJson } from './respond.js';
 
 export interface RouteContext {
@@ -51,6 +51,7 @@ export async function route(ctx: RouteContext): Promise<ClientDialect | void> {
   const table = req.method === 'POST' ? POST : req.method === 'GET' || req.method === 'HEAD' ? GET : undefined;
   const h = table?.[path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path];
   if (h) return h(ctx);
+  if (path.startsWith('/v1/models/') && (req.method === 'GET' || req.method === 'HEAD')) return retrieveModel(ctx);
   if (path.startsWith('/v1beta/models/')) {
     if (req.method !== 'POST') {
       if (req.method === 'GET') return listGeminiModels(ctx);

@@ -1,3 +1,4 @@
+import { HttpError } from '../errors.js';
 import { readBody, parseJsonBody } from '../body.js';
 import { upstreamCall } from '../jobs.js';
 import { estimateTokens } from '../tokens.js';
@@ -50,18 +51,35 @@ async function fetchModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
 }
 
 /** GET /v1/models: every provider's models as `provider/model`, in OpenAI's shape or, for Anthropic clients, in theirs. */
-export async function listModels(ctx: RouteContext): Promise<void> {
+async function allModels(ctx: RouteContext): Promise<Array<{ provider: string; id: string }>> {
   const all = await Promise.all(
     [...ctx.runtime.providers.values()].map(async (p) => (await providerModels(ctx.runtime, p)).map((m) => ({ provider: p.name, id: `${p.name}/${m}` }))),
   );
   const models = all.flat();
   for (const [alias, target] of Object.entries(ctx.config.aliases)) models.push({ provider: target.split('/')[0] ?? '', id: alias });
+  return models;
+}
+
+const anthropicModel = (id: string) => ({ type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z' });
+const openaiModel = (m: { provider: string; id: string }) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider });
+
+/** GET /v1/models: every provider's models as `provider/model`, in OpenAI's shape or, for Anthropic clients, in theirs. */
+export async function listModels(ctx: RouteContext): Promise<void> {
+  const models = await allModels(ctx);
   if (ctx.req.headers['anthropic-version'] !== undefined) {
-    const data = models.map((m) => ({ type: 'model', id: m.id, display_name: m.id, created_at: '1970-01-01T00:00:00Z' }));
+    const data = models.map((m) => anthropicModel(m.id));
     sendJson(ctx.res, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
     return;
   }
-  sendJson(ctx.res, 200, { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })) });
+  sendJson(ctx.res, 200, { object: 'list', data: models.map(openaiModel) });
+}
+
+/** GET /v1/models/{provider/model}: one model (the SDKs' models.retrieve), or a 404 in the client's dialect. */
+export async function retrieveModel(ctx: RouteContext): Promise<void> {
+  const id = decodeSegment(ctx.path.slice('/v1/models/'.length));
+  const m = (await allModels(ctx)).find((x) => x.id === id);
+  if (!m) throw new HttpError('KMX_ERR_UNKNOWN_MODEL', `The model "${id}" is not among the configured providers' models (see GET /v1/models)`);
+  sendJson(ctx.res, 200, ctx.req.headers['anthropic-version'] !== undefined ? anthropicModel(m.id) : openaiModel(m));
 }
 
 /** GET /v1beta/models: the Gemini providers' models, in Gemini's shape. */
