@@ -7,16 +7,8 @@ export function flush(): Promise<void> {
 }
 
 /** A small deterministic PRNG (mulberry32), for the pool's random and the simulations. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as seeded } from '../sim/behaviour.js';
+export { seeded };
 
 /** Keys that look like real ones, long enough to mask with a prefix. */
 export function fakeKey(n: number | string): string {

@@ -128,22 +128,7 @@ export async function call(
   return { status: res.status, headers: res.headers, text, json, events: parseSse(text) };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function dataJson(events: SseEvent[]): any[] {
-  return events.filter((e) => e.data && e.data !== '[DONE]').map((e) => JSON.parse(e.data));
-}
-
-export function chatBody(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: 'gpt-4o-mini', messages: [{ role: 'user', content: text }], ...extra };
-}
-
-export function anthropicBody(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { model: 'claude-sonnet-4-6', max_tokens: 256, messages: [{ role: 'user', content: text }], ...extra };
-}
-
-export function geminiBody(text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { contents: [{ role: 'user', parts: [{ text }] }], ...extra };
-}
+export { dataJson, chatBody, anthropicBody, geminiBody } from '../sim/helpers.js';
 
 /**
  * A streaming request read chunk by chunk: `next()` resolves with the next text received; `abort()` leaves
