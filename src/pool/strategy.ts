@@ -12,6 +12,18 @@ export interface Candidate {
   lastUsedAt: number;
   /** Estimated fraction of the key's budget left now, 0..1; 1 when nothing is known. */
   headroom: number;
+  /**
+   * Whether `headroom` comes from a budget the pool knows (learned from headers or from 429s, or configured
+   * rpm/tpm/rpd), which already counts the requests in flight. Absent or false: nothing is known of its limits.
+   */
+  budgeted?: boolean;
+  /**
+   * How much of its capacity the key's quota group (account) has been given so far: requests (or tokens)
+   * dispatched on its budget in units of the budget's size, or of its learned pace; plain requests when
+   * nothing is known of its limits (comparable only with keys of which nothing is known either). NaN or absent
+   * when not comparable.
+   */
+  spent?: number;
   /** Concurrency cap; Infinity when none is configured. */
   maxConcurrent: number;
 }
@@ -43,14 +55,31 @@ function argBest(c: readonly Candidate[], better: (a: Candidate, b: Candidate) =
 }
 
 /**
- * Score for the default strategy. Headroom first: a bucket that is nearly full wastes its refill if left alone,
- * so spending there first is what maximises successful requests per minute across unequal keys (a free key's
- * few requests are used, not lost). In-flight load divides it, relative to the cap when there is one.
- * Quantised to 1/20 so near-equal keys fall through to least used, then least recently used.
+ * Default strategy, first criterion: the fraction of its budget a key has left (and of its concurrency slots),
+ * in steps of 1/20. Spending first where the most is left keeps every key's bucket at about the same fraction
+ * of its size. Buckets refill at a rate proportional to their size, so equal fractions mean equal times to
+ * full: no key sits full and loses its refill while another is drained, which is what lets a heterogeneous
+ * pool give its whole capacity (a free key's few requests are used, not lost) and keeps the most in reserve
+ * for the next burst. A known budget already counts the requests in flight (each dispatch takes from it at
+ * once), so in-flight load divides the score only where nothing is known of the key's limits.
  */
 function score(c: Candidate): number {
-  const load = Number.isFinite(c.maxConcurrent) ? c.inFlight / Math.max(1, c.maxConcurrent) : c.inFlight;
-  return Math.round((20 * c.headroom) / (1 + load));
+  const slots = Number.isFinite(c.maxConcurrent) ? Math.max(0, 1 - c.inFlight / Math.max(1, c.maxConcurrent)) : 1;
+  const h = c.budgeted === true ? c.headroom * slots : (c.headroom * slots) / (1 + c.inFlight);
+  return Math.round(20 * h);
+}
+
+/**
+ * Among keys with as much left (typically all nearly full, below capacity), the one whose account has been
+ * given the least of its capacity: shares then follow capacity (a 100-rpm key takes ten times the requests
+ * of a 10-rpm one) instead of request counts, which would drive small keys to their limit first.
+ */
+function lessSpent(a: Candidate, b: Candidate): number {
+  const sa = a.spent ?? Number.NaN;
+  const sb = b.spent ?? Number.NaN;
+  // Shares in units of a budget and shares in plain requests do not compare.
+  if (Number.isNaN(sa) || Number.isNaN(sb) || sa === sb || (a.budgeted === true) !== (b.budgeted === true)) return 0;
+  return sa < sb ? 1 : -1;
 }
 
 export const defaultStrategy: Strategy = (c) =>
@@ -58,6 +87,8 @@ export const defaultStrategy: Strategy = (c) =>
     const sa = score(a);
     const sb = score(b);
     if (sa !== sb) return sa > sb;
+    const sp = lessSpent(a, b);
+    if (sp !== 0) return sp > 0;
     if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight;
     return lessUsed(a, b);
   });

@@ -4,6 +4,8 @@ import type { KeyPool, LearnedLimits, Lease, Outcome } from '../../src/pool/inde
 import { fakeKey, flush, limited, makePool, ok } from './helpers.js';
 
 const reqs = (limit: number, remaining: number, resetMs: number): LearnedLimits => ({ requests: { limit, remaining, resetMs } });
+/** A learned budget is met a network trip (200 ms of refill) after its estimated edge (select.ts). */
+const TRIP = 200;
 const okWith = (limits: LearnedLimits, extra: Partial<Outcome> = {}): Outcome => ({ kind: 'ok', limits, ...extra }) as Outcome;
 
 async function canTake(pool: KeyPool, opts: { model?: string; estimatedTokens?: number } = {}): Promise<Lease | undefined> {
@@ -27,12 +29,12 @@ describe('learned budgets', () => {
     const waiting = pool.acquire({ model: 'm' });
     let got = false;
     void waiting.then(() => (got = true));
-    clock.advance(999);
+    clock.advance(1_000 + TRIP - 1);
     await flush();
     expect(got).toBe(false);
     clock.advance(1);
     await flush();
-    expect(got).toBe(true); // woken by the timer at the refill, not by polling
+    expect(got).toBe(true); // woken by the timer at the refill (plus a network trip), not by polling
     expect(pool.snapshot().keys[0]!.budgets).toEqual({ '*': { requestsRemaining: 0 } });
   });
 
@@ -40,9 +42,9 @@ describe('learned budgets', () => {
     const { pool } = makePool(1);
     const a = await pool.acquire({ model: 'm' });
     const b = await pool.acquire({ model: 'm' }); // dispatched after a: a's reading does not include it
-    a.report(okWith(reqs(100, 2, 1_200)));
+    a.report(okWith(reqs(100, 3, 58_200))); // exactly 3 left (100 rpm, 97 to refill)
     const c = await canTake(pool);
-    expect(c).toBeDefined(); // 2 remaining − b = 1
+    expect(c).toBeDefined(); // 3 remaining − b = 2; after c the last one waits for a bit more refill
     expect(await canTake(pool)).toBeUndefined();
     b.release();
     c!.release();
@@ -59,7 +61,7 @@ describe('learned budgets', () => {
 
   it('two keys of one group share the budget', async () => {
     const { pool } = makePool([{ key: fakeKey(1), group: 'org' }, { key: fakeKey(2), group: 'org' }]);
-    (await pool.acquire({ model: 'm' })).report(okWith(reqs(60, 1, 59_000)));
+    (await pool.acquire({ model: 'm' })).report(okWith(reqs(60, 2, 58_000)));
     const l = await canTake(pool);
     expect(l).toBeDefined();
     expect(await canTake(pool)).toBeUndefined(); // the other key of the org has no budget of its own
@@ -71,7 +73,7 @@ describe('learned budgets', () => {
     expect(await canTake(pool, { estimatedTokens: 5_000 })).toBeUndefined();
     const small = await canTake(pool, { estimatedTokens: 500 });
     expect(small).toBeDefined();
-    clock.advance(4_500); // +4,500 tokens refilled (1,000/s), 500 taken: 5,000 left
+    clock.advance(4_500 + TRIP); // +4,700 tokens refilled (1,000/s), 500 taken: 5,200 left, a trip's refill more than asked
     expect(await canTake(pool, { estimatedTokens: 5_000 })).toBeDefined();
   });
 

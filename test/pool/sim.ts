@@ -17,6 +17,13 @@ export interface SimSpec {
   seed: number;
   maxAttempts?: number;
   queueTimeoutMs?: number;
+  /** Requests arrive in jobs of this many on average (geometric), all at once; default 1 (Poisson). */
+  batch?: number;
+  /**
+   * One-way network time to the provider, drawn per attempt: requests sent within a few ms of each other may
+   * be counted by the provider in either order. Default none.
+   */
+  networkMs?: [number, number];
 }
 
 export interface SimResult {
@@ -36,6 +43,10 @@ export interface SimResult {
   wastedPct: number;
   /** Successes per key label, fast keys first. */
   perKey: number[];
+  /** Mean time served requests spent waiting (arrival to answer, minus their upstream time), ms. */
+  queueWaitMs: number;
+  /** Least over most of the keys' (share of successes ÷ share of capacity); 1 = used in proportion to capacity. */
+  balance: number;
 }
 
 /**
@@ -72,19 +83,28 @@ export async function simulate(spec: SimSpec): Promise<SimResult> {
   const capacity = totalRpm * (spec.durationMs / 60_000 + 1);
   const r: SimResult = {
     strategy: spec.strategy, headers: spec.headers, capacity, successes: 0, attempts: 0, rateLimited: 0,
-    offered: 0, served: 0, refused: 0, failed: 0, goodputPct: 0, wastedPct: 0, perKey: spec.rpms.map(() => 0),
+    offered: 0, served: 0, refused: 0, failed: 0, goodputPct: 0, wastedPct: 0, perKey: spec.rpms.map(() => 0), queueWaitMs: 0, balance: 0,
   };
+  let waited = 0;
   const [lo, hi] = spec.latencyMs;
   const wait = (ms: number) => new Promise<void>((res) => clock.setTimer(res, ms));
 
-  const attempt = async (lease: { keyId: string }): Promise<{ outcome: Outcome; value: null }> => {
+  const net = spec.networkMs;
+  const attempt = async (lease: { keyId: string }, spent: { ms: number }): Promise<{ outcome: Outcome; value: null }> => {
+    if (net) {
+      const ms = Math.round(net[0] + rnd() * (net[1] - net[0]));
+      spent.ms += ms;
+      await wait(ms);
+    }
     const q = models.get(lease.keyId)!;
     const inWindow = clock.now() < end;
     const a = q.admit();
     if (inWindow) r.attempts++;
     if (!a.ok) {
       if (inWindow) r.rateLimited++;
-      await wait(50 + rnd() * 100); // a 429 comes back fast
+      const back = 50 + rnd() * 100; // a 429 comes back fast
+      spent.ms += back;
+      await wait(back);
       const ra = a.headers['retry-after-ms'];
       const limits = openaiLimits(a.headers);
       const outcome: Outcome = { kind: 'rate_limited', scope: 'group', ...(ra !== undefined ? { retryAfterMs: Number(ra) } : {}), ...(limits ? { limits } : {}) };
@@ -94,27 +114,38 @@ export async function simulate(spec: SimSpec): Promise<SimResult> {
       r.successes++;
       r.perKey[index.get(lease.keyId)!]!++;
     }
-    await wait(lo + rnd() * (hi - lo));
+    const took = lo + rnd() * (hi - lo);
+    spent.ms += took;
+    await wait(took);
     q.release();
     const limits = openaiLimits(a.headers);
     return { outcome: { kind: 'ok', ...(limits ? { limits } : {}) }, value: null };
   };
 
   const ratePerMs = (spec.load * totalRpm) / 60_000;
-  const arrive = () => {
-    if (clock.now() >= end) return;
+  const request = () => {
     r.offered++;
-    pool.run('m', attempt, { maxAttempts: spec.maxAttempts ?? 3 }).then(
+    const at = clock.now();
+    const spent = { ms: 0 };
+    pool.run('m', (lease) => attempt(lease, spent), { maxAttempts: spec.maxAttempts ?? 3 }).then(
       (res) => {
-        if (res.outcome.kind === 'ok') r.served++;
-        else r.failed++;
+        if (res.outcome.kind !== 'ok') return void r.failed++;
+        r.served++;
+        waited += clock.now() - at - spent.ms;
       },
       (err: unknown) => {
         if (err instanceof AllKeysUnavailable) r.refused++;
         else if (!(err instanceof PoolClosedError)) throw err; // closed: still waiting when the span ended
       },
     );
-    clock.setTimer(arrive, -Math.log(1 - arrivals()) / ratePerMs);
+  };
+  const batch = spec.batch ?? 1;
+  const arrive = () => {
+    if (clock.now() >= end) return;
+    // A job of geometric size with mean `batch` (1 when Poisson), the jobs themselves a Poisson stream.
+    const n = batch <= 1 ? 1 : 1 + Math.floor(Math.log(1 - arrivals()) / Math.log(1 - 1 / batch));
+    for (let i = 0; i < n; i++) request();
+    clock.setTimer(arrive, (-Math.log(1 - arrivals()) * batch) / ratePerMs);
   };
   arrive();
 
@@ -129,5 +160,8 @@ export async function simulate(spec: SimSpec): Promise<SimResult> {
   await flush();
   r.goodputPct = Math.round((1000 * r.successes) / capacity) / 10;
   r.wastedPct = Math.round((1000 * r.rateLimited) / Math.max(1, r.attempts)) / 10;
+  r.queueWaitMs = waited / Math.max(1, r.served);
+  const shares = r.perKey.map((n, i) => n / Math.max(1, r.successes) / (spec.rpms[i]! / totalRpm));
+  r.balance = Math.min(...shares) / Math.max(...shares);
   return r;
 }

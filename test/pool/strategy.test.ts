@@ -40,6 +40,22 @@ describe('strategies (pure)', () => {
     expect(strategies.default([cand(0, { headroom: 0.51, requests: 8 }), cand(1, { headroom: 0.5, requests: 1 })], ctx())).toBe(1);
   });
 
+  it('default: a known budget already counts what is in flight, so in-flight load does not divide its headroom', () => {
+    const known = { budgeted: true };
+    expect(strategies.default([cand(0, { ...known, headroom: 0.8, inFlight: 3 }), cand(1, { ...known, headroom: 0.6 })], ctx())).toBe(0);
+    // a concurrency cap still counts: a key with one slot of four left has a quarter of its headroom
+    const capped = { ...known, maxConcurrent: 4 };
+    expect(strategies.default([cand(0, { ...capped, headroom: 1, inFlight: 3 }), cand(1, { ...capped, headroom: 0.5 })], ctx())).toBe(1);
+  });
+
+  it('default: among keys with as much left, the one whose account was given the least of its capacity', () => {
+    const full = { budgeted: true, headroom: 1 };
+    // key 1 took more requests, but relative to its budget it was given less
+    expect(strategies.default([cand(0, { ...full, spent: 3, requests: 30 }), cand(1, { ...full, spent: 1, requests: 100 })], ctx())).toBe(1);
+    // unknown shares fall through to in-flight and least used
+    expect(strategies.default([cand(0, { ...full, spent: Number.NaN, requests: 5 }), cand(1, { ...full, spent: 1, requests: 9 })], ctx())).toBe(0);
+  });
+
   it('weighted picks in proportion to weight; random covers every key', () => {
     const c = [cand(0, { weight: 1 }), cand(1, { weight: 3 }), cand(2, { weight: 0 })];
     const n = [0, 0, 0];
@@ -76,6 +92,25 @@ describe('strategies in a pool', () => {
   it('least-used and lru spread evenly on equal keys', async () => {
     expect(await order('least-used', 6)).toEqual([0, 1, 2, 0, 1, 2]);
     expect(await order('lru', 6)).toEqual([0, 1, 2, 0, 1, 2]);
+  });
+
+  it('default shares a mixed pool in proportion to capacity below saturation (not request for request)', async () => {
+    const { pool, clock } = makePool([
+      { key: 'sk-test-fast-abcdefghijklmnop', rpm: 60 },
+      { key: 'sk-test-slow-abcdefghijklmnop', rpm: 10 },
+    ]);
+    const [fast, slow] = pool.snapshot().keys.map((k) => k.id) as [string, string];
+    const n = new Map<string, number>();
+    // 35 requests a minute, half the pool's 70 rpm, for ten minutes
+    for (let i = 0; i < 350; i++) {
+      clock.advance(60_000 / 35);
+      const l = await pool.acquire({ model: 'm' });
+      n.set(l.keyId, (n.get(l.keyId) ?? 0) + 1);
+      l.report(ok);
+    }
+    await flush();
+    expect(n.get(fast)! / n.get(slow)!).toBeGreaterThan(5);
+    expect(n.get(fast)! / n.get(slow)!).toBeLessThan(7);
   });
 
   it('default spreads concurrent requests by in-flight load', async () => {
