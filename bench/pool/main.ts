@@ -1,0 +1,171 @@
+// `npm run bench:pool [-- --seeds 3 --minutes 60 --jobs N --only a,b,s-burst --section main|strategies --no-write]`
+// The key pool against the simulated provider, in virtual time: the issue's scenarios for every strategy beside
+// naive rotation and a single key, then the conditions where strategies could differ. Writes bench/RESULTS.md
+// between its markers.
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ClientName } from './cell.js';
+import { summarize, type Row, type Summary } from './metrics.js';
+import { END, START, mainTable, method, strategyTable, targetsTable, type Results } from './report.js';
+import { MAIN, STRATEGY_CASES, type Case } from './scenarios.js';
+import type { Done, Job } from './worker.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '3' },
+    minutes: { type: 'string', default: '60' },
+    jobs: { type: 'string', default: String(availableParallelism()) },
+    only: { type: 'string' },
+    section: { type: 'string', default: 'all' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const seeds = Math.max(1, Number(args.seeds));
+const minutes = Math.max(1, Number(args.minutes));
+const jobs = Math.max(1, Number(args.jobs));
+const only = args.only ? new Set(args.only.split(',')) : undefined;
+const pickCases = (cs: Case[]) => cs.filter((c) => !only || only.has(c.id));
+const main = args.section === 'strategies' ? [] : pickCases(MAIN);
+const strat = args.section === 'main' ? [] : pickCases(STRATEGY_CASES);
+
+const todo: Job[] = [];
+for (const [section, cases] of [['main', main], ['strategies', strat]] as const) {
+  for (const c of cases) {
+    for (const load of c.loads) {
+      for (const client of c.clients) {
+        for (let seed = 1; seed <= seeds; seed++) todo.push({ section, caseId: c.id, client, load, seed, durationMs: minutes * 60_000 });
+      }
+    }
+  }
+}
+
+/** Runs every job on `jobs` child processes (tsx loaded in each), longest first. */
+async function runAll(list: Job[]): Promise<Done[]> {
+  const queue = [...list].sort((a, b) => b.load - a.load);
+  const out: Done[] = [];
+  let left = queue.length;
+  const started = Date.now();
+  const workers: ChildProcess[] = [];
+  await new Promise<void>((resolve, reject) => {
+    if (left === 0) return resolve();
+    const feed = (w: ChildProcess) => {
+      const j = queue.shift();
+      if (j) w.send(j);
+      else w.kill();
+    };
+    for (let i = 0; i < Math.min(jobs, queue.length); i++) {
+      const w = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), [], { cwd: ROOT, execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+      workers.push(w);
+      w.on('message', (d: Done) => {
+        out.push(d);
+        left--;
+        if (left % 20 === 0 || left < 5) process.stderr.write(`\r${list.length - left}/${list.length} cells, ${Math.round((Date.now() - started) / 1000)} s   `);
+        if (left === 0) resolve();
+        feed(w);
+      });
+      w.on('exit', (code) => {
+        if (code !== 0 && code !== null && left > 0) reject(new Error(`worker exited with ${code}`));
+      });
+      feed(w);
+    }
+  });
+  process.stderr.write('\n');
+  for (const w of workers) if (w.exitCode === null) w.kill();
+  return out;
+}
+
+function collect(done: Done[], section: 'main' | 'strategies', cases: Case[]): Results {
+  const rows = new Map<string, Row[]>();
+  const key = (id: string, load: number, client: string) => `${id}\0${load}\0${client}`;
+  for (const d of done) {
+    if (d.job.section !== section) continue;
+    const k = key(d.job.caseId, d.job.load, d.job.client);
+    const list = rows.get(k) ?? [];
+    list[d.job.seed - 1] = d.row;
+    rows.set(k, list);
+  }
+  const res: Results = new Map();
+  for (const c of cases) {
+    const byLoad = new Map<number, Map<ClientName, Summary>>();
+    for (const load of c.loads) {
+      const byClient = new Map<ClientName, Summary>();
+      const singles = rows.get(key(c.id, load, 'single')) ?? [];
+      for (const client of c.clients) byClient.set(client, summarize(rows.get(key(c.id, load, client)) ?? [], singles));
+      byLoad.set(load, byClient);
+    }
+    res.set(c.id, byLoad);
+  }
+  return res;
+}
+
+/** Default against round-robin on the same runs, for every strategy case and load. */
+function versusTable(cases: Case[], res: Results): string {
+  const lines = ['| case | load | goodput default / round-robin | 429s default / round-robin | mean queue wait default / round-robin | p99 default / round-robin | balance default / round-robin |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  for (const c of cases) {
+    for (const load of c.loads) {
+      const d = res.get(c.id)?.get(load)?.get('default');
+      const r = res.get(c.id)?.get(load)?.get('round-robin');
+      if (!d || !r) continue;
+      lines.push(
+        `| ${c.id} | ${load}× | ${d.goodputPct.toFixed(1)}% / ${r.goodputPct.toFixed(1)}% | ${d.wastedPct.toFixed(2)}% / ${r.wastedPct.toFixed(2)}% | ${s(d.qmean)} / ${s(r.qmean)} | ${s(d.p99)} / ${s(r.p99)} | ${d.balance.toFixed(2)} / ${r.balance.toFixed(2)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+const wall0 = Date.now();
+const done = await runAll(todo);
+const wallS = (Date.now() - wall0) / 1000;
+const cpuS = done.reduce((a, d) => a + d.cpuMs, 0) / 1000;
+const mainRes = collect(done, 'main', main);
+const stratRes = collect(done, 'strategies', strat);
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const env = {
+  date: new Date().toISOString().slice(0, 10),
+  machine: `${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  node: process.version,
+  version: pkg.version,
+  seeds,
+  minutes,
+  wallS,
+  cpuS,
+  jobs: Math.min(jobs, todo.length),
+};
+
+const parts = [START, '## bench:pool — the key pool against a simulated provider', '', method(env), ''];
+if (main.length > 0) {
+  parts.push('### Targets for the default strategy', '', targetsTable(main, mainRes), '');
+  for (const c of main) parts.push(mainTable(c, mainRes.get(c.id)!), '');
+}
+if (strat.length > 0) {
+  parts.push(
+    '### Where the strategies differ',
+    '',
+    'The pool of the strategy question: 2 fast keys (60 rpm) and 4 slow ones (10 rpm), each its own account, OpenAI headers unless said. Every strategy picks only among keys whose learned budget has room, so at saturation the budget filter, not the order, sets the goodput; the differences are in what each choice leaves in reserve.',
+    '',
+    versusTable(strat, stratRes),
+    '',
+  );
+  for (const c of strat) parts.push(strategyTable(c, stratRes.get(c.id)!), '');
+}
+parts.push(END);
+const section = parts.join('\n');
+console.log(section);
+
+if (!args['no-write']) {
+  const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
+  const a = old.indexOf(START);
+  const b = old.indexOf(END);
+  const next = a >= 0 && b > a ? old.slice(0, a) + section + old.slice(b + END.length) : `${old.trimEnd()}\n\n${section}\n`;
+  writeFileSync(RESULTS, next);
+  console.error(`wrote ${RESULTS}`);
+}
