@@ -1,0 +1,310 @@
+// npm run bench:proxy — keymux against a bare Node pass-through and the Portkey gateway, over one zero-latency
+// simulator upstream. See bench/README.md for the method and how to read the table.
+//   tsx bench/proxy/run.ts [--runs 5] [--duration 5] [--latency-duration 3] [--warmup 2] [--connections 32]
+//     [--rate 200] [--quick] [--no-pin] [--no-portkey] [--no-write] [--targets a,b] [--scenarios a,b]
+//     [--cli path/dist/cli/main.js] [--baseline [name=]path/dist/cli/main.js …] [--profile [--profile-duration 8]]
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, availableParallelism, release } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { LoadJob, LoadResult } from './load.js';
+import { formatSummary, summarise } from './cpuprofile.js';
+import { SCENARIOS, probe, type Scenario } from './scenarios.js';
+import { writeSection, renderSection, type Report } from './report.js';
+import {
+  ROOT,
+  SCRATCH,
+  installPortkey,
+  pinning,
+  portkeyConfig,
+  spawnNode,
+  startBare,
+  startKeymux,
+  startPortkey,
+  startSimulator,
+  cpuMs,
+  versionOf,
+  type Proc,
+} from './servers.js';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '5' },
+    'latency-duration': { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '32' },
+    rate: { type: 'string', default: '200' },
+    quick: { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
+    'no-portkey': { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
+    targets: { type: 'string' },
+    scenarios: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    /** The keymux build timed as "keymux" and profiled (default dist/cli/main.js). */
+    cli: { type: 'string' },
+    /** Another keymux build timed beside this one (A/B): `--baseline path/dist/cli/main.js` or `name=path`, repeatable. */
+    baseline: { type: 'string', multiple: true },
+    'profile-duration': { type: 'string', default: '8' },
+  },
+});
+
+const quick = args.quick;
+const RUNS = quick ? 2 : Number(args.runs);
+const DURATION = quick ? 2 : Number(args.duration);
+const LAT_DURATION = quick ? 2 : Number(args['latency-duration']);
+const WARMUP = quick ? 1 : Number(args.warmup);
+const CONNECTIONS = Number(args.connections);
+const RATE = Number(args.rate);
+const KEYS = ['sk-bench-1', 'sk-bench-2', 'sk-bench-3', 'sk-bench-4'];
+const PROXY_KEY = 'kmx-bench-proxy-key';
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+export interface Target {
+  name: string;
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  /** The server process under test (none for direct). */
+  pid?: number;
+  /** Why the target did not run at all. */
+  skipped?: string;
+}
+
+// ---- the load generator: one child process, pinned, fed jobs over IPC ----
+
+class LoadGen {
+  #child: ChildProcess;
+  #next = 0;
+  #waiting = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
+  readonly ready: Promise<void>;
+
+  constructor(cpu: number | undefined) {
+    this.#child = spawnNode(cpu, ['--import', 'tsx', 'bench/proxy/load.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ready = new Promise((resolve, reject) => {
+      this.#child.on('message', (m: { ready?: boolean; id?: number; result?: LoadResult; error?: string }) => {
+        if (m.ready) return resolve();
+        const w = this.#waiting.get(m.id!);
+        this.#waiting.delete(m.id!);
+        if (m.error) w?.reject(new Error(m.error));
+        else w?.resolve(m.result!);
+      });
+      this.#child.once('exit', (code) => {
+        const e = new Error(`load generator exited (${code})`);
+        reject(e);
+        for (const w of this.#waiting.values()) w.reject(e);
+      });
+    });
+  }
+
+  run(job: LoadJob): Promise<LoadResult> {
+    const id = ++this.#next;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#child.send({ id, job });
+    });
+  }
+
+  stop(): void {
+    this.#child.disconnect();
+  }
+}
+
+type Measured = LoadResult & { cpuUs?: number; simCpuUs?: number };
+
+function job(t: Target, s: Scenario, durationSec: number, rate: number): LoadJob {
+  return { url: `${t.url}/v1/chat/completions`, headers: t.headers, body: s.body, connections: CONNECTIONS, durationSec, rate };
+}
+
+function machine() {
+  const model = cpus()[0]?.model ?? '?';
+  const mem = `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`;
+  let git = '?';
+  try {
+    git = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    if (dirty) git += ' + uncommitted changes in src/';
+  } catch {
+    /* not a git checkout */
+  }
+  return { nproc: availableParallelism(), cpu: model, mem, kernel: release(), git };
+}
+
+async function main(): Promise<void> {
+  const pin = pinning(args['no-pin']);
+  log(`bench:proxy — ${args.profile && pin.enabled ? `profile: keymux alone on CPU ${pin.serverCpu}, the simulator with the load generator on CPU ${pin.loadCpu}` : pin.note}`);
+  const procs: Proc[] = [];
+  const load = new LoadGen(pin.loadCpu);
+  const stopAll = async () => {
+    load.stop();
+    await Promise.all(procs.map((p) => p.stop()));
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    // Profiling gives keymux a CPU of its own (the simulator joins the load generator): a CPU profile's
+    // sample times are wall time, and a process sharing its CPU gets the other's time billed to its syscalls.
+    const sim = await startSimulator(args.profile ? pin.loadCpu : pin.serverCpu, KEYS);
+    procs.push(sim);
+    await load.ready;
+    if (args.profile) return await profile(sim, load, pin.serverCpu, procs);
+
+    const wanted = args.targets?.split(',');
+    const want = (n: string) => !wanted || wanted.includes(n);
+    const targets: Target[] = [];
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${KEYS[0]}` };
+    if (want('direct')) targets.push({ name: 'direct', label: 'client → simulator (no proxy)', url: sim.url, headers: auth });
+    if (want('bare')) {
+      const p = await startBare(pin.serverCpu, sim.url, KEYS);
+      procs.push(p);
+      targets.push({ name: 'bare', label: 'bare pass-through (node:http + undici, ~30 lines)', url: p.url, headers: auth, pid: p.child.pid });
+    }
+    const kmxHeaders = { 'content-type': 'application/json', authorization: `Bearer ${PROXY_KEY}` };
+    for (const [name, level] of [
+      ['keymux', 'info'],
+      ['keymux-warn', 'warn'],
+    ] as const) {
+      if (!want(name)) continue;
+      const p = await startKeymux(name, { cpu: pin.serverCpu, upstream: sim.url, keys: KEYS, proxyKey: PROXY_KEY, logLevel: level, ...(args.cli ? { cli: args.cli } : {}) });
+      procs.push(p);
+      targets.push({
+        name,
+        label: level === 'info' ? 'keymux serve (log level info: a JSON line per request → /dev/null)' : 'keymux serve (KEYMUX_LOG_LEVEL=warn)',
+        url: p.url,
+        headers: kmxHeaders,
+        pid: p.child.pid,
+      });
+    }
+    for (const spec of args.baseline ?? []) {
+      const [name, cli] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : ['baseline', spec];
+      const p = await startKeymux(name, { cpu: pin.serverCpu, upstream: sim.url, keys: KEYS, proxyKey: PROXY_KEY, logLevel: 'info', cli });
+      procs.push(p);
+      targets.push({ name, label: `keymux serve, another build: ${cli} (log level info)`, url: p.url, headers: kmxHeaders, pid: p.child.pid });
+    }
+    let portkeyVersion = 'not run';
+    if (want('portkey')) {
+      const label = 'Portkey gateway (loadbalance over the same keys)';
+      const pk = args['no-portkey'] ? { error: 'skipped (--no-portkey)' } : installPortkey(log);
+      if ('error' in pk) {
+        targets.push({ name: 'portkey', label, url: '', headers: {}, skipped: pk.error });
+        portkeyVersion = `not run: ${pk.error}`;
+      } else {
+        try {
+          const p = await startPortkey(pin.serverCpu, pk.script);
+          procs.push(p);
+          portkeyVersion = `@portkey-ai/gateway ${pk.version} (@hono/node-server ${versionOf(join(SCRATCH, 'portkey/node_modules/@hono/node-server/package.json'))})`;
+          targets.push({ name: 'portkey', label, url: p.url, headers: { ...auth, 'x-portkey-config': portkeyConfig(sim.url, KEYS) }, pid: p.child.pid });
+        } catch (e) {
+          const why = `did not start: ${(e as Error).message.split('\n')[0]}`;
+          targets.push({ name: 'portkey', label, url: '', headers: {}, skipped: why });
+          portkeyVersion = `not run: ${why}`;
+        }
+      }
+    }
+    const scenarios = SCENARIOS.filter((s) => !args.scenarios || args.scenarios.split(',').includes(s.name));
+
+    // Every target must answer every scenario correctly before it is timed; one that does not is reported, not timed.
+    const broken = new Map<string, string>();
+    for (const t of targets) {
+      if (t.skipped) continue;
+      for (const s of scenarios) {
+        const why = await probe(`${t.url}/v1/chat/completions`, t.headers, s);
+        if (why) {
+          broken.set(`${t.name}/${s.name}`, why);
+          log(`  ${t.name} ${s.name}: ${why}`);
+        }
+      }
+    }
+    const runnable = (t: Target, s: Scenario) => !t.skipped && !broken.has(`${t.name}/${s.name}`);
+
+    log(`warm-up: ${WARMUP} s per target and scenario`);
+    for (const s of scenarios) for (const t of targets) if (runnable(t, s)) await load.run(job(t, s, WARMUP, 0));
+
+    const loadStart = loadavg();
+    const started = new Date();
+    const throughput: Report['throughput'] = {};
+    const latency: Report['latency'] = {};
+    for (const [mode, store, seconds, rate] of [
+      ['throughput', throughput, DURATION, 0],
+      ['latency', latency, LAT_DURATION, RATE],
+    ] as const) {
+      for (let run = 0; run < RUNS; run++) {
+        for (const s of scenarios) {
+          // Round-robin, rotated each run, so drift and order effects fall on every target alike.
+          const order = targets.map((_, i) => targets[(i + run) % targets.length]!);
+          for (const t of order) {
+            if (!runnable(t, s)) continue;
+            const cpu0 = cpuMs(t.pid);
+            const sim0 = cpuMs(sim.child.pid);
+            const r: Measured = await load.run(job(t, s, seconds, rate));
+            const cpu1 = cpuMs(t.pid);
+            const sim1 = cpuMs(sim.child.pid);
+            // CPU per answered request, µs: a cost figure that other work on the machine disturbs far less than req/s.
+            if (cpu0 !== undefined && cpu1 !== undefined && r.ok > 0) r.cpuUs = ((cpu1 - cpu0) * 1000) / r.ok;
+            if (sim0 !== undefined && sim1 !== undefined && r.ok > 0) r.simCpuUs = ((sim1 - sim0) * 1000) / r.ok;
+            ((store[s.name] ??= {})[t.name] ??= [])[run] = r;
+            log(`${mode} run ${run + 1}/${RUNS} ${s.name.padEnd(10)} ${t.name.padEnd(11)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUs?.toFixed(0) ?? '–'} µs/req${r.non2xx + r.errors + r.timeouts ? `  errors ${r.non2xx + r.errors + r.timeouts}` : ''}`);
+          }
+        }
+      }
+    }
+    for (const p of procs) if (p.child.exitCode !== null) log(`warning: ${p.name} exited during the run (${p.child.exitCode})\n${p.stderr()}`);
+
+    const report: Report = {
+      date: started.toISOString(),
+      machine: machine(),
+      loadavg: { before: loadStart, after: loadavg() },
+      pinning: pin.note,
+      versions: {
+        node: process.version,
+        undici: versionOf(join(ROOT, 'node_modules/undici/package.json')),
+        keymux: versionOf(join(ROOT, 'package.json')),
+        autocannon: versionOf(join(ROOT, 'node_modules/autocannon/package.json')),
+        portkey: portkeyVersion,
+      },
+      settings: { runs: RUNS, durationSec: DURATION, latencyDurationSec: LAT_DURATION, warmupSec: WARMUP, connections: CONNECTIONS, rate: RATE },
+      targets: targets.map((t) => ({ name: t.name, label: t.label, ...(t.skipped ? { skipped: t.skipped } : {}) })),
+      scenarios: scenarios.map((s) => ({ name: s.name, stream: s.stream, bytes: s.body.length })),
+      broken: Object.fromEntries(broken),
+      throughput,
+      latency,
+    };
+    mkdirSync(SCRATCH, { recursive: true });
+    const raw = join(SCRATCH, `bench-proxy-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(raw, `${JSON.stringify(report, null, 1)}\n`);
+    const md = renderSection(report);
+    process.stdout.write(`${md}\n`);
+    if (!args['no-write'] && !quick) {
+      writeSection(join(ROOT, 'bench/RESULTS.md'), md);
+      log(`wrote bench/RESULTS.md (bench:proxy section); raw results in ${raw}`);
+    } else log(`RESULTS.md not written (${quick ? '--quick' : '--no-write'}); raw results in ${raw}`);
+  } finally {
+    await stopAll();
+  }
+}
+
+/** --profile: keymux under --cpu-prof, each scenario at full load, then the profile's summary. */
+async function profile(sim: Proc, load: LoadGen, cpu: number | undefined, procs: Proc[]): Promise<void> {
+  const dir = join(SCRATCH, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(dir, { recursive: true });
+  const kmx = await startKeymux('keymux', { cpu, upstream: sim.url, keys: KEYS, proxyKey: PROXY_KEY, logLevel: 'info', cpuProfDir: dir, ...(args.cli ? { cli: args.cli } : {}) });
+  procs.push(kmx);
+  const t: Target = { name: 'keymux', label: 'keymux', url: kmx.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${PROXY_KEY}` } };
+  const seconds = Number(args['profile-duration']);
+  for (const s of SCENARIOS.filter((x) => !args.scenarios || args.scenarios.split(',').includes(x.name))) {
+    const r = await load.run(job(t, s, seconds, 0));
+    log(`profile ${s.name.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms`);
+  }
+  await kmx.stop();
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile written in ${dir}`);
+  const text = formatSummary(summarise(join(dir, file), 40));
+  writeFileSync(join(dir, 'summary.txt'), `${text}\n`);
+  process.stdout.write(`${text}\n\nprofile: ${join(dir, file)}\n`);
+}
+
+main().catch((e: unknown) => {
+  log(`bench:proxy failed: ${(e as Error).stack ?? String(e)}`);
+  process.exitCode = 1;
+});
