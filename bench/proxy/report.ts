@@ -110,8 +110,12 @@ export function renderSection(r: Report): string {
   line(
     'throughput ≥ 80% of the bare pass-through',
     r.scenarios.map((sc) => {
-      const v = paired(r.throughput[sc.name]?.keymux, r.throughput[sc.name]?.bare, (a, b) => a.rps / b.rps);
-      return `${sc.name} ${pct(v)} ${Number.isFinite(v) ? (v >= 0.8 ? '✓' : '✗') : ''}`;
+      const a = r.throughput[sc.name]?.keymux;
+      const b = r.throughput[sc.name]?.bare;
+      const v = paired(a, b, (x, y) => x.rps / y.rps);
+      const each = (a ?? []).flatMap((x, i) => (x && b?.[i] ? [x.rps / b[i]!.rps] : []));
+      const spread = each.length > 1 ? ` (runs ${Math.round(100 * Math.min(...each))}–${Math.round(100 * Math.max(...each))}%)` : '';
+      return `${sc.name} ${Number.isFinite(v) ? `${(100 * v).toFixed(1)}%${spread} ${v >= 0.8 ? '✓' : '✗'}` : '–'}`;
     }),
   );
   line(
@@ -154,6 +158,8 @@ export function writeSection(file: string, section: string): void {
 }
 
 if (process.argv[1]?.endsWith('report.ts') && process.argv[2]) {
-  // Re-render a saved run: tsx bench/proxy/report.ts bench/.scratch/bench-proxy-….json
-  process.stdout.write(`${renderSection(JSON.parse(readFileSync(process.argv[2], 'utf8')) as Report)}\n`);
+  // Re-render a saved run: tsx bench/proxy/report.ts bench/.scratch/bench-proxy-….json [--write]
+  const md = renderSection(JSON.parse(readFileSync(process.argv[2], 'utf8')) as Report);
+  if (process.argv.includes('--write')) writeSection(new URL('../RESULTS.md', import.meta.url).pathname, md);
+  else process.stdout.write(`${md}\n`);
 }
