@@ -6,6 +6,7 @@ import type { KeyConfig, Outcome, StrategyName } from '../../src/pool/index.js';
 import { findProvider } from '../../src/providers/index.js';
 import { SimProvider } from './provider.js';
 import { MINUTE, capacityOf, groupName, singleKeyOf, type Arrivals, type Scenario } from './scenario.js';
+import { rng } from '../../test/sim/behaviour.js';
 
 export type ClientName = StrategyName | 'naive' | 'single';
 
@@ -62,17 +63,8 @@ interface Req {
   spent: number;
 }
 
-/** mulberry32. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the simulator's seeded PRNG. */
+export const seeded = rng;
 
 /** The offered requests of a cell: the same for every client of one (scenario, load, seed, arrivals). */
 function requests(spec: CellSpec, perMinute: number, start: number): Req[] {

@@ -96,14 +96,8 @@ export const openaiEnv =
   (keys = 'sk-a,sk-b', extra: Env = {}) =>
   (sim: Simulator): Env => ({ OPENAI_API_KEYS: keys, OPENAI_BASE_URL: `${sim.url}/v1`, ...extra });
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
-  events: SseEvent[];
-}
+export type { Reply } from '../sim/helpers.js';
+import type { Reply } from '../sim/helpers.js';
 
 export async function call(
   base: string,
