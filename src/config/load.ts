@@ -98,6 +98,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const flagHost = flags.host === undefined ? undefined : check(S.host, flags.host, { path: '--host' });
 
   const providers = resolveProviders(layer.providers, { env, envAt, locate, issues, warnings });
+  warnings.push(...unknownProviderKeys(fromDotenv, providers.map((p) => p.name), envAt));
   const proxyKeys = dedupe([...(file.proxyKeys ?? []), ...proxyKeysFromEnv(env)]);
   const D = S.DEFAULTS;
 
@@ -243,4 +244,27 @@ function deepFreeze<T>(value: T): DeepReadonly<T> {
   }
   // Frozen all the way down: the readonly view is now the truth.
   return value as DeepReadonly<T>;
+}
+
+/**
+ * Keys in the .env for a provider keymux does not know (LLM-API-Key-Proxy's `.env` may hold `COHERE_API_KEY_1`):
+ * said at start, so they are not silently unused. Only the .env is looked at: the process environment holds
+ * other tools' `*_API_KEY` variables too.
+ */
+function unknownProviderKeys(fromDotenv: ReadonlySet<string>, configured: readonly string[], envAt: (name: string) => { file?: string; line?: number }): string[] {
+  const known = new Set(['PROXY', 'KEYMUX', ...configured.map((n) => n.toUpperCase().replace(/-/g, '_'))]);
+  const out: string[] = [];
+  for (const name of fromDotenv) {
+    const m = /^([A-Z][A-Z0-9_]*?)_API_KEYS?(?:_\d+)?$/.exec(name);
+    if (!m || known.has(m[1]!) || findProvider(m[1]!)) continue;
+    const provider = m[1]!.toLowerCase();
+    out.push(
+      formatIssue({
+        ...envAt(name),
+        path: name,
+        message: `keymux knows no provider "${provider}", so these keys are unused; for an OpenAI-compatible one, add it to keymux.yaml under providers.${provider} with dialect: openai and baseUrl`,
+      }),
+    );
+  }
+  return out;
 }
