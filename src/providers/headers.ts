@@ -12,12 +12,25 @@ export function getHeader(headers: Headers | undefined, name: string): string | 
   if (!headers) return undefined;
   const lower = name.toLowerCase();
   let v = headers[lower];
-  if (v === undefined) {
+  // node:http and undici lower-case every name: scan for other casings only in objects that have them.
+  if (v === undefined && hasMixedCase(headers)) {
     for (const k of Object.keys(headers)) if (k.toLowerCase() === lower) v = headers[k];
   }
   if (Array.isArray(v)) v = v.find((x) => x.trim() !== '');
   const t = v?.trim();
   return t === undefined || t === '' ? undefined : t;
+}
+
+const mixedCase = new WeakMap<Headers, boolean>();
+
+/** Whether any header name has an upper-case letter; asked once per headers object (classify probes dozens of names). */
+function hasMixedCase(headers: Headers): boolean {
+  let m = mixedCase.get(headers);
+  if (m === undefined) {
+    m = Object.keys(headers).some((k) => k !== k.toLowerCase());
+    mixedCase.set(headers, m);
+  }
+  return m;
 }
 
 export function getHeaderNumber(headers: Headers | undefined, name: string): number | undefined {
