@@ -112,17 +112,11 @@ export async function call(
     ...(opts.raw !== undefined ? { body: opts.raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json, events: parseSse(text) };
+  return readReply(res);
 }
 
 export { dataJson, chatBody, anthropicBody, geminiBody } from '../sim/helpers.js';
+import { readReply } from '../sim/helpers.js';
 
 /**
  * A streaming request read chunk by chunk: `next()` resolves with the next text received; `abort()` leaves

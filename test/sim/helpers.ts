@@ -23,6 +23,11 @@ export async function call(
     headers: { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return readReply(res);
+}
+
+/** A fetch response read whole: its text, the JSON when it parses, the SSE events when it is a stream. */
+export async function readReply(res: Response): Promise<Reply> {
   const text = await res.text();
   let json: unknown;
   try {
