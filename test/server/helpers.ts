@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createServer, type KeymuxServer } from '../../src/server/index.js';
-import { startSimulator, parseSse, type Simulator, type SimulatorOptions, type SseEvent } from '../sim/index.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../sim/index.js';
 
 export type Env = Record<string, string>;
 
