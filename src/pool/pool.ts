@@ -2,7 +2,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { PoolState, settings, type Settings } from './core.js';
 import { AbortError, PoolClosedError } from './errors.js';
 import type { Listener } from './events.js';
-import type { KeyState } from './key-state.js';
+import { KeyState } from './key-state.js';
 import { applyKeys } from './keys.js';
 import { PoolLease, type LeaseTicket } from './lease.js';
 import type { Outcome } from './outcome.js';
@@ -82,16 +82,16 @@ export class KeyPool {
     if (this.#queue.size > 0) this.#drain();
     const now = this.clock.now();
     const tokens = opts.estimatedTokens ?? 0;
-    const k = this.#sel.pick(opts.model, tokens, opts.exclude, now);
-    if (k) return Promise.resolve(this.#grant(k, opts.model, tokens, now));
+    const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now);
+    if (picked instanceof KeyState) return Promise.resolve(this.#grant(picked, opts.model, tokens, now));
 
     const wait = opts.deadlineMs ?? this.#o.queueTimeoutMs;
     // Waiting cannot help when no key is left, or when nothing can be ready before the deadline.
-    const hopeless = this.#sel.scanAlive === 0 || (!this.#sel.scanBusy && this.#sel.scanReadyAt > now + wait);
+    const hopeless = picked.alive === 0 || (!picked.busy && picked.readyAt > now + wait);
     if (wait <= 0 || hopeless) return Promise.reject(this.#sel.unavailable(opts.model, tokens, opts.exclude, now));
     if (this.#queue.size >= this.#o.maxQueue) return Promise.reject(this.#sel.unavailable(opts.model, tokens, opts.exclude, now, 'queue_full'));
 
-    const readyAt = this.#sel.scanReadyAt;
+    const { readyAt } = picked;
     return new Promise<Lease>((resolve, reject) => {
       const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, deadline: now + wait, resolve, reject, signal, onAbort: undefined };
       if (signal) {
@@ -250,13 +250,15 @@ export class KeyPool {
       const plain = w.exclude === undefined || w.exclude.size === 0;
       const f = plain ? failed.get(w.model) : undefined;
       if (f !== undefined && w.tokens >= f) continue;
-      const k = this.#closed ? undefined : this.#sel.pick(w.model, w.tokens, w.exclude, now);
-      if (k) {
+      // Closed mid-drain: grant nothing more. close() rejected the waiters and a closed pool arms no timer.
+      if (this.#closed) break;
+      const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now);
+      if (picked instanceof KeyState) {
         this.#queue.remove(w);
-        w.resolve(this.#grant(k, w.model, w.tokens, now));
+        w.resolve(this.#grant(picked, w.model, w.tokens, now));
         continue;
       }
-      if (this.#sel.scanReadyAt < wake) wake = this.#sel.scanReadyAt;
+      if (picked.readyAt < wake) wake = picked.readyAt;
       if (plain) failed.set(w.model, Math.min(f ?? Infinity, w.tokens));
     }
     for (const w of this.#queue) {

@@ -53,18 +53,27 @@ function describe(v: Candidate, k: KeyState, b: Budget | undefined, now: number)
 }
 
 /**
+ * Why pick() found no key, for the caller to judge whether waiting can help. A KeyState is returned when one
+ * is found, so the usual path allocates nothing; tell the two apart with `instanceof KeyState`.
+ */
+export interface Blocked {
+  /** Earliest time a key (not disabled, not excluded) can take the request by its budgets and cooldowns; Infinity when none. */
+  readonly readyAt: number;
+  /** Keys neither disabled nor excluded: none means waiting cannot help. */
+  readonly alive: number;
+  /** Some key is ready but at its concurrency cap (or its group's): a release may free it before readyAt. */
+  readonly busy: boolean;
+}
+
+/**
  * Eligibility and choice: which keys can take a request now (health, cooldowns, learned and configured
- * budgets, concurrency), and which of them the strategy prefers. O(keys) per pick, no allocation: each key's
- * candidate view is refreshed in place and the candidate array is reused.
+ * budgets, concurrency), and which of them the strategy prefers. O(keys) per pick, and no allocation when a key
+ * is found: each key's candidate view is refreshed in place and the candidate array is reused.
  */
 export class Selector {
   strategy: Strategy;
   readonly ctx: StrategyContext;
   #cands: Candidate[] = [];
-  /** Filled by pick(): what stood in the way when it found nothing. */
-  scanReadyAt = Infinity;
-  scanAlive = 0;
-  scanBusy = false;
 
   readonly #s: PoolState;
 
@@ -74,8 +83,8 @@ export class Selector {
     this.ctx = { random: this.#s.opts.random, lastOrder: -1 };
   }
 
-  /** The best eligible key for a request now, by the strategy; undefined (and scan* filled) when none. */
-  pick(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number): KeyState | undefined {
+  /** The best eligible key for a request now, by the strategy; when none, what stood in the way. */
+  pick(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number): KeyState | Blocked {
     const cands = this.#cands;
     cands.length = 0;
     let readyAt = Infinity;
@@ -103,12 +112,10 @@ export class Selector {
       describe(v, k, b?.budget, now);
       cands.push(v);
     }
-    this.scanReadyAt = readyAt;
-    this.scanAlive = alive;
-    this.scanBusy = busy;
-    if (cands.length === 0) return undefined;
+    if (cands.length === 0) return { readyAt, alive, busy };
     const i = cands.length === 1 ? 0 : this.strategy(cands, this.ctx);
-    return this.#s.keys[cands[i]!.order];
+    // view.order is the key's index in keys (keys.ts); should they ever disagree, nothing is picked.
+    return this.#s.keys[cands[i]!.order] ?? { readyAt, alive, busy };
   }
 
   /** Earliest time key k can take this request, ignoring its concurrency cap (now or earlier when it can now). */
