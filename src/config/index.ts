@@ -14,7 +14,9 @@
  *   every alias (GEMINI_ / GOOGLE_, NVIDIA_NIM_ / NVIDIA_ / NIM_), and custom providers (`my-local` → MY_LOCAL_);
  *   added to the file's keys. <PROVIDER>_BASE_URL (Azure also AZURE_OPENAI_ENDPOINT) overrides the base URL.
  *   KEYMUX_PROXY_KEYS / PROXY_API_KEYS / PROXY_API_KEY add proxy keys; KEYMUX_PORT (else PORT), KEYMUX_HOST,
- *   KEYMUX_STRATEGY, KEYMUX_LOG_LEVEL override the file.
+ *   KEYMUX_STRATEGY, KEYMUX_LOG_LEVEL override the file (the table ENV_SETTINGS in schema.ts).
+ * Plain settings (server, strategy, retry, queue, cooldown, logLevel) are one tree, settingsSchema: the file, env
+ * and flag layers are partial trees of it, merged by one generic deep merge (layers.ts).
  * Defaults: port 8080; host 127.0.0.1, or 0.0.0.0 when proxy keys exist; see DEFAULTS.
  */
 export { loadConfig, type LoadOptions } from './load.js';

@@ -1,14 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import type { z } from 'zod';
 import { findProvider } from '../providers/catalog.js';
 import { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
-import { firstSet, proxyKeysFromEnv, type Env } from './env.js';
+import { proxyKeysFromEnv, type Env } from './env.js';
 import { parseConfigText, type ConfigFile } from './file.js';
+import { envLayer, flagLayer, getAt, resolveSettings, type Layer } from './layers.js';
 import { resolveProviders } from './providers.js';
-import * as S from './schema.js';
-import type { Config, DeepReadonly, ResolvedConfig } from './schema.js';
+import { DEFAULTS, type Config, type DeepReadonly, type Flags, type ResolvedConfig } from './schema.js';
 import { dedupe, formatPath } from './util.js';
 import { isKeyFile, validateFile, type Locate } from './validate.js';
 
@@ -19,8 +18,8 @@ export interface LoadOptions {
   configPath?: string;
   /** The environment. Default process.env; never modified (`.env` values are merged into a copy). */
   env?: Record<string, string | undefined>;
-  /** Command-line flags: the highest layer. */
-  flags?: { port?: number; host?: string };
+  /** Command-line flags: the highest layer (FLAG_SETTINGS in schema.ts). */
+  flags?: Flags;
 }
 
 const CANDIDATES = ['keymux.yaml', 'keymux.yml', 'keymux.json'];
@@ -76,58 +75,23 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const layer = validateFile(keyFile ? { providers: parsed?.value } : parsed?.value, locate, fileIssues);
   // A missing ${VAR} already explains why its value is then empty or wrong.
   issues.push(...fileIssues.filter((i) => ![...substituted].some((p) => i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`))));
-  const file = layer.settings;
 
-  // ---- env and flags ----
-  const fromEnv = <T>(schema: z.ZodType<T>, names: readonly string[]): T | undefined => {
-    const found = firstSet(env, names);
-    return found && check(schema, found.value, { ...envAt(found.name), path: found.name });
-  };
-  const check = <T>(schema: z.ZodType<T>, value: unknown, at: Omit<ConfigIssue, 'message'>): T | undefined => {
-    const r = schema.safeParse(value);
-    if (r.success) return r.data;
-    issues.push({ ...at, message: r.error.issues[0]?.message ?? 'invalid value' });
-    return undefined;
-  };
-  const envPort = fromEnv(S.port, ['KEYMUX_PORT', 'PORT']);
-  const envHost = fromEnv(S.host, ['KEYMUX_HOST']);
-  const envStrategy = fromEnv(S.strategy, ['KEYMUX_STRATEGY']);
-  const envLogLevel = fromEnv(S.logLevel, ['KEYMUX_LOG_LEVEL']);
-  const flags = opts.flags ?? {};
-  const flagPort = flags.port === undefined ? undefined : check(S.port, flags.port, { path: '--port' });
-  const flagHost = flags.host === undefined ? undefined : check(S.host, flags.host, { path: '--host' });
-
+  // ---- env and flags over the file; the providers' env variables are read with the providers ----
+  const fromEnv = envLayer(env, envAt, issues);
+  const fromFlags = flagLayer(opts.flags ?? {}, issues);
   const providers = resolveProviders(layer.providers, { env, envAt, locate, issues, warnings });
   warnings.push(...unknownProviderKeys(fromDotenv, providers.map((p) => p.name), envAt));
-  const proxyKeys = dedupe([...(file.proxyKeys ?? []), ...proxyKeysFromEnv(env)]);
-  const D = S.DEFAULTS;
+  const proxyKeys = dedupe([...layer.proxyKeys, ...proxyKeysFromEnv(env)]);
 
-  const config: ResolvedConfig = {
-    server: {
-      host: flagHost ?? envHost ?? file.server?.host ?? (proxyKeys.length > 0 ? D.server.hostWithProxyKeys : D.server.host),
-      port: flagPort ?? envPort ?? file.server?.port ?? D.server.port,
-      bodyLimit: file.server?.bodyLimit ?? D.server.bodyLimit,
-      requestTimeoutMs: file.server?.requestTimeoutMs ?? D.server.requestTimeoutMs,
-      headersTimeoutMs: file.server?.headersTimeoutMs ?? D.server.headersTimeoutMs,
-    },
-    proxyKeys,
-    strategy: envStrategy ?? file.strategy ?? D.strategy,
-    retry: { maxAttempts: file.retry?.maxAttempts ?? D.retry.maxAttempts },
-    queue: { timeoutMs: file.queue?.timeoutMs ?? D.queue.timeoutMs, maxWaiting: file.queue?.maxWaiting ?? D.queue.maxWaiting },
-    cooldown: {
-      defaultMs: file.cooldown?.defaultMs ?? D.cooldown.defaultMs,
-      maxMs: file.cooldown?.maxMs ?? D.cooldown.maxMs,
-      quotaMs: file.cooldown?.quotaMs ?? D.cooldown.quotaMs,
-    },
-    logLevel: envLogLevel ?? file.logLevel ?? D.logLevel,
-    providers,
-    aliases: {},
-    source: { files },
-    warnings,
-  };
+  // Proxy keys make it safe to listen beyond localhost, so they move the host's default (and only the default).
+  const { hostWithProxyKeys, ...server } = DEFAULTS.server;
+  const defaults: Layer = { ...DEFAULTS, server: { ...server, host: proxyKeys.length > 0 ? hostWithProxyKeys : server.host } };
+  const settings = resolveSettings([defaults, layer.settings, fromEnv, fromFlags]);
+  const config: ResolvedConfig = { ...settings, proxyKeys, providers, aliases: {}, source: { files }, warnings };
 
   if (config.cooldown.defaultMs > config.cooldown.maxMs) {
-    issues.push({ ...locate(['cooldown', file.cooldown?.maxMs !== undefined ? 'maxMs' : 'defaultMs']), message: 'cooldown.defaultMs is above cooldown.maxMs' });
+    const at = getAt(layer.settings, ['cooldown', 'maxMs']) !== undefined ? 'maxMs' : 'defaultMs';
+    issues.push({ ...locate(['cooldown', at]), message: 'cooldown.defaultMs is above cooldown.maxMs' });
   }
   if (config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
     warnings.push(formatIssue({ ...locate(['server', 'headersTimeoutMs']), message: 'above server.requestTimeoutMs, which cuts it short' }));

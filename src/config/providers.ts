@@ -1,10 +1,10 @@
 import { CATALOG, envPrefixes } from '../providers/catalog.js';
-import type { KeyConfig } from '../pool/types.js';
+import { maskKey, type KeyConfig } from '../pool/index.js';
 import type { ProviderInfo } from '../providers/types.js';
 import { formatIssue, type ConfigIssue } from './errors.js';
 import { baseUrlFromEnv, customEnvPrefix, firstSet, keysFromEnv, type Env } from './env.js';
 import { url, type ProviderEntry, type ResolvedProvider } from './schema.js';
-import { dedupe, maskSecret } from './util.js';
+import { dedupe } from './util.js';
 import type { Locate, ProviderDraft } from './validate.js';
 
 export interface ProviderContext {
@@ -140,7 +140,7 @@ function mergeKeys(group: readonly ProviderDraft[], envKeys: readonly string[], 
     (d.entry?.keys ?? []).forEach((k, i) => {
       if (seen.has(k.key)) {
         const at = ctx.locate(['providers', d.written, 'keys', i]);
-        ctx.warnings.push(formatIssue({ ...at, message: `duplicate key ${maskSecret(k.key)}: the first one is kept` }));
+        ctx.warnings.push(formatIssue({ ...at, message: `duplicate key ${maskKey(k.key)}: the first one is kept` }));
         return;
       }
       seen.add(k.key);

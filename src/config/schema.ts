@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { KeyConfig, StrategyName } from '../pool/types.js';
-import type { Dialect } from '../providers/types.js';
-import { closest, maskSecret, splitList } from './util.js';
+import type { ProviderInfo } from '../providers/types.js';
+import { maskKey, type KeyConfig, type StrategyName } from '../pool/index.js';
+import { closest, splitList } from './util.js';
 
 export const STRATEGIES = ['default', 'round-robin', 'least-used', 'lru', 'random', 'weighted'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -13,25 +13,8 @@ const DIALECTS = ['openai', 'anthropic', 'gemini', 'azure'] as const;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type StrategiesMatch = Assert<Same<(typeof STRATEGIES)[number], StrategyName>>;
-export type DialectsMatch = Assert<Same<(typeof DIALECTS)[number], Dialect>>;
-
-/** Defaults, the lowest layer. Port 8080; host 127.0.0.1, or 0.0.0.0 once proxy keys guard the endpoint. */
-export const DEFAULTS = {
-  server: {
-    port: 8080,
-    host: '127.0.0.1',
-    hostWithProxyKeys: '0.0.0.0',
-    bodyLimit: 32 * 1024 * 1024,
-    requestTimeoutMs: 600_000,
-    /** Time to the first upstream byte. A non-streaming completion sends nothing until it is done, so this is long. */
-    headersTimeoutMs: 300_000,
-  },
-  strategy: 'default',
-  retry: { maxAttempts: 3 },
-  queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
-  cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
-  logLevel: 'info',
-} as const satisfies { strategy: StrategyName; logLevel: (typeof LOG_LEVELS)[number] } & Record<string, unknown>;
+// A catalog entry's dialect, whatever src/providers names that type.
+export type DialectsMatch = Assert<Same<(typeof DIALECTS)[number], ProviderInfo['dialect']>>;
 
 // ---- leaves (shared by the file, env and flag layers) ----
 
@@ -86,7 +69,7 @@ const section = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === null ?
 function unknownFields(known: readonly string[], mask = false) {
   return (iss: { code?: string; keys?: string[] }): string | undefined => {
     if (iss.code !== 'unrecognized_keys' || !iss.keys) return undefined;
-    const shown = iss.keys.map((k) => (mask && k.length >= 12 ? maskSecret(k) : k));
+    const shown = iss.keys.map((k) => (mask && k.length >= 12 ? maskKey(k) : k));
     if (shown.length === 1) {
       const guess = closest(iss.keys[0] ?? '', known);
       return `unknown field '${shown[0]}'${guess ? ` (did you mean '${guess}'?)` : ` (known: ${known.join(', ')})`}`;
@@ -96,6 +79,79 @@ function unknownFields(known: readonly string[], mask = false) {
 }
 const strict = <S extends z.ZodRawShape>(shape: S, mask = false) =>
   z.strictObject(shape, { error: unknownFields(Object.keys(shape), mask) });
+
+// ---- the plain settings: one tree, layered defaults < file < env < flags by one generic merge ----
+
+/**
+ * Every plain setting, once. Adding one (`queue.foo`) is a field here and its value in DEFAULTS: the file then
+ * accepts it (with unknown-field hints), the layers merge it, Config carries it. An env variable or a flag for it
+ * is a row in ENV_SETTINGS / FLAG_SETTINGS. Each leaf is the one schema every layer's value goes through.
+ */
+export const settingsSchema = z.object({
+  server: z.object({ host, port, bodyLimit, requestTimeoutMs: durationMs(1), headersTimeoutMs: durationMs(1) }),
+  strategy,
+  retry: z.object({ maxAttempts: int(1, 100) }),
+  queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0) }),
+  cooldown: z.object({ defaultMs: durationMs(0), maxMs: durationMs(0), quotaMs: durationMs(0) }),
+  logLevel,
+});
+export type Settings = z.output<typeof settingsSchema>;
+
+/**
+ * Defaults, the lowest layer; `satisfies` makes a setting without a default a compile error. Port 8080; host
+ * 127.0.0.1, or 0.0.0.0 once proxy keys guard the endpoint (the one default that depends on another setting).
+ */
+export const DEFAULTS = {
+  server: {
+    port: 8080,
+    host: '127.0.0.1',
+    hostWithProxyKeys: '0.0.0.0',
+    bodyLimit: 32 * 1024 * 1024,
+    requestTimeoutMs: 600_000,
+    /** Time to the first upstream byte. A non-streaming completion sends nothing until it is done, so this is long. */
+    headersTimeoutMs: 300_000,
+  },
+  strategy: 'default',
+  retry: { maxAttempts: 3 },
+  queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
+  cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
+  logLevel: 'info',
+} as const satisfies Settings & { server: { hostWithProxyKeys: string } };
+
+/** A path to one setting: `['server', 'port']`; typed so a table row cannot name a setting that does not exist. */
+type PathsOf<T> = {
+  [K in keyof T & string]: T[K] extends Record<string, unknown> ? readonly [K, ...PathsOf<T[K]>] : readonly [K];
+}[keyof T & string];
+export type SettingPath = PathsOf<Settings>;
+/** The type of the setting at a path. */
+export type SettingAt<P, T = Settings> = P extends readonly [infer H, ...infer R] ? (H extends keyof T ? SettingAt<R, T[H]> : never) : T;
+
+/** Env variables over the file: the first of `vars` that is set wins; its text goes through the setting's schema. */
+export const ENV_SETTINGS: readonly { vars: readonly string[]; path: SettingPath }[] = [
+  { vars: ['KEYMUX_PORT', 'PORT'], path: ['server', 'port'] },
+  { vars: ['KEYMUX_HOST'], path: ['server', 'host'] },
+  { vars: ['KEYMUX_STRATEGY'], path: ['strategy'] },
+  { vars: ['KEYMUX_LOG_LEVEL'], path: ['logLevel'] },
+];
+
+/** Command-line flags, the highest layer: `--port` → server.port. */
+export const FLAG_SETTINGS = { port: ['server', 'port'], host: ['server', 'host'] } as const satisfies Record<string, SettingPath>;
+export type Flags = { [F in keyof typeof FLAG_SETTINGS]?: SettingAt<(typeof FLAG_SETTINGS)[F]> };
+
+/** A settings node as the file writes it: every field optional, unknown fields named, an empty group absent. */
+function fileSection(node: z.ZodType): z.ZodType {
+  if (!(node instanceof z.ZodObject)) return node;
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, child] of Object.entries<z.ZodType>(node.shape)) {
+    shape[name] = child instanceof z.ZodObject ? section(fileSection(child)) : child.optional();
+  }
+  return strict(shape);
+}
+
+/** The file's schema for each top-level setting (`server:`, `strategy:`), derived from settingsSchema. */
+export const SETTING_SECTIONS: Readonly<Record<string, z.ZodType>> = Object.fromEntries(
+  Object.entries<z.ZodType>(settingsSchema.shape).map(([name, node]) => [name, section(fileSection(node))]),
+);
 
 // ---- the file ----
 
@@ -139,14 +195,10 @@ export const providerFields = {
 /** One entry under `providers:`; `openai:` with nothing after it is an empty entry. */
 export const providerSchema = z.preprocess((v) => v ?? {}, strict(providerFields));
 
+/** The file's sections that are not plain settings: each has its own merge. */
 export const sections = {
-  server: section(strict({ host: host.optional(), port: port.optional(), bodyLimit: bodyLimit.optional(), requestTimeoutMs: durationMs(1).optional(), headersTimeoutMs: durationMs(1).optional() })),
+  /** Added to the env's proxy keys, not replaced by them. */
   proxyKeys: section(list(text)),
-  strategy: section(strategy),
-  retry: section(strict({ maxAttempts: int(1, 100).optional() })),
-  queue: section(strict({ timeoutMs: durationMs(0).optional(), maxWaiting: int(0).optional() })),
-  cooldown: section(strict({ defaultMs: durationMs(0).optional(), maxMs: durationMs(0).optional(), quotaMs: durationMs(0).optional() })),
-  logLevel: section(logLevel),
   providers: section(z.record(z.string(), providerSchema, { error: 'expected a map of provider name: settings' })),
   /** Model aliases: `fast: groq/llama-3.1-8b-instant`. */
   aliases: section(stringMap(text)),
@@ -155,11 +207,8 @@ export const sections = {
   /** Editors' JSON-schema pointer; ignored. */
   $schema: section(z.string()),
 };
-export const SECTION_NAMES = Object.keys(sections);
+export const SECTION_NAMES = [...Object.keys(SETTING_SECTIONS), ...Object.keys(sections)];
 
-/** The config file as written (after `${VAR}` substitution). */
-export const fileSchema = z.strictObject(sections);
-export type FileConfig = z.output<typeof fileSchema>;
 export type ProviderEntry = z.output<typeof providerSchema>;
 
 // ---- the resolved config ----
@@ -193,20 +242,8 @@ export const resolvedProviderSchema = z.object({
 });
 
 /** The shape of a loaded config; `loadConfig` builds it and `Config` is its frozen type. */
-export const configSchema = z.object({
-  server: z.object({
-    host: z.string(),
-    port: z.number(),
-    bodyLimit: z.number(),
-    requestTimeoutMs: z.number(),
-    headersTimeoutMs: z.number(),
-  }),
+export const configSchema = settingsSchema.extend({
   proxyKeys: z.array(z.string()),
-  strategy,
-  retry: z.object({ maxAttempts: z.number() }),
-  queue: z.object({ timeoutMs: z.number(), maxWaiting: z.number() }),
-  cooldown: z.object({ defaultMs: z.number(), maxMs: z.number(), quotaMs: z.number() }),
-  logLevel,
   providers: z.array(resolvedProviderSchema),
   /** Model name → `provider/model` (aliases and modelMap merged). */
   aliases: z.record(z.string(), z.string()),

@@ -46,18 +46,6 @@ export function dedupe<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
 }
 
-/**
- * A secret as it may appear in messages: `sk-…a1b2`; short secrets show less. The same form as the pool's
- * maskKey (src/pool/ids.ts), kept local until the pool's door (pool/index.ts) exports it.
- */
-export function maskSecret(secret: string): string {
-  const s = secret.trim();
-  if (s.length < 12) return s.length <= 4 ? '…' : `…${s.slice(-2)}`;
-  const m = /^[A-Za-z0-9]{1,5}[-_]/.exec(s);
-  const prefix = m && s.length - m[0].length - 4 >= 6 ? m[0] : '';
-  return `${prefix}…${s.slice(-4)}`;
-}
-
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

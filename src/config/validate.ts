@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { CATALOG, findProvider } from '../providers/catalog.js';
 import type { ProviderInfo } from '../providers/types.js';
 import type { ConfigIssue } from './errors.js';
-import { CUSTOM_DIALECTS, SECTION_NAMES, providerSchema, sections, type FileConfig, type ProviderEntry } from './schema.js';
+import type { Layer } from './layers.js';
+import { CUSTOM_DIALECTS, SECTION_NAMES, SETTING_SECTIONS, providerSchema, sections, type ProviderEntry } from './schema.js';
 import { closest, isPlainObject, type Seg } from './util.js';
 
 /** Where a path of the config value is, for messages: file, line, and the path as the file writes it. */
@@ -21,7 +22,9 @@ export interface ProviderDraft {
 }
 
 export interface FileLayer {
-  settings: Omit<FileConfig, 'providers' | 'aliases' | 'modelMap' | '$schema'>;
+  /** The plain settings the file sets (SETTING_SECTIONS), each section that validated. */
+  settings: Layer;
+  proxyKeys: string[];
   providers: ProviderDraft[];
   /** `aliases` and `modelMap` merged: model name → target, and the section that set it. */
   aliases: Record<string, { to: string; section: 'aliases' | 'modelMap' }>;
@@ -57,7 +60,7 @@ export function validateFile(value: unknown, locate: Locate, issues: ConfigIssue
     }
   };
 
-  const layer: FileLayer = { settings: {}, providers: [], aliases: {} };
+  const layer: FileLayer = { settings: {}, proxyKeys: [], providers: [], aliases: {} };
   if (value === undefined) return layer;
   if (!isPlainObject(value)) {
     report([], `expected a map of settings (${SECTION_NAMES.filter((n) => n !== '$schema').join(', ')})`);
@@ -76,22 +79,18 @@ export function validateFile(value: unknown, locate: Locate, issues: ConfigIssue
     );
   }
 
-  const parse = <K extends keyof typeof sections>(name: K): z.output<(typeof sections)[K]> | undefined => {
-    const r = sections[name].safeParse(value[name]);
-    // TS cannot narrow a generic key's schema output; the value is exactly that section's parse result.
-    if (r.success) return r.data as z.output<(typeof sections)[K]>;
+  const parse = <T extends z.ZodType>(name: string, schema: T): z.output<T> | undefined => {
+    const r = schema.safeParse(value[name]);
+    if (r.success) return r.data;
     reportZod([name], r.error);
     return undefined;
   };
-  const s = layer.settings;
-  s.server = parse('server');
-  s.proxyKeys = parse('proxyKeys');
-  s.strategy = parse('strategy');
-  s.retry = parse('retry');
-  s.queue = parse('queue');
-  s.cooldown = parse('cooldown');
-  s.logLevel = parse('logLevel');
-  parse('$schema');
+  for (const [name, schema] of Object.entries(SETTING_SECTIONS)) {
+    const section = parse(name, schema);
+    if (section !== undefined) layer.settings[name] = section;
+  }
+  layer.proxyKeys = parse('proxyKeys', sections.proxyKeys) ?? [];
+  parse('$schema', sections.$schema);
 
   const providers = value.providers;
   if (isPlainObject(providers)) {
@@ -100,8 +99,8 @@ export function validateFile(value: unknown, locate: Locate, issues: ConfigIssue
     report(['providers'], 'expected a map of provider name: settings');
   }
 
-  const aliases = parse('aliases') ?? {};
-  const modelMap = parse('modelMap') ?? {};
+  const aliases = parse('aliases', sections.aliases) ?? {};
+  const modelMap = parse('modelMap', sections.modelMap) ?? {};
   for (const [from, to] of Object.entries(aliases)) layer.aliases[from] = { to, section: 'aliases' };
   for (const [from, to] of Object.entries(modelMap)) {
     if (aliases[from] !== undefined && aliases[from] !== to) report(['modelMap', from], `conflicts with aliases.${from}`);
