@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/providers/index.js';
 import type { Headers } from '../../src/providers/index.js';
+import { authHeaders, limitsOf } from './helpers.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const ctx = { now: NOW, model: 'claude-sonnet-4-5' };
@@ -38,16 +39,16 @@ describe('Anthropic success', () => {
   });
 
   it('without the tokens family, the tighter of input/output', () => {
-    expect(anthropic.parseLimits({
+    expect(limitsOf(anthropic, {
       'anthropic-ratelimit-input-tokens-limit': '80000', 'anthropic-ratelimit-input-tokens-remaining': '79000', 'anthropic-ratelimit-input-tokens-reset': '2026-11-25T12:00:30Z',
       'anthropic-ratelimit-output-tokens-limit': '16000', 'anthropic-ratelimit-output-tokens-remaining': '3000', 'anthropic-ratelimit-output-tokens-reset': '2026-11-25T12:00:45Z',
     }, ctx)).toEqual({ tokens: { limit: 16000, remaining: 3000, resetMs: 45_000 } });
-    expect(anthropic.parseLimits({}, ctx)).toBeUndefined();
+    expect(limitsOf(anthropic, {}, ctx)).toBeUndefined();
   });
 
   it('sends x-api-key and anthropic-version; OAuth tokens as bearer', () => {
-    expect(anthropic.authHeaders('sk-ant-api03-xyz')).toEqual({ 'x-api-key': 'sk-ant-api03-xyz', 'anthropic-version': '2023-06-01' });
-    expect(anthropic.authHeaders('sk-ant-oat01-abc')).toMatchObject({ authorization: 'Bearer sk-ant-oat01-abc', 'anthropic-version': '2023-06-01' });
+    expect(authHeaders(anthropic, 'sk-ant-api03-xyz')).toEqual({ 'x-api-key': 'sk-ant-api03-xyz', 'anthropic-version': '2023-06-01' });
+    expect(authHeaders(anthropic, 'sk-ant-oat01-abc')).toMatchObject({ authorization: 'Bearer sk-ant-oat01-abc', 'anthropic-version': '2023-06-01' });
   });
 });
 

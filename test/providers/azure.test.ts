@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { adapterFor } from '../../src/providers/index.js';
+import { adapterFor, createAdapter, findProvider, resolveProfile } from '../../src/providers/index.js';
+import { authHeaders, limitsOf } from './helpers.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const ctx = { now: NOW, model: 'gpt-4o' };
 const azure = adapterFor('azure_openai');
 
 describe('Azure OpenAI', () => {
-  it('sends the key as api-key', () => expect(azure.authHeaders('0123abcd')).toEqual({ 'api-key': '0123abcd' }));
+  it('sends the key as api-key', () => {
+    // The catalog entry has no endpoint, so no call can be built from it: the headers are the configured resource's.
+    const configured = createAdapter(resolveProfile(findProvider('azure_openai')!, { baseUrl: 'https://my-res.openai.azure.com' }));
+    expect(authHeaders(configured, '0123abcd')).toEqual({ 'api-key': '0123abcd' });
+  });
 
   it('429: retry-after(-ms) and a deployment (model) scope', () => {
     const body = { error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 6 seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit.' } };
@@ -19,7 +24,7 @@ describe('Azure OpenAI', () => {
   });
 
   it('reads x-ratelimit-remaining-requests|tokens', () => {
-    expect(azure.parseLimits({ 'x-ratelimit-remaining-requests': '119', 'x-ratelimit-remaining-tokens': '119000' }, ctx))
+    expect(limitsOf(azure, { 'x-ratelimit-remaining-requests': '119', 'x-ratelimit-remaining-tokens': '119000' }, ctx))
       .toEqual({ requests: { remaining: 119 }, tokens: { remaining: 119000 } });
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG, UnknownProviderError, adapterFor } from '../../src/providers/index.js';
+import { CATALOG, UnknownProviderError, adapterFor, createAdapter, resolveProfile } from '../../src/providers/index.js';
 import type { Headers, ProviderInfo } from '../../src/providers/index.js';
+import { limitsOf, usageOf } from './helpers.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const ctx = { now: NOW };
@@ -8,10 +9,12 @@ const res = (status: number, body: unknown, headers: Headers = {}) => ({ status,
 
 describe('adapterFor', () => {
   it('builds an adapter for every catalog entry and alias', () => {
-    for (const p of CATALOG) expect(adapterFor(p).dialect).toBe(p.dialect);
-    expect(adapterFor('nvidia').provider?.name).toBe('nvidia_nim');
-    expect(adapterFor('google').dialect).toBe('gemini');
-    expect(adapterFor('azure').dialect).toBe('azure');
+    for (const p of CATALOG) expect(adapterFor(p).profile.wire).toBe(p.dialect);
+    expect(adapterFor('nvidia').profile.name).toBe('nvidia_nim');
+    expect(adapterFor('google').profile.wire).toBe('gemini');
+    expect(adapterFor('azure').profile.wire).toBe('azure');
+    // Azure speaks OpenAI's dialect inside its own envelope.
+    expect(adapterFor('azure').profile.dialect).toBe('openai');
     expect(adapterFor('openai')).toBe(adapterFor('OpenAI'));
   });
   it('refuses unknown names with a typed error', () => {
@@ -22,7 +25,7 @@ describe('adapterFor', () => {
 describe('Groq', () => {
   const groq = adapterFor('groq');
   it('its request limit is per day, tokens per minute', () => {
-    expect(groq.parseLimits({
+    expect(limitsOf(groq, {
       'x-ratelimit-limit-requests': '14400', 'x-ratelimit-remaining-requests': '14370', 'x-ratelimit-reset-requests': '2m59.56s',
       'x-ratelimit-limit-tokens': '18000', 'x-ratelimit-remaining-tokens': '17997', 'x-ratelimit-reset-tokens': '7.66s',
     }, ctx)).toEqual({
@@ -113,7 +116,7 @@ describe('NVIDIA NIM', () => {
     expect(nim.classify(res(404, { status: 404, title: 'Not Found', detail: "Function '23d4f03a-b8a6-4adb-a183-7daa083a09cc': Not found for account 'Qawmu2vUw3rd'" }), ctx).kind).toBe('client_error');
     expect(nim.classify(res(410, { status: 410, title: 'Gone', detail: 'The model has reached its end of life' }), ctx).kind).toBe('client_error');
   });
-  it('has no rate-limit headers', () => expect(nim.parseLimits({}, ctx)).toBeUndefined());
+  it('has no rate-limit headers', () => expect(limitsOf(nim, {}, ctx)).toBeUndefined());
 });
 
 describe('Mistral', () => {
@@ -123,12 +126,12 @@ describe('Mistral', () => {
       .toEqual({ kind: 'rate_limited', status: 429, scope: 'group', reason: 'rate_limited' });
   });
   it('ratelimitbysize headers are per-minute tokens; newer names are read too', () => {
-    expect(mistral.parseLimits({
+    expect(limitsOf(mistral, {
       'x-ratelimitbysize-limit-minute': '500000', 'x-ratelimitbysize-remaining-minute': '499000',
       'x-ratelimitbysize-limit-month': '1000000000', 'x-ratelimitbysize-remaining-month': '999000000',
       'ratelimitbysize-reset': '29', 'ratelimitbysize-query-cost': '1000',
     }, ctx)).toEqual({ tokens: { limit: 500000, remaining: 499000, resetMs: 29_000 } });
-    expect(mistral.parseLimits({
+    expect(limitsOf(mistral, {
       'x-ratelimit-limit-tokens-minute': '5000000', 'x-ratelimit-remaining-tokens-minute': '4999911',
       'x-ratelimit-limit-req-minute': '720', 'x-ratelimit-remaining-req-minute': '717',
     }, ctx)).toEqual({ tokens: { limit: 5000000, remaining: 4999911 }, requests: { limit: 720, remaining: 717 } });
@@ -147,16 +150,21 @@ describe('DeepSeek', () => {
       .toMatchObject({ kind: 'quota_exhausted', scope: 'group' });
   });
   it('reads cache-hit usage and reasoning tokens', () => {
-    expect(ds.usageFromBody({ usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, prompt_cache_hit_tokens: 4, prompt_cache_miss_tokens: 6, completion_tokens_details: { reasoning_tokens: 12 } } }))
+    expect(usageOf(ds, { usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, prompt_cache_hit_tokens: 4, prompt_cache_miss_tokens: 6, completion_tokens_details: { reasoning_tokens: 12 } } }))
       .toEqual({ inputTokens: 10, outputTokens: 20, totalTokens: 30, cachedTokens: 4, reasoningTokens: 12 });
   });
   it('503 under load is overloaded', () => expect(ds.classify(res(503, 'Server Overloaded'), ctx).kind).toBe('overloaded'));
 });
 
 describe('quirks follow the host when the name is custom', () => {
+  const info: ProviderInfo = { name: 'fastllama', label: 'x', aliases: [], dialect: 'openai', baseUrl: 'https://api.groq.com/openai/v1', limitsPerModel: true };
   it('a provider named otherwise but pointing at api.groq.com reads Groq’s headers', () => {
-    const info: ProviderInfo = { name: 'fastllama', label: 'x', aliases: [], dialect: 'openai', baseUrl: 'https://api.groq.com/openai/v1', limitsPerModel: true };
-    expect(adapterFor(info).parseLimits({ 'x-ratelimit-limit-requests': '1000' }, ctx)).toEqual({ requestsPerDay: { limit: 1000 } });
+    expect(limitsOf(adapterFor(info), { 'x-ratelimit-limit-requests': '1000' }, ctx)).toEqual({ requestsPerDay: { limit: 1000 } });
+  });
+
+  it('…and gets Groq’s sanitising rules', () => {
+    expect(resolveProfile(info).identity).toBe('groq');
+    expect(createAdapter(resolveProfile(info)).prepare('chat', { model: 'm', messages: [], logprobs: true }).changed).toContain('logprobs');
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/providers/index.js';
 import type { Headers } from '../../src/providers/index.js';
+import { authHeaders, groupOf, limitsOf, usageOf } from './helpers.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const ctx = { now: NOW, model: 'gemini-2.5-flash' };
@@ -36,13 +37,13 @@ describe('Gemini success', () => {
       { candidates: [], usageMetadata: { promptTokenCount: 10, totalTokenCount: 10 } },
       { candidates: [], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 } },
     ];
-    expect(gemini.usageFromBody(body)).toEqual({ inputTokens: 10, outputTokens: 5, totalTokens: 15 });
+    expect(usageOf(gemini, body)).toEqual({ inputTokens: 10, outputTokens: 5, totalTokens: 15 });
   });
 
   it('no limit headers, no group headers, x-goog-api-key', () => {
-    expect(gemini.parseLimits({ 'x-ratelimit-limit-requests': '1' }, ctx)).toBeUndefined();
-    expect(gemini.groupFromHeaders({})).toBeUndefined();
-    expect(gemini.authHeaders('AIzaSyTEST')).toEqual({ 'x-goog-api-key': 'AIzaSyTEST' });
+    expect(limitsOf(gemini, { 'x-ratelimit-limit-requests': '1' }, ctx)).toBeUndefined();
+    expect(groupOf(gemini, {})).toBeUndefined();
+    expect(authHeaders(gemini, 'AIzaSyTEST')).toEqual({ 'x-goog-api-key': 'AIzaSyTEST' });
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adapterFor } from '../../src/providers/index.js';
 import type { Headers } from '../../src/providers/index.js';
+import { groupOf, limitsOf, usageOf } from './helpers.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const ctx = { now: NOW, model: 'gpt-4o' };
@@ -52,20 +53,20 @@ describe('OpenAI success', () => {
   });
 
   it('reads embeddings, legacy completions and Responses API usage', () => {
-    expect(openai.usageFromBody({ object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 8, total_tokens: 8 } }))
+    expect(usageOf(openai, { object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 8, total_tokens: 8 } }))
       .toEqual({ inputTokens: 8, totalTokens: 8 });
-    expect(openai.usageFromBody({ object: 'text_completion', usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } }))
+    expect(usageOf(openai, { object: 'text_completion', usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } }))
       .toEqual({ inputTokens: 5, outputTokens: 7, totalTokens: 12 });
-    expect(openai.usageFromBody({
+    expect(usageOf(openai, {
       id: 'resp_67ccd2bed1ec8190', object: 'response', status: 'completed',
       usage: { input_tokens: 36, input_tokens_details: { cached_tokens: 0 }, output_tokens: 87, output_tokens_details: { reasoning_tokens: 64 }, total_tokens: 123 },
     })).toEqual({ inputTokens: 36, outputTokens: 87, cachedTokens: 0, reasoningTokens: 64, totalTokens: 123 });
-    expect(openai.usageFromBody('not json')).toBeUndefined();
-    expect(openai.usageFromBody({ choices: [] })).toBeUndefined();
+    expect(usageOf(openai, 'not json')).toBeUndefined();
+    expect(usageOf(openai, { choices: [] })).toBeUndefined();
   });
 
   it('parses Go-duration resets and keeps the tighter project token budget', () => {
-    expect(openai.parseLimits({
+    expect(limitsOf(openai, {
       'x-ratelimit-limit-requests': '10000', 'x-ratelimit-remaining-requests': '9999', 'x-ratelimit-reset-requests': '6m0s',
       'x-ratelimit-limit-tokens': '2000000', 'x-ratelimit-remaining-tokens': '1999000', 'x-ratelimit-reset-tokens': '1h2m3.5s',
       'x-ratelimit-limit-project-tokens': '100000', 'x-ratelimit-remaining-project-tokens': '50000', 'x-ratelimit-reset-project-tokens': '51.189s',
@@ -73,10 +74,10 @@ describe('OpenAI success', () => {
       requests: { limit: 10000, remaining: 9999, resetMs: 360_000 },
       tokens: { limit: 100000, remaining: 50000, resetMs: 51_189 },
     });
-    expect(openai.parseLimits({ 'content-type': 'application/json' }, ctx)).toBeUndefined();
+    expect(limitsOf(openai, { 'content-type': 'application/json' }, ctx)).toBeUndefined();
   });
 
-  it('names no group without the header', () => expect(openai.groupFromHeaders({})).toBeUndefined());
+  it('names no group without the header', () => expect(groupOf(openai, {})).toBeUndefined());
 });
 
 describe('OpenAI 429s', () => {

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedRouteError, buildUpstreamRequest, findProvider, upstreamHeaders, upstreamUrl } from '../../src/providers/index.js';
-import type { ProviderInfo } from '../../src/providers/index.js';
+import { UnsupportedRouteError, adapterFor, createAdapter, findProvider, resolveProfile, upstreamUrl } from '../../src/providers/index.js';
+import type { ProfileSettings, ProviderProfile, RouteKind } from '../../src/providers/index.js';
 
-const p = (name: string): ProviderInfo => findProvider(name)!;
+/** A catalog provider's profile with its default settings: the endpoint upstreamUrl takes. */
+const p = (name: string, s?: ProfileSettings): ProviderProfile => resolveProfile(findProvider(name)!, s);
+
+/** URL and headers of one call, the way the server builds it: through the configured provider's adapter. */
+function build(name: string, route: RouteKind, o: { model: string; key: string; stream?: boolean; body?: string }, s?: ProfileSettings) {
+  const call = createAdapter(p(name, s)).call(route, { model: o.model, stream: o.stream, body: o.body });
+  return { url: call.url.href, method: call.method, headers: call.headers(o.key) };
+}
 
 describe('upstreamUrl', () => {
   it('OpenAI-compatible bases keep their version path', () => {
@@ -52,29 +59,32 @@ describe('upstreamUrl', () => {
   });
 });
 
-describe('upstreamHeaders', () => {
+describe('call headers', () => {
   it('auth per dialect, content-type when there is a body', () => {
-    expect(upstreamHeaders(p('openai'), 'sk-test')).toEqual({ authorization: 'Bearer sk-test', 'content-type': 'application/json' });
-    expect(upstreamHeaders(p('anthropic'), 'sk-ant-api03-x')).toEqual({ 'x-api-key': 'sk-ant-api03-x', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' });
-    expect(upstreamHeaders(p('gemini'), 'AIzaX', { body: false })).toEqual({ 'x-goog-api-key': 'AIzaX' });
-    expect(upstreamHeaders(p('azure_openai'), 'abc')).toEqual({ 'api-key': 'abc', 'content-type': 'application/json' });
+    const headers = (name: string, route: RouteKind, key: string, s?: ProfileSettings) => build(name, route, { model: 'm', key, body: '{}' }, s).headers;
+    expect(headers('openai', 'chat', 'sk-test')).toEqual({ authorization: 'Bearer sk-test', 'content-type': 'application/json' });
+    expect(headers('anthropic', 'messages', 'sk-ant-api03-x')).toEqual({ 'x-api-key': 'sk-ant-api03-x', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' });
+    expect(adapterFor('gemini').call('models', { model: '' }).headers('AIzaX')).toEqual({ 'x-goog-api-key': 'AIzaX' });
+    expect(headers('azure_openai', 'chat', 'abc', { baseUrl: 'https://r.openai.azure.com' })).toEqual({ 'api-key': 'abc', 'content-type': 'application/json' });
   });
 });
 
-describe('buildUpstreamRequest', () => {
+describe('adapter.call', () => {
   it('URL and headers in one call; a streamed generateContent becomes SSE', () => {
-    expect(buildUpstreamRequest(p('gemini'), { route: 'generateContent', model: 'gemini-2.5-flash', key: 'AIzaX', stream: true })).toEqual({
+    expect(build('gemini', 'generateContent', { model: 'gemini-2.5-flash', key: 'AIzaX', stream: true, body: '{}' })).toEqual({
       url: 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+      method: 'POST',
       headers: { 'x-goog-api-key': 'AIzaX', 'content-type': 'application/json' },
     });
-    expect(buildUpstreamRequest(p('openai'), { route: 'models', model: '', key: 'sk-x', baseUrl: '' })).toEqual({
-      url: 'https://api.openai.com/v1/models', headers: { authorization: 'Bearer sk-x' },
+    // An empty base URL setting keeps the catalog's.
+    expect(build('openai', 'models', { model: '', key: 'sk-x' }, { baseUrl: '' })).toEqual({
+      url: 'https://api.openai.com/v1/models', method: 'GET', headers: { authorization: 'Bearer sk-x' },
     });
   });
 
   it('Azure maps the model to its deployment', () => {
-    const r = buildUpstreamRequest(p('azure_openai'), {
-      route: 'chat', model: 'gpt-4o', key: 'k', baseUrl: 'https://r.openai.azure.com', apiVersion: '2025-01-01-preview', deployments: { 'gpt-4o': 'prod-4o' },
+    const r = build('azure_openai', 'chat', { model: 'gpt-4o', key: 'k', body: '{}' }, {
+      baseUrl: 'https://r.openai.azure.com', apiVersion: '2025-01-01-preview', deployments: { 'gpt-4o': 'prod-4o' },
     });
     expect(r.url).toBe('https://r.openai.azure.com/openai/deployments/prod-4o/chat/completions?api-version=2025-01-01-preview');
     expect(r.headers).toEqual({ 'api-key': 'k', 'content-type': 'application/json' });

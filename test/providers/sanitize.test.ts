@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { SANITIZE_RULES, findProvider, sanitizeBody } from '../../src/providers/index.js';
+import { SANITIZE_RULES, adapterFor, createAdapter, findProvider, resolveProfile } from '../../src/providers/index.js';
+import type { ProviderAdapter } from '../../src/providers/index.js';
+
+/** A provider's adapter: from the catalog by name or alias, else a custom one keymux knows nothing about. */
+const adapter = (name: string): ProviderAdapter =>
+  findProvider(name)
+    ? adapterFor(name)
+    : createAdapter(resolveProfile({ name, label: 'x', aliases: [], dialect: 'openai', baseUrl: 'https://example.invalid/v1', limitsPerModel: false }));
+
+/** A chat body as the provider's adapter prepares it. */
+function sanitizeBody(name: string, body: object): { body: Record<string, unknown>; changed: string[] } {
+  const r = adapter(name).prepare('chat', body);
+  return { body: r.body as Record<string, unknown>, changed: r.changed };
+}
 
 const chat = {
   model: 'm', messages: [{ role: 'system', content: 's' }, { role: 'user', name: 'alice', content: 'hi' }],
@@ -7,7 +20,7 @@ const chat = {
   service_tier: 'auto', user: 'u-1', seed: 7, logprobs: true, top_logprobs: 2, logit_bias: { '50256': -100 }, parallel_tool_calls: false,
 };
 
-describe('sanitizeBody', () => {
+describe('prepare: chat bodies', () => {
   it('every table entry names a catalog provider and cites a source', () => {
     for (const [name, rules] of Object.entries(SANITIZE_RULES)) {
       expect(findProvider(name)?.name).toBe(name);
@@ -58,8 +71,13 @@ describe('sanitizeBody', () => {
       const r = sanitizeBody(name, chat);
       expect(r.changed).toEqual([]);
       expect(r.body).toEqual(chat);
-      expect(r.body).not.toBe(chat);
+      // An unchanged body is returned as is (nothing downstream mutates it).
+      expect(r.body).toBe(chat);
     }
+  });
+
+  it('only chat bodies are sanitised', () => {
+    expect(adapter('groq').prepare('completions', { model: 'm', prompt: 'p', logprobs: 2 })).toEqual({ body: { model: 'm', prompt: 'p', logprobs: 2 }, changed: [] });
   });
 
   it('a body without the parameters is unchanged', () => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createUsageTracker } from '../../src/providers/index.js';
+import { adapterFor } from '../../src/providers/index.js';
+import { finished, streamUsage } from './helpers.js';
+
+/** A tracker of the given dialect, from a catalog provider that speaks it. */
+const tracker = (provider: 'openai' | 'anthropic' | 'gemini') => adapterFor(provider).trackStream();
 
 const chunk = (content: string, finish: string | null = null) => ({
   id: 'chatcmpl-123', object: 'chat.completion.chunk', created: 1764072000, model: 'gpt-4o-mini',
@@ -8,47 +12,46 @@ const chunk = (content: string, finish: string | null = null) => ({
 
 describe('OpenAI stream usage', () => {
   it('takes the final choices: [] chunk (include_usage)', () => {
-    const t = createUsageTracker('openai');
+    const t = tracker('openai');
     for (const c of [chunk(''), chunk('Hel'), chunk('lo'), chunk('', 'stop')]) t.onEvent(c);
-    expect(t.usage()).toBeUndefined();
+    expect(streamUsage(t)).toBeUndefined();
     t.onEvent({ id: 'chatcmpl-123', object: 'chat.completion.chunk', choices: [], usage: {
       prompt_tokens: 9, completion_tokens: 12, total_tokens: 21,
       prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 },
     } });
-    expect(t.usage()).toEqual({ inputTokens: 9, outputTokens: 12, totalTokens: 21, cachedTokens: 0, reasoningTokens: 0 });
-    expect(t.error()).toBeUndefined();
+    // ok (no error), with the usage.
+    expect(finished(t)).toEqual({ kind: 'ok', usage: { inputTokens: 9, outputTokens: 12, totalTokens: 21, cachedTokens: 0, reasoningTokens: 0 } });
   });
 
   it('an interrupted stream has no usage and no error', () => {
-    const t = createUsageTracker('openai');
+    const t = tracker('openai');
     t.onEvent(chunk('Hel'));
     t.onEvent(chunk('lo'));
-    expect(t.usage()).toBeUndefined();
-    expect(t.error()).toBeUndefined();
+    expect(finished(t)).toEqual({ kind: 'ok' });
   });
 
   it('Groq puts the usage in x_groq', () => {
-    const t = createUsageTracker('openai');
+    const t = tracker('openai');
     t.onEvent({ ...chunk('', 'stop'), x_groq: { id: 'req_01', usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 } } });
-    expect(t.usage()).toEqual({ inputTokens: 20, outputTokens: 5, totalTokens: 25 });
+    expect(streamUsage(t)).toEqual({ inputTokens: 20, outputTokens: 5, totalTokens: 25 });
   });
 
   it('Responses API: response.completed', () => {
-    const t = createUsageTracker('openai');
+    const t = tracker('openai');
     t.onEvent({ type: 'response.created', response: { id: 'resp_1', status: 'in_progress', usage: null } }, 'response.created');
     t.onEvent({ type: 'response.output_text.delta', delta: 'Hi' }, 'response.output_text.delta');
     t.onEvent({ type: 'response.completed', response: { id: 'resp_1', status: 'completed', usage: {
       input_tokens: 36, input_tokens_details: { cached_tokens: 0 }, output_tokens: 87, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 123,
     } } }, 'response.completed');
-    expect(t.usage()).toEqual({ inputTokens: 36, outputTokens: 87, cachedTokens: 0, reasoningTokens: 0, totalTokens: 123 });
+    expect(streamUsage(t)).toEqual({ inputTokens: 36, outputTokens: 87, cachedTokens: 0, reasoningTokens: 0, totalTokens: 123 });
   });
 
   it('OpenRouter’s mid-stream error chunk (finish_reason "error")', () => {
-    const t = createUsageTracker('openai');
+    const t = tracker('openai');
     t.onEvent(chunk('partial'));
     t.onEvent({ id: 'gen-1', object: 'chat.completion.chunk', error: { code: 502, message: 'Provider disconnected' },
       choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] });
-    expect(t.error()).toEqual({ message: 'Provider disconnected' });
+    expect(finished(t)).toEqual({ kind: 'server_error', reason: 'Provider disconnected' });
   });
 });
 
@@ -57,7 +60,7 @@ describe('Anthropic stream usage', () => {
     stop_reason: null, usage: { input_tokens: 472, cache_creation_input_tokens: 0, cache_read_input_tokens: 100, output_tokens: 2 } } };
 
   it('input from message_start, output from the LAST message_delta (cumulative, not added)', () => {
-    const t = createUsageTracker('anthropic');
+    const t = tracker('anthropic');
     t.onEvent(start, 'message_start');
     t.onEvent({ type: 'ping' }, 'ping');
     t.onEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start');
@@ -66,34 +69,67 @@ describe('Anthropic stream usage', () => {
     t.onEvent({ type: 'message_delta', delta: { stop_reason: null }, usage: { output_tokens: 89 } }, 'message_delta');
     t.onEvent({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: null, output_tokens: 120 } }, 'message_delta');
     t.onEvent({ type: 'message_stop' }, 'message_stop');
-    expect(t.usage()).toEqual({ inputTokens: 572, outputTokens: 120, cachedTokens: 100, totalTokens: 692 });
-    expect(t.error()).toBeUndefined();
+    // ok (no error), with the usage.
+    expect(finished(t)).toEqual({ kind: 'ok', usage: { inputTokens: 572, outputTokens: 120, cachedTokens: 100, totalTokens: 692 } });
   });
 
-  it('notes event: error (and keeps what it knew)', () => {
-    const t = createUsageTracker('anthropic');
+  it('notes event: error (what it knew before stays unreported: the attempt failed)', () => {
+    const t = tracker('anthropic');
     t.onEvent(start, 'message_start');
+    expect(streamUsage(t)).toMatchObject({ inputTokens: 572, outputTokens: 2 });
     t.onEvent({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'error');
-    expect(t.error()).toEqual({ message: 'Overloaded' });
-    expect(t.usage()).toMatchObject({ inputTokens: 572, outputTokens: 2 });
+    expect(finished(t)).toEqual({ kind: 'server_error', reason: 'Overloaded' });
   });
 
-  it('nothing before message_start', () => expect(createUsageTracker('anthropic').usage()).toBeUndefined());
+  it('nothing before message_start', () => expect(streamUsage(tracker('anthropic'))).toBeUndefined());
 });
 
 describe('Gemini stream usage', () => {
   it('takes usageMetadata from the last chunk', () => {
-    const t = createUsageTracker('gemini');
+    const t = tracker('gemini');
     t.onEvent({ candidates: [{ content: { parts: [{ text: 'Hel' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 8, totalTokenCount: 8 } });
     t.onEvent({ candidates: [{ content: { parts: [{ text: 'lo' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
       usageMetadata: { promptTokenCount: 8, candidatesTokenCount: 12, thoughtsTokenCount: 30, cachedContentTokenCount: 4, totalTokenCount: 50 } });
-    expect(t.usage()).toEqual({ inputTokens: 8, outputTokens: 42, reasoningTokens: 30, cachedTokens: 4, totalTokens: 50 });
+    expect(streamUsage(t)).toEqual({ inputTokens: 8, outputTokens: 42, reasoningTokens: 30, cachedTokens: 4, totalTokens: 50 });
   });
 
   it('accepts a whole JSON-array body and notes an error chunk', () => {
-    const t = createUsageTracker('gemini');
-    t.onEvent([{ usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 } }, { error: { code: 500, message: 'Internal error', status: 'INTERNAL' } }]);
-    expect(t.usage()).toEqual({ inputTokens: 3, totalTokens: 3 });
-    expect(t.error()).toEqual({ message: 'Internal error' });
+    const withUsage = { usageMetadata: { promptTokenCount: 3, totalTokenCount: 3 } };
+    const t = tracker('gemini');
+    t.onEvent([withUsage, { error: { code: 500, message: 'Internal error', status: 'INTERNAL' } }]);
+    expect(finished(t)).toEqual({ kind: 'server_error', reason: 'Internal error' });
+    // Without the error chunk, the usage an earlier element of the array carried is the stream's.
+    const u = tracker('gemini');
+    u.onEvent([withUsage, { candidates: [] }]);
+    expect(streamUsage(u)).toEqual({ inputTokens: 3, totalTokens: 3 });
+  });
+});
+
+describe('which events a tracker needs parsed', () => {
+  it('OpenAI: usage and errors, not the "usage": null of every chunk', () => {
+    const t = tracker('openai');
+    expect(t.wants(JSON.stringify(chunk('Hel')))).toBe(false);
+    expect(t.wants('{"choices":[{"delta":{"content":"x"}}],"usage": null}')).toBe(false);
+    expect(t.wants(JSON.stringify({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 12, total_tokens: 21 } }))).toBe(true);
+    expect(t.wants(JSON.stringify({ ...chunk('', 'stop'), x_groq: { usage: { prompt_tokens: 20 } } }))).toBe(true);
+    expect(t.wants(JSON.stringify({ type: 'response.completed', response: { usage: { input_tokens: 36 } } }), 'response.completed')).toBe(true);
+    expect(t.wants(JSON.stringify({ error: { message: 'Provider disconnected' }, choices: [] }))).toBe(true);
+    expect(t.wants('{"message":"x"}', 'error')).toBe(true);
+  });
+
+  it('Anthropic: any usage (message_start, message_delta) and errors', () => {
+    const t = tracker('anthropic');
+    expect(t.wants('{"type":"message_start","message":{"usage":{"input_tokens":1}}}', 'message_start')).toBe(true);
+    expect(t.wants('{"type":"message_delta","usage":{"output_tokens":1}}', 'message_delta')).toBe(true);
+    expect(t.wants('{"type":"content_block_delta","delta":{"type":"text_delta","text":"Hi"}}', 'content_block_delta')).toBe(false);
+    expect(t.wants('{"type":"ping"}', 'ping')).toBe(false);
+    expect(t.wants('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', 'error')).toBe(true);
+  });
+
+  it('Gemini: usageMetadata and errors', () => {
+    const t = tracker('gemini');
+    expect(t.wants('{"candidates":[],"usageMetadata":{"promptTokenCount":3}}')).toBe(true);
+    expect(t.wants('{"candidates":[{"content":{"parts":[{"text":"Hi"}]}}]}')).toBe(false);
+    expect(t.wants('{"error":{"code":500,"message":"Internal error"}}')).toBe(true);
   });
 });
