@@ -23,7 +23,8 @@ export type {
   UnavailableReason,
 } from './pool/types.js';
 export { adapterFor, CATALOG, findProvider } from './providers/index.js';
-export type { ProviderAdapter, ProviderInfo, Dialect, UpstreamResult } from './providers/index.js';
+export type { ProviderAdapter, ProviderInfo, ProviderProfile, Wire, UpstreamResult } from './providers/index.js';
+export type { Dialect } from './dialects/index.js';
 export { createServer } from './server/index.js';
 export type { KeymuxServer, ServerOptions } from './server/index.js';
 export { loadConfig, ConfigError } from './config/index.js';

@@ -41,13 +41,16 @@ export function resolveProviders(drafts: readonly ProviderDraft[], ctx: Provider
   return out;
 }
 
+/** The providers whose models are deployments (apiVersion and deployments apply to them only). */
+const DEPLOYMENT_PROVIDERS = CATALOG.filter((p) => p.deployments).map((p) => p.name).join(', ');
+
 function resolveOne(name: string, info: ProviderInfo | undefined, group: readonly ProviderDraft[], ctx: ProviderContext): ResolvedProvider | undefined {
   const prefixes = info ? envPrefixes(info) : [customEnvPrefix(name)];
   const fromEnv = keysFromEnv(ctx.env, prefixes);
   if (group.length === 0 && fromEnv.keys.length === 0) return undefined;
 
-  // AZURE_OPENAI_ENDPOINT is the name Azure's own SDKs read.
-  const envUrl = baseUrlFromEnv(ctx.env, prefixes) ?? (info?.dialect === 'azure' ? firstSet(ctx.env, ['AZURE_OPENAI_ENDPOINT']) : undefined);
+  // A provider's own SDKs may read its endpoint from a variable of their own (AZURE_OPENAI_ENDPOINT).
+  const envUrl = baseUrlFromEnv(ctx.env, prefixes) ?? (info?.endpointEnv ? firstSet(ctx.env, [info.endpointEnv]) : undefined);
   let baseUrlFromEnvVar: string | undefined;
   if (envUrl) {
     const r = url.safeParse(envUrl.value);
@@ -76,10 +79,10 @@ function resolveOne(name: string, info: ProviderInfo | undefined, group: readonl
   if (where && keys.length === 0) {
     ctx.warnings.push(formatIssue({ ...where, message: `no keys (add keys: or set ${prefixes[0]}_API_KEYS)` }));
   }
-  if (info?.dialect !== 'azure') {
+  if (!info?.deployments) {
     for (const field of ['apiVersion', 'deployments'] as const) {
       const d = group.find((g) => g.entry?.[field] !== undefined);
-      if (d) ctx.warnings.push(formatIssue({ ...ctx.locate(['providers', d.written, field]), message: 'only azure_openai uses this; ignored' }));
+      if (d) ctx.warnings.push(formatIssue({ ...ctx.locate(['providers', d.written, field]), message: `only ${DEPLOYMENT_PROVIDERS} uses this; ignored` }));
     }
   }
 
@@ -95,8 +98,8 @@ function resolveOne(name: string, info: ProviderInfo | undefined, group: readonl
   if (entry.strategy) p.strategy = entry.strategy;
   if (entry.models) p.models = entry.models;
   if (entry.headers) p.headers = entry.headers;
-  if (info?.dialect === 'azure' && entry.apiVersion) p.apiVersion = entry.apiVersion;
-  if (info?.dialect === 'azure' && entry.deployments) p.deployments = entry.deployments;
+  if (info?.deployments && entry.apiVersion) p.apiVersion = entry.apiVersion;
+  if (info?.deployments && entry.deployments) p.deployments = entry.deployments;
   return p;
 }
 

@@ -1,10 +1,9 @@
-import type { LearnedLimits, Outcome } from '../pool/outcome.js';
-import { type Base, applyShouldRetry, out, requestIdFrom, statusDefault, transportOutcome } from './common.js';
+import type { Outcome } from '../pool/outcome.js';
+import { type Base, type Classifier, applyShouldRetry, out, statusDefault, transportOutcome } from './common.js';
 import { getHeader, getHeaderNumber, retryAfterFromHeaders, retryHintFromText } from './headers.js';
 import { parseAnthropicLimits } from './limits.js';
 import { messageReason } from './redact.js';
-import { authHeadersFor } from './request.js';
-import type { ClassifyContext, Headers, ProviderAdapter, ProviderInfo, UpstreamResult } from './types.js';
+import type { ClassifyContext, Headers } from './types.js';
 import { anthropicUsageFromBody } from './usage.js';
 import { rec, str } from './util.js';
 
@@ -61,28 +60,13 @@ function classifyError(status: number, body: unknown, headers: Headers, ctx: Cla
   return statusDefault(status, headers, ctx.now, base, reason || undefined);
 }
 
-export function createAnthropicAdapter(info: ProviderInfo): ProviderAdapter {
-  const groupFromHeaders = (headers: Headers): string | undefined => getHeader(headers, 'anthropic-organization-id');
-  const parseLimits = (headers: Headers, ctx: ClassifyContext): LearnedLimits | undefined => parseAnthropicLimits(headers, ctx.now);
-
-  function classify(result: UpstreamResult, ctx: ClassifyContext): Outcome {
-    if ('error' in result) return transportOutcome(result.error);
-    const { status, headers, body } = result;
-    const base: Base = { status, group: groupFromHeaders(headers) };
-    if (status >= 200 && status < 300) {
-      return out({ ...base, kind: 'ok', usage: anthropicUsageFromBody(body), limits: parseLimits(headers, ctx) });
-    }
-    return applyShouldRetry(classifyError(status, body, headers, ctx, base), headers);
+/** Anthropic's classifier: its error `type` first, then the status; limits from its own headers. */
+export const anthropicClassifier: Classifier = (result, ctx) => {
+  if ('error' in result) return transportOutcome(result.error);
+  const { status, headers, body } = result;
+  const base: Base = { status, group: getHeader(headers, 'anthropic-organization-id') };
+  if (status >= 200 && status < 300) {
+    return out({ ...base, kind: 'ok', usage: anthropicUsageFromBody(body), limits: parseAnthropicLimits(headers, ctx.now) });
   }
-
-  return {
-    dialect: 'anthropic',
-    provider: info,
-    authHeaders: (key) => authHeadersFor('anthropic', key),
-    classify,
-    requestIdFrom,
-    parseLimits,
-    usageFromBody: anthropicUsageFromBody,
-    groupFromHeaders,
-  };
-}
+  return applyShouldRetry(classifyError(status, body, headers, ctx, base), headers);
+};

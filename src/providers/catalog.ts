@@ -18,7 +18,10 @@ export const CATALOG: readonly ProviderInfo[] = [
   { name: 'fireworks', label: 'Fireworks AI', aliases: [], dialect: 'openai', baseUrl: 'https://api.fireworks.ai/inference/v1', limitsPerModel: false },
   { name: 'cerebras', label: 'Cerebras', aliases: [], dialect: 'openai', baseUrl: 'https://api.cerebras.ai/v1', limitsPerModel: true },
   { name: 'xai', label: 'xAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.x.ai/v1', limitsPerModel: false },
-  { name: 'azure_openai', label: 'Azure OpenAI', aliases: ['azure'], dialect: 'azure', baseUrl: '', limitsPerModel: true },
+  {
+    name: 'azure_openai', label: 'Azure OpenAI', aliases: ['azure'], dialect: 'azure', baseUrl: '', limitsPerModel: true,
+    deployments: true, endpointEnv: 'AZURE_OPENAI_ENDPOINT',
+  },
 ];
 
 const byName = new Map<string, ProviderInfo>();

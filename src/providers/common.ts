@@ -1,8 +1,11 @@
 import type { Outcome } from '../pool/outcome.js';
 import { getHeader, retryAfterFromHeaders } from './headers.js';
 import { messageReason } from './redact.js';
-import type { Headers } from './types.js';
+import type { ClassifyContext, Headers, UpstreamResult } from './types.js';
 import { compact, rec, str } from './util.js';
+
+/** A dialect's reading of one attempt's result: exactly one outcome. */
+export type Classifier = (result: UpstreamResult, ctx: ClassifyContext) => Outcome;
 
 /** What every outcome built from a response carries. */
 export interface Base {

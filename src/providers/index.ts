@@ -1,12 +1,11 @@
 /**
- * The providers module's only door: adapters that translate each provider's world (URLs, auth headers,
- * rate-limit headers, error bodies, usage) into keymux's closed vocabulary, and the catalog they serve.
+ * The providers module's only door: one profile per configured provider (who it is, how it is reached, what
+ * sets it apart) and one adapter over it that the server uses for everything provider-specific: building the
+ * call, preparing the body, classifying the result, following a stream, reading the request id.
  */
-import { createAnthropicAdapter } from './anthropic.js';
-import { createAzureAdapter } from './azure.js';
+import { createAdapter } from './adapter.js';
 import { findProvider } from './catalog.js';
-import { createGeminiAdapter } from './gemini.js';
-import { createOpenAIAdapter } from './openai.js';
+import { resolveProfile } from './profile.js';
 import type { ProviderAdapter, ProviderInfo } from './types.js';
 
 export class UnknownProviderError extends Error {
@@ -21,45 +20,34 @@ const cache = new WeakMap<ProviderInfo, ProviderAdapter>();
 
 /**
  * The adapter for a catalog entry, or for a provider name/alias (throws UnknownProviderError for an unknown
- * name). Adapters are stateless; one per ProviderInfo is kept.
+ * name), with the catalog's settings. Configured providers get theirs from createAdapter(resolveProfile(…)).
  */
 export function adapterFor(provider: ProviderInfo | string): ProviderAdapter {
   const info = typeof provider === 'string' ? findProvider(provider) : provider;
   if (!info) throw new UnknownProviderError(String(provider));
   let a = cache.get(info);
   if (!a) {
-    a = build(info);
+    a = createAdapter(resolveProfile(info));
     cache.set(info, a);
   }
   return a;
 }
 
-function build(info: ProviderInfo): ProviderAdapter {
-  switch (info.dialect) {
-    case 'anthropic':
-      return createAnthropicAdapter(info);
-    case 'gemini':
-      return createGeminiAdapter(info);
-    case 'azure':
-      return createAzureAdapter(info);
-    default:
-      return createOpenAIAdapter(info);
-  }
-}
-
-export type { ClassifyContext, Dialect, Headers, ProviderAdapter, ProviderInfo, UpstreamResult } from './types.js';
+export { createAdapter } from './adapter.js';
+export { resolveProfile, SANITIZE_RULES, type ProfileSettings, type ProviderProfile, type Quirks } from './profile.js';
+export type {
+  CallOptions, ClassifyContext, Headers, PreparedCall, ProviderAdapter, ProviderInfo, StreamEnd, StreamTracker, UpstreamResult, Wire,
+} from './types.js';
 export { CATALOG, envPrefixes, findProvider } from './catalog.js';
-export { createUsageTracker, type UsageTracker } from './stream-usage.js';
 export {
-  ANTHROPIC_VERSION, AZURE_DEFAULT_API_VERSION, UnsupportedRouteError, authHeadersFor, buildUpstreamRequest, upstreamHeaders,
-  upstreamUrl, type AnthropicRoute, type UpstreamRequestOptions, type GeminiRoute, type OpenAIRoute, type RouteKind, type UrlOptions,
+  ANTHROPIC_VERSION, AZURE_DEFAULT_API_VERSION, UnsupportedRouteError, upstreamUrl,
+  type AnthropicRoute, type GeminiRoute, type OpenAIRoute, type RouteKind, type UrlOptions,
 } from './request.js';
-export { SANITIZE_RULES, rulesFor, sanitizeBody, type SanitizeRule } from './sanitize.js';
+export type { SanitizeRule } from './sanitize.js';
 export {
   MAX_HINT_MS, clampDelay, getHeader, parseGoDuration, parseResetValue, parseRetryAfter, retryAfterFromHeaders,
   retryHintFromText, parseProtoDuration,
 } from './headers.js';
 export { redactSecrets } from './redact.js';
-export { requestIdFrom } from './common.js';
 export { openRouterKeyInfo, type OpenRouterKeyInfo } from './checks.js';
 export { msUntilPacificMidnight, nextMidnight } from './time.js';

@@ -1,44 +1,16 @@
 import type { LearnedLimits, Outcome } from '../pool/outcome.js';
-import { type Base, applyShouldRetry, out, requestIdFrom, statusDefault, transportOutcome } from './common.js';
+import { type Base, type Classifier, applyShouldRetry, out, statusDefault, transportOutcome } from './common.js';
 import { classifyGoogle, googleError } from './google.js';
 import { getHeader, parseResetValue, clampDelay, retryAfterFromHeaders, retryHintFromText } from './headers.js';
-import { GROQ_FAMILIES, type HeaderFamily, MISTRAL_FAMILIES, OPENAI_FAMILIES, readFamilies } from './limits.js';
+import { readFamilies } from './limits.js';
 import {
   BILLING_CODES, type OpenAIError, openaiError, organizationIn, rateLimitedModel, rateReason,
 } from './openai-errors.js';
 import { messageReason } from './redact.js';
-import { authHeadersFor } from './request.js';
-import type { ClassifyContext, Dialect, Headers, ProviderAdapter, ProviderInfo, UpstreamResult } from './types.js';
+import type { Quirks } from './profile.js';
+import type { ClassifyContext, Headers } from './types.js';
 import { openaiUsageFromBody } from './usage.js';
 import { num, rec } from './util.js';
-
-/** Hosts that identify an OpenAI-compatible provider when it is configured under another name. */
-const HOSTS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/(^|\.)groq\.com$/, 'groq'],
-  [/(^|\.)openrouter\.ai$/, 'openrouter'],
-  [/(^|\.)mistral\.ai$/, 'mistral'],
-  [/(^|\.)nvidia\.com$/, 'nvidia_nim'],
-  [/(^|\.)deepseek\.com$/, 'deepseek'],
-];
-
-/** The name whose quirks apply: the catalog name, else the one its base URL's host betrays. */
-export function quirksName(info: ProviderInfo): string {
-  if (info.dialect === 'azure') return 'azure_openai';
-  let host = '';
-  try {
-    host = new URL(info.baseUrl).hostname;
-  } catch {
-    return info.name;
-  }
-  return HOSTS.find(([re]) => re.test(host))?.[1] ?? info.name;
-}
-
-/** Which rate-limit header table a provider speaks (Groq's request limit is per day; Mistral counts by size). */
-function familiesFor(name: string): readonly HeaderFamily[] {
-  if (name === 'groq') return GROQ_FAMILIES;
-  if (name === 'mistral') return MISTRAL_FAMILIES;
-  return OPENAI_FAMILIES;
-}
 
 /** OpenRouter puts a 429's X-RateLimit-* inside the body, at `error.metadata.headers`, reset in epoch ms. */
 function openRouterBodyLimits(e: OpenAIError | undefined, now: number): { limits?: LearnedLimits; resetMs?: number } {
@@ -56,7 +28,7 @@ function openRouterBodyLimits(e: OpenAIError | undefined, now: number): { limits
 }
 
 interface Env {
-  name: string;
+  quirks: Quirks;
   headers: Headers;
   ctx: ClassifyContext;
   base: Base;
@@ -64,13 +36,13 @@ interface Env {
 }
 
 function rateLimited(e: OpenAIError | undefined, env: Env): Outcome {
-  const { name, headers, ctx } = env;
+  const { quirks, headers, ctx } = env;
   const msg = e?.message ?? '';
-  const inBody = name === 'openrouter' ? openRouterBodyLimits(e, ctx.now) : {};
+  const inBody = quirks.limitsInBody ? openRouterBodyLimits(e, ctx.now) : {};
   const retryAfterMs = retryAfterFromHeaders(headers, ctx.now) ?? inBody.resetMs ?? retryHintFromText(msg);
-  const reason = rateReason(msg, e?.type) ?? (name === 'mistral' ? 'rate_limited' : undefined) ?? messageReason(msg, 60) ?? 'rate limit';
+  const reason = rateReason(msg, e?.type) ?? (quirks.rateLimitCode ? 'rate_limited' : undefined) ?? messageReason(msg, 60) ?? 'rate limit';
   // Azure quotas belong to a deployment, i.e. a model; elsewhere only a message that names the model says so.
-  const perModel = name === 'azure_openai' || rateLimitedModel(msg) !== undefined || (!!ctx.model && msg.includes(ctx.model));
+  const perModel = quirks.rateLimitsPerModel || rateLimitedModel(msg) !== undefined || (!!ctx.model && msg.includes(ctx.model));
   const scope = perModel ? 'model' : 'group';
   const base = { ...env.base, group: env.base.group ?? organizationIn(msg) };
   const limitSource = String(e?.metadata?.['limit_source'] ?? '');
@@ -81,9 +53,9 @@ function rateLimited(e: OpenAIError | undefined, env: Env): Outcome {
   return out({ ...base, kind: 'rate_limited', scope, reason, retryAfterMs, limits });
 }
 
-/** An OpenAI-dialect error response → one outcome; provider quirks are selected by name. */
-export function classifyOpenAIError(status: number, e: OpenAIError | undefined, env: Env): Outcome {
-  const { name, headers, ctx, base } = env;
+/** An OpenAI-dialect error response → one outcome; the provider's quirks refine it. */
+function classifyOpenAIError(status: number, e: OpenAIError | undefined, env: Env): Outcome {
+  const { quirks, headers, ctx, base } = env;
   const msg = e?.message ?? '';
   const code = e?.code ?? '';
   const type = e?.type ?? '';
@@ -106,12 +78,12 @@ export function classifyOpenAIError(status: number, e: OpenAIError | undefined, 
   if (code === 'server_is_overloaded' || code === 'engine_overloaded' || type === 'server_is_overloaded') {
     return out({ ...base, kind: 'overloaded', reason: code || type, retryAfterMs: retry() });
   }
-  if (name === 'mistral' && (code === '1300' || type === 'rate_limited')) return rateLimited(e, env);
+  if (quirks.rateLimitCode && (code === '1300' || type === 'rate_limited')) return rateLimited(e, env);
 
   switch (status) {
     case 429: {
       const upstream = e?.metadata?.['provider_name'];
-      if (name === 'openrouter' && typeof upstream === 'string') {
+      if (quirks.relayed429IsOverload && typeof upstream === 'string') {
         // The upstream provider's 429, relayed: its load, not this key's quota.
         return out({ ...base, kind: 'overloaded', reason: `upstream rate limited (${upstream})`, retryAfterMs: retry() });
       }
@@ -124,7 +96,7 @@ export function classifyOpenAIError(status: number, e: OpenAIError | undefined, 
       return out({ ...base, kind: 'quota_exhausted', scope: 'group', reason: code || 'payment required' });
     case 403:
       // OpenRouter's 403 is moderation flagging the input: the request's fault.
-      if (name === 'openrouter') return out({ ...base, kind: 'client_error', reason: 'moderation' });
+      if (quirks.moderation403) return out({ ...base, kind: 'client_error', reason: 'moderation' });
       // NVIDIA NIM {"status":403,"title":"Forbidden","detail":"Authorization failed"}, and other forbidden keys.
       return out({ ...base, kind: 'auth_failed', reason: /Authorization failed/i.test(msg) ? 'Authorization failed' : code || type || 'forbidden' });
     case 404:
@@ -146,17 +118,14 @@ function errorIn2xx(body: unknown): OpenAIError | undefined {
   return e?.status !== undefined && e.status >= 400 ? e : undefined;
 }
 
-export function createOpenAIAdapter(info: ProviderInfo, dialect: Dialect = 'openai'): ProviderAdapter {
-  const name = dialect === 'azure' ? 'azure_openai' : quirksName(info);
-  const families = familiesFor(name);
-  const parseLimits = (headers: Headers, ctx: ClassifyContext): LearnedLimits | undefined => readFamilies(headers, families, ctx.now);
-  const groupFromHeaders = (headers: Headers): string | undefined => getHeader(headers, 'openai-organization');
-
-  function classify(result: UpstreamResult, ctx: ClassifyContext): Outcome {
+/** The classifier for an OpenAI-dialect provider (Azure too): status and body first, then its quirks. */
+export function openaiClassifier(quirks: Quirks): Classifier {
+  const limitsOf = (headers: Headers, now: number): LearnedLimits | undefined => readFamilies(headers, quirks.families, now);
+  return (result, ctx) => {
     if ('error' in result) return transportOutcome(result.error);
     const { status, headers, body } = result;
-    const base: Base = { status, group: groupFromHeaders(headers) };
-    const env: Env = { name, headers, ctx, base, limits: parseLimits(headers, ctx) };
+    const base: Base = { status, group: getHeader(headers, 'openai-organization') };
+    const env: Env = { quirks, headers, ctx, base, limits: limitsOf(headers, ctx.now) };
     if (status >= 200 && status < 300) {
       const inBody = errorIn2xx(body);
       if (inBody) return classifyOpenAIError(inBody.status!, inBody, env);
@@ -166,16 +135,5 @@ export function createOpenAIAdapter(info: ProviderInfo, dialect: Dialect = 'open
     const g = googleError(body);
     const o = g ? classifyGoogle(status, g, headers, ctx, base) : classifyOpenAIError(status, openaiError(body), env);
     return applyShouldRetry(o, headers);
-  }
-
-  return {
-    dialect,
-    provider: info,
-    authHeaders: (key) => authHeadersFor(dialect, key),
-    classify,
-    requestIdFrom,
-    parseLimits,
-    usageFromBody: openaiUsageFromBody,
-    groupFromHeaders,
   };
 }

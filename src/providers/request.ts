@@ -1,4 +1,6 @@
-import type { Dialect, ProviderInfo } from './types.js';
+import type { Dialect } from '../dialects/index.js';
+import type { ProviderProfile } from './profile.js';
+import type { CallOptions, PreparedCall, Wire } from './types.js';
 
 /**
  * How to reach a provider: one declarative table of paths per dialect, one of auth headers.
@@ -27,7 +29,7 @@ const enc = encodeURIComponent;
 const geminiModel = (m: string): string => (m.startsWith('tunedModels/') ? m : `models/${enc(m.replace(/^models\//, ''))}`);
 
 /** Paths appended to the versioned root of each dialect (see `root`). */
-const ROUTES: { readonly [D in Dialect]: Partial<Record<RouteKind, PathFn>> } = {
+const ROUTES: { readonly [W in Wire]: Partial<Record<RouteKind, PathFn>> } = {
   openai: {
     chat: () => '/chat/completions',
     completions: () => '/completions',
@@ -64,7 +66,7 @@ const ROUTES: { readonly [D in Dialect]: Partial<Record<RouteKind, PathFn>> } = 
  * The versioned root a dialect's paths hang from. OpenAI-compatible bases already include their version
  * (`…/v1`, `…/openai/v1`); the others get theirs added unless the base already ends with one.
  */
-function root(dialect: Dialect, base: string): string {
+function root(dialect: Wire, base: string): string {
   const b = base.replace(/\/+$/, '');
   if (dialect === 'anthropic') return /\/v1$/.test(b) ? b : `${b}/v1`;
   if (dialect === 'gemini') return /\/v1(beta|alpha)?$/.test(b) ? b : `${b}/v1beta`;
@@ -80,16 +82,22 @@ export class UnsupportedRouteError extends Error {
   }
 }
 
+/** The route that carries a chat request in each dialect (a streamed generateContent becomes streamGenerateContent). */
+export const CHAT_ROUTE: { readonly [D in Dialect]: RouteKind } = { openai: 'chat', anthropic: 'messages', gemini: 'generateContent' };
+
+/** Where a provider is and how it is reached: the part of its profile that builds URLs. */
+export type Endpoint = Pick<ProviderProfile, 'name' | 'wire' | 'baseUrl' | 'apiVersion'>;
+
 /** The full upstream URL of one route. Throws UnsupportedRouteError for a route the dialect lacks. */
-export function upstreamUrl(provider: ProviderInfo, route: RouteKind, model = '', opts: UrlOptions = {}): string {
+export function upstreamUrl(provider: Endpoint, route: RouteKind, model = '', opts: UrlOptions = {}): string {
   const base = opts.baseUrl || provider.baseUrl;
   if (!base) throw new UnsupportedRouteError(provider.name, `${route} (no base URL configured)`);
   // Azure's v1 API (`{endpoint}/openai/v1`) takes OpenAI's paths, the deployment named in the body.
-  const dialect = provider.dialect === 'azure' && /\/openai\/v1\/*$/.test(base) ? 'openai' : provider.dialect;
-  const path = ROUTES[dialect][route];
+  const wire = provider.wire === 'azure' && /\/openai\/v1\/*$/.test(base) ? 'openai' : provider.wire;
+  const path = ROUTES[wire][route];
   if (!path) throw new UnsupportedRouteError(provider.name, route);
   const apiVersion = opts.apiVersion ?? provider.apiVersion ?? AZURE_DEFAULT_API_VERSION;
-  return root(dialect, base) + path(model, { apiVersion, deployment: opts.deployment ?? model });
+  return root(wire, base) + path(model, { apiVersion, deployment: opts.deployment ?? model });
 }
 
 /** OAuth access tokens (Claude subscriptions) go as a bearer token, with the oauth beta flag. */
@@ -98,8 +106,8 @@ export function isAnthropicOAuthToken(key: string): boolean {
 }
 
 /** The headers that carry a key, plus the fixed ones a dialect requires. */
-export function authHeadersFor(dialect: Dialect, key: string): Record<string, string> {
-  switch (dialect) {
+export function authHeadersFor(wire: Wire, key: string): Record<string, string> {
+  switch (wire) {
     case 'anthropic':
       return isAnthropicOAuthToken(key)
         ? { authorization: `Bearer ${key}`, 'anthropic-beta': 'oauth-2025-04-20', 'anthropic-version': ANTHROPIC_VERSION }
@@ -113,32 +121,28 @@ export function authHeadersFor(dialect: Dialect, key: string): Record<string, st
   }
 }
 
-/** Auth headers, and `content-type: application/json` when the request has a body. */
-export function upstreamHeaders(provider: ProviderInfo, key: string, opts: { body?: boolean } = {}): Record<string, string> {
-  const h = authHeadersFor(provider.dialect, key);
-  return opts.body === false ? h : { ...h, 'content-type': 'application/json' };
-}
-
-export interface UpstreamRequestOptions extends Omit<UrlOptions, 'deployment'> {
-  route: RouteKind;
-  model: string;
-  key: string;
-  /** A streamed generateContent becomes streamGenerateContent (SSE); other dialects stream by body flag. */
-  stream?: boolean;
-  /** Azure: model → deployment name (default: the model itself). */
-  deployments?: Readonly<Record<string, string>>;
-}
-
 /** GET routes carry no body, hence no content-type. */
 const BODYLESS: ReadonlySet<RouteKind> = new Set<RouteKind>(['models', 'key']);
 
-/** URL and headers of one upstream call: everything the server needs besides the body. */
-export function buildUpstreamRequest(provider: ProviderInfo, o: UpstreamRequestOptions): { url: string; headers: Record<string, string> } {
-  const route: RouteKind = o.stream && o.route === 'generateContent' ? 'streamGenerateContent' : o.route;
-  const url = upstreamUrl(provider, route, o.model, {
-    ...(o.baseUrl !== undefined && { baseUrl: o.baseUrl }),
-    ...(o.apiVersion !== undefined && { apiVersion: o.apiVersion }),
-    deployment: o.deployments?.[o.model] ?? o.model,
-  });
-  return { url, headers: upstreamHeaders(provider, o.key, { body: !BODYLESS.has(route) }) };
+/**
+ * One upstream call to a provider, built before a key is chosen: a route the provider lacks fails here, as the
+ * request's problem, before any key is spent on it. Header order: the configured extra headers, then auth and
+ * content-type, then the client's passed ones (its anthropic-version and betas win over keymux's defaults;
+ * none of them can carry a key).
+ */
+export function prepareCall(p: ProviderProfile, route0: RouteKind, o: CallOptions): PreparedCall {
+  const route: RouteKind = o.stream && route0 === 'generateContent' ? 'streamGenerateContent' : route0;
+  const url = new URL(upstreamUrl(p, route, o.model, { deployment: p.deployments?.[o.model] ?? o.model }));
+  const json = BODYLESS.has(route) ? undefined : 'application/json';
+  const passed = o.headers ?? {};
+  return {
+    url,
+    method: o.body === undefined ? 'GET' : 'POST',
+    ...(o.body !== undefined && { body: o.body }),
+    headers: (key) => {
+      const h: Record<string, string> = { ...p.headers, ...authHeadersFor(p.wire, key) };
+      if (json) h['content-type'] = json;
+      return Object.assign(h, passed);
+    },
+  };
 }

@@ -1,17 +1,20 @@
-import type { Usage } from '../pool/outcome.js';
-import type { Dialect } from './types.js';
+import type { Dialect } from '../dialects/index.js';
+import type { Outcome, Usage } from '../pool/outcome.js';
+import type { StreamEnd, StreamTracker } from './types.js';
 import { anthropicUsage, geminiUsage, openaiUsage } from './usage.js';
 import { rec, str } from './util.js';
 
-/**
- * Follows one streamed response's SSE events (each `data:` line parsed as JSON) and keeps what the pool
- * needs at the end: the usage, and whether the provider reported an error after the first byte.
- */
-export interface UsageTracker {
+/** What a dialect's tracker reads from the events it is given. */
+interface UsageTracker {
+  /** Whether an event's data may hold what this tracker reads (an error is always read). */
+  wants(data: string): boolean;
   onEvent(data: unknown, event?: string): void;
   usage(): Usage | undefined;
   error(): { message: string } | undefined;
 }
+
+/** Any event that mentions an error is parsed: a provider's mid-stream failure must reach the pool. */
+const mentions = (data: string, word: string): boolean => data.includes(word);
 
 /** Only the counters a usage object actually carries (`null` means "not known", not zero). */
 function counters(u: unknown): Record<string, number> {
@@ -35,6 +38,7 @@ function openaiTracker(): UsageTracker {
   let usage: Usage | undefined;
   let err: { message: string } | undefined;
   return {
+    wants: (data) => mentions(data, '"error"') || hasUsage(data),
     onEvent(data, event) {
       const d = rec(data);
       if (!d) return;
@@ -70,6 +74,8 @@ function anthropicTracker(): UsageTracker {
   let seen = false;
   let err: { message: string } | undefined;
   return {
+    // message_start marks usage as seen even with no counters, so any "usage" counts here.
+    wants: (data) => mentions(data, '"error"') || mentions(data, '"usage'),
     onEvent(data, event) {
       const d = rec(data);
       const type = str(d?.['type']) ?? event;
@@ -100,6 +106,7 @@ function geminiTracker(): UsageTracker {
     if (r['error'] !== undefined) err = { message: errorMessage(r['error']) };
   };
   return {
+    wants: (data) => mentions(data, '"error"') || mentions(data, '"usageMetadata"'),
     // Without alt=sse the body is one JSON array of chunks; accept it whole too.
     onEvent: (data) => (Array.isArray(data) ? data.forEach(one) : one(data)),
     usage: () => usage,
@@ -107,8 +114,40 @@ function geminiTracker(): UsageTracker {
   };
 }
 
-export function createUsageTracker(dialect: Dialect): UsageTracker {
-  if (dialect === 'anthropic') return anthropicTracker();
-  if (dialect === 'gemini') return geminiTracker();
-  return openaiTracker();
+/**
+ * Whether an OpenAI event carries a usage worth reading. Once keymux asks for include_usage, OpenAI puts
+ * `"usage":null` in every chunk: those tell the tracker nothing and are not parsed (a chunk parses if any
+ * "usage" in it is not null, such as Groq's `x_groq.usage`; the Responses API's completed event has one).
+ */
+function hasUsage(data: string): boolean {
+  for (let i = data.indexOf('"usage'); i >= 0; i = data.indexOf('"usage', i + 6)) {
+    NULL_USAGE.lastIndex = i;
+    if (!NULL_USAGE.test(data)) return true;
+  }
+  return false;
+}
+const NULL_USAGE = /"usage"\s*:\s*null\b/y;
+
+const TRACKERS: { readonly [D in Dialect]: () => UsageTracker } = { openai: openaiTracker, anthropic: anthropicTracker, gemini: geminiTracker };
+
+/**
+ * The tracker of one streamed response. Its outcome: the client left (cancelled); the stream broke (network:
+ * the key is not to blame, the attempt is); the provider said it failed after the first byte (server_error);
+ * else ok, with the limits the head brought and the usage the stream ended with.
+ */
+export function trackStream(dialect: Dialect): StreamTracker {
+  const t = TRACKERS[dialect]();
+  return {
+    wants: (data, event) => event === 'error' || t.wants(data),
+    onEvent: (data, event) => t.onEvent(data, event),
+    finish(end: StreamEnd, atHeaders: Outcome): Outcome {
+      if (end.kind === 'cancelled') return { kind: 'cancelled' };
+      if (end.kind === 'broken') return { kind: 'network', reason: end.message };
+      const err = t.error();
+      if (err) return { kind: 'server_error', reason: err.message.slice(0, 200) };
+      const usage = t.usage();
+      const ok: Outcome = atHeaders.kind === 'ok' ? atHeaders : { kind: 'ok' };
+      return usage ? { ...ok, usage } : ok;
+    },
+  };
 }

@@ -1,7 +1,13 @@
-import type { LearnedLimits, Outcome, Usage } from '../pool/outcome.js';
+import type { Dialect } from '../dialects/index.js';
+import type { Outcome } from '../pool/outcome.js';
+import type { ProviderProfile } from './profile.js';
+import type { RouteKind } from './request.js';
 
-/** The wire dialects keymux speaks to providers. */
-export type Dialect = 'openai' | 'anthropic' | 'gemini' | 'azure';
+/**
+ * How a provider puts requests on the wire: one of the three dialects, or `azure`, OpenAI's dialect inside
+ * Azure's envelope (deployment paths, `api-version`, an `api-key` header). Only src/providers tells them apart.
+ */
+export type Wire = Dialect | 'azure';
 
 /** Response headers as undici and node:http give them: lower-case names. */
 export type Headers = Record<string, string | string[] | undefined>;
@@ -28,7 +34,7 @@ export interface ProviderInfo {
   name: string;
   /** Other names users type (`google` for gemini, `nvidia` for nvidia_nim): env prefixes and model prefixes. */
   aliases: readonly string[];
-  dialect: Dialect;
+  dialect: Wire;
   /** Default base URL. For openai-dialect providers it includes the version path (`https://api.openai.com/v1`). */
   baseUrl: string;
   /** Whether the provider's limits are per (group, model) rather than per group. */
@@ -42,23 +48,62 @@ export interface ProviderInfo {
   label: string;
   /** Azure: the api-version query parameter its data-plane URLs need (default in request.ts). */
   apiVersion?: string;
+  /** Models are deployments with names of their own, behind an `api-version` (Azure): `deployments` and `apiVersion` apply. */
+  deployments?: boolean;
+  /** A variable the provider's own SDKs read its endpoint from, besides `<NAME>_BASE_URL` (`AZURE_OPENAI_ENDPOINT`). */
+  endpointEnv?: string;
 }
 
-/** Translates one provider's world (auth, limit headers, error bodies) into keymux's vocabulary. */
+/** One upstream HTTP call, built before a key is chosen: only the headers wait for the key. */
+export interface PreparedCall {
+  url: URL;
+  method: 'GET' | 'POST';
+  /** JSON text, or the client's own bytes when they go through unchanged. */
+  body?: string | Buffer;
+  /** The request headers with `key` in its dialect's auth header (the secret goes here and nowhere else). */
+  headers(key: string): Record<string, string>;
+}
+
+export interface CallOptions {
+  model: string;
+  /** A streamed generateContent becomes streamGenerateContent (SSE); other dialects stream by body flag. */
+  stream?: boolean;
+  body?: string | Buffer;
+  /** Client headers to pass on (the dialect's own, such as anthropic-beta). */
+  headers?: Record<string, string>;
+}
+
+/** How a stream ended, as the relay saw it. The adapter turns it into the attempt's outcome. */
+export type StreamEnd = { kind: 'complete' } | { kind: 'broken'; message: string } | { kind: 'cancelled' };
+
+/**
+ * Follows one streamed response's events and keeps what the pool needs at the end: the usage, and whether the
+ * provider reported an error after the first byte.
+ */
+export interface StreamTracker {
+  /** Whether an event's data must be parsed for this tracker (most chunks carry nothing it reads). */
+  wants(data: string, event?: string): boolean;
+  onEvent(data: unknown, event?: string): void;
+  /** The attempt's outcome: `atHeaders` (what the 2xx head said: limits, group) completed by what the stream said. */
+  finish(end: StreamEnd, atHeaders: Outcome): Outcome;
+}
+
+/** Everything the server does with a provider goes through its adapter: one door per provider. */
 export interface ProviderAdapter {
-  readonly dialect: Dialect;
-  /** The catalog entry this adapter was built for (its quirks are chosen by it). */
-  readonly provider?: ProviderInfo;
-  /** Headers that carry the key (and any fixed headers the dialect needs, like anthropic-version). */
-  authHeaders(key: string): Record<string, string>;
+  readonly profile: ProviderProfile;
+  /** Builds a call. Throws UnsupportedRouteError for a route the provider lacks or an unsafe model id. */
+  call(route: RouteKind, o: CallOptions): PreparedCall;
+  /** The route that carries a chat request in this provider's dialect. */
+  readonly chatRoute: RouteKind;
+  /**
+   * The body for this provider: a copy with its documented incompatibilities fixed (see sanitize.ts), and the
+   * names of what changed. The input is never mutated; an unchanged body is returned as is.
+   */
+  prepare(route: RouteKind, body: object): { body: object; changed: string[] };
   /** Exactly one outcome for an attempt's result. For a 2xx, usage is read from the body when present. */
   classify(result: UpstreamResult, ctx: ClassifyContext): Outcome;
-  /** Limits learned from a response's headers, or undefined when it carried none. */
-  parseLimits(headers: Headers, ctx: ClassifyContext): LearnedLimits | undefined;
-  /** Usage from a complete (non-streaming) success body. */
-  usageFromBody(body: unknown): Usage | undefined;
-  /** The quota group (organization/project) the response names, when it names one. */
-  groupFromHeaders(headers: Headers): string | undefined;
+  /** A tracker for one streamed response. */
+  trackStream(): StreamTracker;
   /** The upstream request id for the request log (`x-request-id`, Anthropic `request-id` / body `request_id`). */
-  requestIdFrom?(headers: Headers, body?: unknown): string | undefined;
+  requestId(headers: Headers, body?: unknown): string | undefined;
 }

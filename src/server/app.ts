@@ -4,7 +4,9 @@ import { pino, type Logger } from 'pino';
 import type { Clock } from '../pool/clock.js';
 import type { Config } from '../config/index.js';
 import { ProxyAuth, presentedKey } from './auth.js';
-import { HttpError, errorBody, type ClientDialect } from './errors.js';
+import type { Dialect } from '../dialects/index.js';
+import { ClientGone } from './attempt.js';
+import { HttpError, errorBody } from './errors.js';
 import { Runtime } from './runtime.js';
 import { TranslationError } from '../translate/index.js';
 import type { ProxyLog } from './proxy.js';
@@ -56,7 +58,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     const path = q < 0 ? req.url! : req.url!.slice(0, q);
     const query = q < 0 ? undefined : new URLSearchParams(req.url!.slice(q + 1));
     const log: ProxyLog = {};
-    let dialect: ClientDialect = dialectOf(path, req);
+    let dialect: Dialect = dialectOf(path, req);
     try {
       if (closing) throw new HttpError('KMX_ERR_SHUTTING_DOWN', undefined, { headers: { connection: 'close' } });
       if (path !== '/healthz' && path !== '/readyz' && !auth.check(presentedKey(req, query))) {
@@ -67,7 +69,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       if (d) dialect = d;
     } catch (err) {
       // A client that left (mid-upload, mid-wait) is nobody's error: there is no one to answer.
-      if (res.destroyed || (req.destroyed && !req.complete)) logger.debug({ err: (err as Error).message, route: path }, 'client went away');
+      if (err instanceof ClientGone || res.destroyed || (req.destroyed && !req.complete)) logger.debug({ err: (err as Error).message, route: path }, 'client went away');
       else sendError(res, dialect, err, logger);
     } finally {
       const fields = {
@@ -134,14 +136,14 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
 }
 
 /** Which dialect the client speaks, from the route (Anthropic's /v1/models is told by its version header). */
-function dialectOf(path: string, req: IncomingMessage): ClientDialect {
+function dialectOf(path: string, req: IncomingMessage): Dialect {
   if (path.startsWith('/v1beta/')) return 'gemini';
   if (path.startsWith('/v1/messages')) return 'anthropic';
   if (req.headers['anthropic-version'] !== undefined && !path.startsWith('/v1/chat')) return 'anthropic';
   return 'openai';
 }
 
-function sendError(res: ServerResponse, dialect: ClientDialect, err: unknown, logger: Logger): void {
+function sendError(res: ServerResponse, dialect: Dialect, err: unknown, logger: Logger): void {
   let http: HttpError;
   if (err instanceof HttpError) http = err;
   else if (err instanceof TranslationError) http = new HttpError(err.code, err.message, { status: err.status });

@@ -1,30 +1,43 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
-import { buildUpstreamRequest, sanitizeBody, type RouteKind } from '../providers/index.js';
+import { DIALECT, type Dialect } from '../dialects/index.js';
+import { UnsupportedRouteError, type CallOptions, type PreparedCall, type RouteKind } from '../providers/index.js';
 import { translatorFor } from '../translate/index.js';
-import { HttpError, type ClientDialect } from './errors.js';
-import type { ProxyJob } from './proxy.js';
+import { HttpError } from './errors.js';
 import type { StreamPlan } from './relay.js';
 import type { ProviderRuntime, ResolvedModel } from './runtime.js';
-import type { UpstreamCall } from './upstream.js';
 
-/** Client headers a provider of the same dialect must see (Claude Code's betas, for one). */
-const PASSED_CLIENT_HEADERS: Record<string, readonly string[]> = {
-  anthropic: ['anthropic-version', 'anthropic-beta'],
-  openai: ['openai-beta'],
-};
+/** Everything a route decided about one request before it goes upstream. */
+export interface ProxyJob {
+  client: Dialect;
+  provider: ProviderRuntime;
+  /** The model as the provider knows it. */
+  model: string;
+  stream: boolean;
+  estimatedTokens?: number;
+  /** The upstream call, waiting only for a key. */
+  call: PreparedCall;
+  /** For a non-streaming success: the client's body from the upstream's (identity for pass-through). */
+  mapBody?(upstream: unknown): unknown;
+  /** For an upstream error: the client's error body from the upstream's, when dialects differ. */
+  mapError?(status: number, upstream: unknown): unknown;
+  /** How to relay a stream (pass-through, strip usage, translate). */
+  streamPlan?: StreamPlan;
+  /** Extra response headers (x-keymux-warnings). */
+  extraHeaders: Record<string, string>;
+}
 
-function call(p: ProviderRuntime, route: RouteKind, model: string, stream: boolean, key: string, body: string | Buffer | undefined, extra?: Record<string, string>): UpstreamCall {
-  const r = buildUpstreamRequest(p.info, {
-    route,
-    model,
-    stream,
-    key,
-    baseUrl: p.config.baseUrl,
-    ...(p.config.apiVersion !== undefined ? { apiVersion: p.config.apiVersion } : {}),
-    ...(p.config.deployments !== undefined ? { deployments: p.config.deployments } : {}),
-  });
-  return { url: new URL(r.url), method: body === undefined ? 'GET' : 'POST', headers: extra ? { ...r.headers, ...extra } : r.headers, ...(body !== undefined ? { body } : {}) };
+/**
+ * The provider's call for a route. A route the provider lacks is the request's problem (404, before any key
+ * is spent on it); anything else thrown here is keymux's own bug and goes up as such.
+ */
+function callFor(p: ProviderRuntime, route: RouteKind, o: CallOptions): PreparedCall {
+  try {
+    return p.adapter.call(route, o);
+  } catch (err) {
+    if (err instanceof UnsupportedRouteError) throw new HttpError('KMX_ERR_NOT_FOUND', `${p.name}: ${err.message}`);
+    throw err;
+  }
 }
 
 /**
@@ -45,7 +58,7 @@ function estimate(bodyBytes: number, body: Record<string, unknown>): number {
 export function passthroughJob(
   req: IncomingMessage,
   target: ResolvedModel,
-  client: ClientDialect,
+  client: Dialect,
   route: RouteKind,
   body: Record<string, unknown>,
   bodyBytes: number,
@@ -53,19 +66,17 @@ export function passthroughJob(
   opts: { stream: boolean; plan?: StreamPlan; modelInBody?: boolean; raw?: Buffer },
 ): ProxyJob {
   const p = target.provider;
-  let upBody: Record<string, unknown> = opts.modelInBody === false ? body : { ...body, model: target.model };
+  let upBody: object = opts.modelInBody === false ? body : { ...body, model: target.model };
   let unchanged = opts.modelInBody === false || body.model === target.model;
   const extraHeaders: Record<string, string> = {};
-  if (p.info.dialect === 'openai' && route === 'chat') {
-    const s = sanitizeBody(p.name, upBody);
-    upBody = s.body;
-    if (s.changed.length > 0) {
-      extraHeaders['x-keymux-warnings'] = headerValue(`adjusted for ${p.name}: ${s.changed.join(', ')}`);
-      unchanged = false;
-    }
+  const prepared = p.adapter.prepare(route, upBody);
+  if (prepared.changed.length > 0) {
+    upBody = prepared.body;
+    extraHeaders['x-keymux-warnings'] = headerValue(`adjusted for ${p.name}: ${prepared.changed.join(', ')}`);
+    unchanged = false;
   }
   const passed: Record<string, string> = {};
-  for (const h of PASSED_CLIENT_HEADERS[client] ?? []) {
+  for (const h of DIALECT[client].passedHeaders) {
     const v = req.headers[h];
     if (typeof v === 'string') passed[h] = v;
   }
@@ -74,12 +85,12 @@ export function passthroughJob(
   // Valid UTF-8 only: decoding replaced any invalid byte, and the re-serialised text carried the replacement.
   const text = opts.raw !== undefined && unchanged && isUtf8(opts.raw) ? opts.raw : JSON.stringify(upBody);
   return {
-    clientDialect: client,
+    client,
     provider: p,
     model: target.model,
     stream: opts.stream,
     estimatedTokens: estimate(bodyBytes, body),
-    build: (key) => call(p, route, target.model, opts.stream, key, text, passed),
+    call: callFor(p, route, { model: target.model, stream: opts.stream, body: text, headers: passed }),
     ...(opts.plan ? { streamPlan: opts.plan } : {}),
     extraHeaders,
   };
@@ -88,13 +99,13 @@ export function passthroughJob(
 /** The client and the provider speak different dialects: translate the request, the answer and the stream. */
 export function translatedJob(
   target: ResolvedModel,
-  client: ClientDialect,
+  client: Dialect,
   body: Record<string, unknown>,
   bodyBytes: number,
   stream: boolean,
 ): ProxyJob {
   const p = target.provider;
-  const upstream = p.info.dialect === 'azure' ? 'openai' : p.info.dialect;
+  const upstream = p.adapter.profile.dialect;
   const tr = translatorFor(client, upstream);
   if (!tr) {
     throw new HttpError(
@@ -104,17 +115,15 @@ export function translatedJob(
   }
   const { body: upBody, warnings } = tr.request(body, { model: target.model });
   const reported = typeof body.model === 'string' ? { model: body.model } : {};
-  const route: RouteKind = upstream === 'anthropic' ? 'messages' : upstream === 'gemini' ? (stream ? 'streamGenerateContent' : 'generateContent') : 'chat';
-  let sendBody = upBody as Record<string, unknown>;
-  if (upstream === 'openai') sendBody = sanitizeBody(p.name, sendBody).body;
-  const text = JSON.stringify(sendBody);
+  const route = p.adapter.chatRoute;
+  const text = JSON.stringify(p.adapter.prepare(route, upBody).body);
   return {
-    clientDialect: client,
+    client,
     provider: p,
     model: target.model,
     stream,
     estimatedTokens: estimate(bodyBytes, body),
-    build: (key) => call(p, route, target.model, stream, key, text),
+    call: callFor(p, route, { model: target.model, stream, body: text }),
     // The client hears back the model name it asked for (Claude Code checks it), not the upstream's.
     mapBody: (b) => tr.response(b, reported),
     mapError: (status, b) => tr.error(status, b),
@@ -123,4 +132,4 @@ export function translatedJob(
   };
 }
 
-export { call as upstreamCall };
+export { callFor };

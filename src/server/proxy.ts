@@ -1,32 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AllKeysUnavailable, PoolClosedError, isRetryable } from '../pool/index.js';
-import type { Lease, Outcome, Usage } from '../pool/index.js';
-import { createUsageTracker } from '../providers/index.js';
+import type { ServerResponse } from 'node:http';
+import { isRetryable } from '../pool/index.js';
+import type { Outcome, Usage } from '../pool/index.js';
 import type { Headers } from '../providers/index.js';
-import { HttpError, type ClientDialect } from './errors.js';
-import type { Runtime, ProviderRuntime } from './runtime.js';
-import { parseMaybeJson, readText, send, type UpstreamCall, type UpstreamResponse } from './upstream.js';
-import { relayStream, type StreamPlan } from './relay.js';
-
-/** Everything a route decided about one request before it goes upstream. */
-export interface ProxyJob {
-  clientDialect: ClientDialect;
-  provider: ProviderRuntime;
-  /** The model as the provider knows it. */
-  model: string;
-  stream: boolean;
-  estimatedTokens?: number;
-  /** Builds the upstream call for a key (the secret goes into headers here and nowhere else). */
-  build(key: string): UpstreamCall;
-  /** For a non-streaming success: the client's body from the upstream's (identity for pass-through). */
-  mapBody?(upstream: unknown): unknown;
-  /** For an upstream error: the client's error body from the upstream's, when dialects differ. */
-  mapError?(status: number, upstream: unknown): unknown;
-  /** How to relay a stream (pass-through, strip usage, translate). */
-  streamPlan?: StreamPlan;
-  /** Extra response headers (x-keymux-warnings). */
-  extraHeaders?: Record<string, string>;
-}
+import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
+import type { ProxyJob } from './jobs.js';
+import { relayStream } from './relay.js';
+import type { Runtime } from './runtime.js';
+import { parseMaybeJson } from './upstream.js';
 
 /** What the route logs about the request. */
 export interface ProxyLog {
@@ -41,129 +21,92 @@ export interface ProxyLog {
   usage?: Usage;
 }
 
-type AttemptValue =
-  | { kind: 'buffered'; status: number; headers: Headers; text: string; parsed: unknown }
-  | { kind: 'stream'; res: UpstreamResponse }
-  | { kind: 'failed'; error: Error & { code?: string } };
-
 /** Upstream request ids help a user quote a failure to the provider; nothing account-identifying is passed on. */
 const FORWARDED_HEADERS = ['x-request-id', 'request-id'];
 
-export async function proxy(rt: Runtime, job: ProxyJob, req: IncomingMessage, res: ServerResponse, log: ProxyLog): Promise<void> {
-  const { provider } = job;
+/**
+ * Serves one job: the attempt through the pool, then the answer to the client, streamed or whole. Throws
+ * HttpError (or ClientGone) when there is no upstream answer to give. `log` is the request's log record,
+ * filled in as the request goes, so that a failure is logged with as much as a success.
+ */
+export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log: ProxyLog): Promise<void> {
   const ac = new AbortController();
+  // A client that leaves aborts the upstream call too (and the wait for a key).
   const onClose = () => {
     if (!res.writableFinished) ac.abort();
   };
   res.on('close', onClose);
-  log.provider = provider.name;
+  log.provider = job.provider.name;
   log.model = job.model;
-  const now = () => Date.now();
-  let result;
   try {
-    result = await provider.pool.run<AttemptValue>(
-      job.model,
-      async (lease) => {
-        log.keyId = lease.keyId;
-        let call: UpstreamCall;
-        try {
-          call = job.build(lease.key);
-        } catch (err) {
-          // A route this provider's dialect lacks: the request's fault, not the key's, and no other key would do better.
-          return { outcome: { kind: 'client_error', reason: 'unsupported route' }, value: { kind: 'failed', error: err as Error } };
-        }
-        let up: UpstreamResponse;
-        try {
-          up = await send(provider, rt.dispatcher, call, ac.signal);
-        } catch (err) {
-          const error = err as Error & { code?: string };
-          return { outcome: provider.adapter.classify({ error }, { now: now(), model: job.model }), value: { kind: 'failed', error } };
-        }
-        const ok = up.status >= 200 && up.status < 300;
-        if (ok && job.stream) {
-          const outcome = provider.adapter.classify({ status: up.status, headers: up.headers }, { now: now(), model: job.model });
-          return { outcome, value: { kind: 'stream', res: up }, keepLease: outcome.kind === 'ok' };
-        }
-        const text = await readText(up.body);
-        const parsed = parseMaybeJson(text);
-        const outcome = provider.adapter.classify({ status: up.status, headers: up.headers, body: parsed }, { now: now(), model: job.model });
-        return { outcome, value: { kind: 'buffered', status: up.status, headers: up.headers, text, parsed } };
-      },
-      {
-        maxAttempts: rt.config.retry.maxAttempts,
-        signal: ac.signal,
-        ...(job.estimatedTokens !== undefined ? { estimatedTokens: job.estimatedTokens } : {}),
-      },
-    );
-  } catch (err) {
-    res.off('close', onClose);
-    if (ac.signal.aborted) return; // the client left while queued: nothing to answer
-    if (err instanceof AllKeysUnavailable) throw unavailable(err, provider.name);
-    if (err instanceof PoolClosedError) {
-      // A reload removed (or replaced) the provider, or the server is shutting down, while this request waited.
-      throw new HttpError('KMX_ERR_SHUTTING_DOWN', `${provider.name}: the provider's key pool was closed (configuration reloaded or shutting down); retry`, {
-        headers: { 'retry-after': '1' },
-      });
+    const r = await attempt(rt, {
+      provider: job.provider,
+      model: job.model,
+      call: job.call,
+      stream: job.stream,
+      signal: ac.signal,
+      maxAttempts: rt.config.retry.maxAttempts,
+      ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
+    });
+    log.keyId = r.lease.keyId;
+    log.attempts = r.attempts;
+    log.outcome = r.outcome.kind;
+    const a = r.answer;
+    if (a.kind === 'failed') {
+      if (ac.signal.aborted) throw new ClientGone();
+      throw unreachable(a.error, r.outcome);
     }
-    throw err;
-  }
-  log.attempts = result.attempts;
-  log.outcome = result.outcome.kind;
-  const v = result.value;
-  if (v.kind === 'stream') {
-    log.upstreamStatus = v.res.status;
-    log.upstreamRequestId = provider.adapter.requestIdFrom?.(v.res.headers);
-    await streamToClient(job, v.res, result, res, ac, log);
+    const common = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
+    if (a.kind === 'stream') await streamToClient(job, a, r, res, ac.signal, common, log);
+    else respond(job, a, r, res, common, log);
+  } finally {
     res.off('close', onClose);
-    return;
   }
-  res.off('close', onClose);
-  if (v.kind === 'failed') {
-    if (ac.signal.aborted) return;
-    if (result.outcome.kind === 'client_error') throw new HttpError('KMX_ERR_NOT_FOUND', `${provider.name}: ${v.error.message}`);
-    throw transportError(v.error, result.outcome);
-  }
-  log.upstreamStatus = v.status;
-  log.upstreamRequestId = provider.adapter.requestIdFrom?.(v.headers, v.parsed);
-  if (result.outcome.kind === 'ok') log.usage = (result.outcome as { usage?: Usage }).usage;
-  const headers: Record<string, string> = { ...job.extraHeaders, ...forwarded(v.headers), 'x-keymux-provider': provider.name, 'x-keymux-key': result.lease.keyId, 'x-keymux-attempts': String(result.attempts) };
-  const success = v.status >= 200 && v.status < 300;
-  let { text, parsed } = v;
+}
+
+/** A whole answer: relayed as the provider wrote it, or mapped into the client's dialect. */
+function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Attempted, res: ServerResponse, common: Record<string, string>, log: ProxyLog): void {
+  const success = a.status >= 200 && a.status < 300;
+  const headers: Record<string, string> = { ...common, ...forwarded(a.headers) };
+  let { text, parsed } = a;
   if (!success) {
-    Object.assign(headers, errorHeaders(result.outcome, v.headers));
+    Object.assign(headers, errorHeaders(r.outcome, a.headers));
     // Some providers echo the whole key in their 401/400 bodies: the client must not learn it from us.
-    const key = result.lease.key;
+    const key = r.lease.key;
     if (key && text.includes(key)) {
-      text = text.split(key).join(result.lease.masked);
+      text = text.split(key).join(r.lease.masked);
       parsed = parseMaybeJson(text);
     }
   }
-  const mapper = success ? job.mapBody : job.mapError ? (b: unknown) => job.mapError!(v.status, b) : undefined;
-  if (mapper) {
+  const mapped = success ? job.mapBody?.(parsed) : job.mapError?.(a.status, parsed);
+  if (mapped !== undefined) {
+    text = JSON.stringify(mapped);
     headers['content-type'] = 'application/json';
-    send200(res, v.status, headers, JSON.stringify(mapper(parsed)));
   } else {
-    headers['content-type'] = String(v.headers['content-type'] ?? 'application/json');
-    send200(res, v.status, headers, text);
+    headers['content-type'] = String(a.headers['content-type'] ?? 'application/json');
   }
+  headers['content-length'] = String(Buffer.byteLength(text));
+  res.writeHead(a.status, headers);
+  res.end(text);
+  log.upstreamStatus = a.status;
+  log.upstreamRequestId = job.provider.adapter.requestId(a.headers, a.parsed);
+  if (r.outcome.kind === 'ok') log.usage = r.outcome.usage;
 }
 
-function send200(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
-  headers['content-length'] = String(Buffer.byteLength(body));
-  res.writeHead(status, headers);
-  res.end(body);
-}
-
+/** A 2xx stream, relayed event by event; the lease is held until it ends, then told how it went. */
 async function streamToClient(
   job: ProxyJob,
-  up: UpstreamResponse,
-  run: { lease: Lease; outcome: Outcome; attempts: number },
+  a: Extract<Answer, { kind: 'stream' }>,
+  r: Attempted,
   res: ServerResponse,
-  ac: AbortController,
+  signal: AbortSignal,
+  common: Record<string, string>,
   log: ProxyLog,
 ): Promise<void> {
-  const { lease, outcome: atHeaders } = run;
-  const tracker = createUsageTracker(job.provider.info.dialect === 'azure' ? 'openai' : job.provider.info.dialect);
+  const up = a.res;
+  log.upstreamStatus = up.status;
+  log.upstreamRequestId = job.provider.adapter.requestId(up.headers);
+  const tracker = job.provider.adapter.trackStream();
   const plan = job.streamPlan ?? { mode: 'passthrough' as const };
   try {
     // The head leaves with the first chunk when that is already here (one write instead of two), and on the
@@ -171,24 +114,21 @@ async function streamToClient(
     res.cork();
     setImmediate(() => res.uncork());
     res.writeHead(up.status, {
-      ...job.extraHeaders,
+      ...common,
       ...forwarded(up.headers),
       'content-type': plan.contentType ?? 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      'x-keymux-provider': job.provider.name,
-      'x-keymux-key': lease.keyId,
-      'x-keymux-attempts': String(run.attempts),
     });
     res.flushHeaders();
-    const ended = await relayStream(up.body, res, plan, tracker, job.clientDialect, ac.signal);
+    const end = await relayStream(up.body, res, plan, tracker, job.client, signal);
     // The limits came with the headers, the usage with the end of the stream: the pool hears both at once.
-    const outcome: Outcome = ended.kind === 'ok' ? { ...atHeaders, ...ended } : ended;
-    if (outcome.kind === 'ok') log.usage = outcome.usage;
+    const outcome = tracker.finish(end, a.atHeaders);
     log.outcome = outcome.kind;
-    lease.report(outcome);
+    if (outcome.kind === 'ok') log.usage = outcome.usage;
+    r.lease.report(outcome);
   } finally {
     // A no-op after the report; frees the key (and the upstream socket) if anything above threw.
-    lease.release();
+    r.lease.release();
     if (!up.body.destroyed) up.body.destroy();
   }
 }
@@ -211,28 +151,4 @@ function errorHeaders(o: Outcome, h: Headers): Record<string, string> {
   // The SDKs obey x-should-retry before any status rule: a bad request or a dead key pool is not worth retrying.
   if (!isRetryable(o) || o.kind === 'auth_failed' || o.kind === 'quota_exhausted') out['x-should-retry'] = 'false';
   return out;
-}
-
-function unavailable(err: AllKeysUnavailable, provider: string): HttpError {
-  const why: Record<string, string> = {
-    all_cooling: 'every key is cooling down after rate limits',
-    all_disabled: 'every key is disabled (invalid or revoked)',
-    all_exhausted: 'every key has exhausted its quota',
-    all_busy: 'every key is at its concurrency or budget limit',
-    queue_full: 'too many requests are already waiting',
-    no_keys: 'no key is configured',
-  };
-  const retrySec = Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000));
-  const hopeless = err.reason === 'all_disabled' || err.reason === 'no_keys';
-  const headers: Record<string, string> = hopeless ? { 'x-should-retry': 'false' } : { 'retry-after': String(retrySec) };
-  if (hopeless) return new HttpError('KMX_ERR_NO_KEYS', `${provider}: ${why[err.reason] ?? err.reason}`, { headers });
-  return new HttpError('KMX_ERR_ALL_KEYS_UNAVAILABLE', `${provider}: no key can take the request: ${why[err.reason] ?? err.reason}; retry in ${retrySec}s`, { headers });
-}
-
-function transportError(err: Error & { code?: string }, o: Outcome): HttpError {
-  const code = err.code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new HttpError('KMX_ERR_UPSTREAM_TIMEOUT', `The provider did not answer in time (${code})`);
-  }
-  return new HttpError('KMX_ERR_UPSTREAM_UNREACHABLE', `The provider could not be reached: ${code || err.message}${o.reason ? ` (${o.reason})` : ''}`);
 }

@@ -1,16 +1,15 @@
 import { Agent } from 'undici';
-import { KeyPool } from '../pool/index.js';
-import type { Clock } from '../pool/clock.js';
-import { adapterFor, findProvider } from '../providers/index.js';
-import type { Dialect, ProviderAdapter, ProviderInfo } from '../providers/index.js';
+import type { Dialect } from '../dialects/index.js';
+import { KeyPool, systemClock, type Clock } from '../pool/index.js';
+import { createAdapter, findProvider, resolveProfile } from '../providers/index.js';
+import type { ProviderAdapter, ProviderInfo, ProviderProfile } from '../providers/index.js';
 import type { Config, ProviderConfig } from '../config/index.js';
 import { HttpError } from './errors.js';
 
-/** One configured provider, live: its catalog entry, adapter and key pool. */
+/** One configured provider, live: its adapter (over its profile) and key pool. A reload replaces the adapter. */
 export interface ProviderRuntime {
   readonly name: string;
-  readonly info: ProviderInfo;
-  readonly adapter: ProviderAdapter;
+  adapter: ProviderAdapter;
   readonly pool: KeyPool;
   config: ProviderConfig;
 }
@@ -29,11 +28,12 @@ export class Runtime {
   readonly providers = new Map<string, ProviderRuntime>();
   #dispatcher: Agent;
   #aliases: Record<string, string> = {};
-  #clock: Clock | undefined;
+  /** The one clock of the server: pools, classification and retry hints all read it. */
+  readonly clock: Clock;
   config: Config;
 
   constructor(config: Config, opts: { clock?: Clock } = {}) {
-    this.#clock = opts.clock;
+    this.clock = opts.clock ?? systemClock;
     this.config = config;
     this.#dispatcher = newAgent(config);
     this.apply(config);
@@ -59,20 +59,14 @@ export class Runtime {
       seen.add(pc.name);
       const existing = this.providers.get(pc.name);
       const strategy = pc.strategy ?? config.strategy;
-      if (existing && existing.info.dialect === pc.dialect) {
+      const adapter = createAdapter(profileOf(pc));
+      if (existing && existing.adapter.profile.wire === adapter.profile.wire) {
         existing.pool.setKeys(pc.keys);
         existing.pool.setStrategy(strategy);
         existing.config = pc;
+        existing.adapter = adapter;
         continue;
       }
-      const info: ProviderInfo = findProvider(pc.name) ?? {
-        name: pc.name,
-        label: pc.label,
-        aliases: [],
-        dialect: pc.dialect,
-        baseUrl: pc.baseUrl,
-        limitsPerModel: pc.limitsPerModel,
-      };
       const pool = new KeyPool({
         provider: pc.name,
         keys: pc.keys,
@@ -83,9 +77,9 @@ export class Runtime {
         ...(config.cooldown.defaultMs !== undefined ? { defaultCooldownMs: config.cooldown.defaultMs } : {}),
         ...(config.cooldown.maxMs !== undefined ? { maxCooldownMs: config.cooldown.maxMs } : {}),
         ...(config.cooldown.quotaMs !== undefined ? { quotaCooldownMs: config.cooldown.quotaMs } : {}),
-        ...(this.#clock ? { clock: this.#clock } : {}),
+        clock: this.clock,
       });
-      this.providers.set(pc.name, { name: pc.name, info: { ...info, dialect: pc.dialect }, adapter: adapterFor({ ...info, dialect: pc.dialect }), pool, config: pc });
+      this.providers.set(pc.name, { name: pc.name, adapter, pool, config: pc });
       existing?.pool.close();
     }
     for (const [name, p] of this.providers) {
@@ -98,7 +92,7 @@ export class Runtime {
 
   /** Providers of one wire dialect (for dialect-native routes with bare model names). */
   ofDialect(dialect: Dialect): ProviderRuntime[] {
-    return [...this.providers.values()].filter((p) => p.info.dialect === dialect);
+    return [...this.providers.values()].filter((p) => p.adapter.profile.dialect === dialect);
   }
 
   /**
@@ -117,7 +111,7 @@ export class Runtime {
       const p = this.providers.get(head) ?? this.providers.get(findProvider(head)?.name ?? '');
       if (p) {
         const rest = model.slice(slash + 1);
-        return { provider: p, model: p.info.vendorModels && !rest.includes('/') ? model : rest };
+        return { provider: p, model: p.adapter.profile.vendorModels && !rest.includes('/') ? model : rest };
       }
     }
     const candidates = prefer ? this.ofDialect(prefer) : [];
@@ -135,6 +129,22 @@ export class Runtime {
     for (const p of this.providers.values()) p.pool.close();
     await this.#dispatcher.close();
   }
+}
+
+/** A configured provider's profile: its catalog entry (or the custom one the config describes) with its settings. */
+function profileOf(pc: ProviderConfig): ProviderProfile {
+  const catalog = findProvider(pc.name);
+  const info: ProviderInfo = catalog && catalog.dialect === pc.dialect
+    ? catalog
+    : { name: pc.name, label: pc.label, aliases: [], dialect: pc.dialect, baseUrl: pc.baseUrl, limitsPerModel: pc.limitsPerModel };
+  return resolveProfile(info, {
+    label: pc.label,
+    baseUrl: pc.baseUrl,
+    limitsPerModel: pc.limitsPerModel,
+    ...(pc.apiVersion !== undefined && { apiVersion: pc.apiVersion }),
+    ...(pc.deployments !== undefined && { deployments: pc.deployments }),
+    ...(pc.headers !== undefined && { headers: pc.headers }),
+  });
 }
 
 function newAgent(config: Config): Agent {

@@ -1,15 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { Headers, UpstreamResult } from '../providers/index.js';
-import type { ProviderRuntime } from './runtime.js';
-
-/** One upstream HTTP call, fully built: where, with which headers and body. */
-export interface UpstreamCall {
-  url: URL;
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  /** JSON text, or the client's own bytes when they go through unchanged. */
-  body?: string | Buffer;
-}
+import type { Headers, PreparedCall } from '../providers/index.js';
 
 export interface UpstreamResponse {
   status: number;
@@ -21,12 +11,13 @@ export interface UpstreamResponse {
 /** Most an error or non-streaming body may be; a provider answer beyond it is cut off rather than buffered. */
 const MAX_BUFFERED = 64 * 1024 * 1024;
 
-export async function send(rt: ProviderRuntime, dispatcher: Dispatcher, call: UpstreamCall, signal: AbortSignal): Promise<UpstreamResponse> {
+/** Sends a prepared call with one key; the secret exists only in the headers built here. */
+export async function send(dispatcher: Dispatcher, call: PreparedCall, key: string, signal: AbortSignal): Promise<UpstreamResponse> {
   const res = await dispatcher.request({
     origin: call.url.origin,
     path: call.url.pathname + call.url.search,
     method: call.method,
-    headers: { ...rt.config.headers, ...call.headers },
+    headers: call.headers(key),
     body: call.body ?? null,
     signal,
   });
@@ -56,8 +47,4 @@ export function parseMaybeJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-export function asResult(status: number, headers: Headers, body: unknown): UpstreamResult {
-  return { status, headers, body };
 }

@@ -1,4 +1,5 @@
-import type { AnthropicErrorBody, GeminiErrorBody, OpenAIErrorBody, WireDialect } from './types.js';
+import { DIALECT, type Dialect } from '../dialects/index.js';
+import type { AnthropicErrorBody, GeminiErrorBody, OpenAIErrorBody } from './types.js';
 import { isObject } from './util.js';
 
 export type TranslationErrorCode = 'KMX_ERR_UNTRANSLATABLE' | 'KMX_ERR_BAD_REQUEST';
@@ -70,78 +71,37 @@ export function readUpstreamError(status: number, body: unknown): UpstreamErrorI
   return { message: `Upstream error (HTTP ${status})` };
 }
 
-// ───────────── status → each dialect's error vocabulary ─────────────
-
-export function anthropicErrorType(status: number): string {
-  switch (status) {
-    case 400: return 'invalid_request_error';
-    case 401: return 'authentication_error';
-    case 402: return 'billing_error';
-    case 403: return 'permission_error';
-    case 404: return 'not_found_error';
-    case 408: case 504: return 'timeout_error';
-    case 413: return 'request_too_large';
-    case 429: return 'rate_limit_error';
-    case 503: case 529: return 'overloaded_error';
-    default: return status >= 500 ? 'api_error' : 'invalid_request_error';
-  }
-}
-
-export function openAIErrorType(status: number): string {
-  switch (status) {
-    case 401: return 'authentication_error';
-    case 402: return 'insufficient_quota';
-    case 403: return 'permission_error';
-    case 404: return 'not_found_error';
-    case 429: return 'rate_limit_error';
-    default: return status >= 500 ? 'server_error' : 'invalid_request_error';
-  }
-}
-
-export function geminiErrorStatus(status: number): string {
-  switch (status) {
-    case 400: case 413: return 'INVALID_ARGUMENT';
-    case 401: return 'UNAUTHENTICATED';
-    case 402: case 429: return 'RESOURCE_EXHAUSTED';
-    case 403: return 'PERMISSION_DENIED';
-    case 404: return 'NOT_FOUND';
-    case 408: case 504: return 'DEADLINE_EXCEEDED';
-    case 409: return 'ABORTED';
-    case 501: return 'UNIMPLEMENTED';
-    case 503: case 529: return 'UNAVAILABLE';
-    default: return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
-  }
-}
-
-// ───────────── building each dialect's error body ─────────────
+// ───────────── building each dialect's error body (shapes and types: the dialect table) ─────────────
 
 /** The error type is chosen by status (clients and SDKs key on it); the upstream's message is kept verbatim. */
 export function toAnthropicError(status: number, upstreamBody: unknown): AnthropicErrorBody {
   const { message } = readUpstreamError(status, upstreamBody);
-  return { type: 'error', error: { type: anthropicErrorType(status), message } };
+  return { type: 'error', error: { type: DIALECT.anthropic.errorType(status), message } };
 }
 
 /** `code` keeps the upstream's own word for the error (`overloaded_error`, `RESOURCE_EXHAUSTED`, `rate_limit_exceeded`). */
 export function toOpenAIError(status: number, upstreamBody: unknown): OpenAIErrorBody {
   const info = readUpstreamError(status, upstreamBody);
-  return { error: { message: info.message, type: openAIErrorType(status), param: null, code: info.code ?? info.type ?? null } };
+  return { error: { message: info.message, type: DIALECT.openai.errorType(status), param: null, code: info.code ?? info.type ?? null } };
 }
 
 export function toGeminiError(status: number, upstreamBody: unknown): GeminiErrorBody {
   const { message } = readUpstreamError(status, upstreamBody);
-  return { error: { code: status, message, status: geminiErrorStatus(status) } };
+  return { error: { code: status, message, status: DIALECT.gemini.errorType(status) } };
 }
 
+const TO: { readonly [D in Dialect]: (status: number, body: unknown) => object } = {
+  anthropic: toAnthropicError,
+  openai: toOpenAIError,
+  gemini: toGeminiError,
+};
+
 /** An error body in `dialect`'s shape for `status` and an upstream (or keymux) error body. */
-export function errorBodyFor(dialect: WireDialect, status: number, upstreamBody: unknown): object {
-  if (dialect === 'anthropic') return toAnthropicError(status, upstreamBody);
-  if (dialect === 'gemini') return toGeminiError(status, upstreamBody);
-  return toOpenAIError(status, upstreamBody);
+export function errorBodyFor(dialect: Dialect, status: number, upstreamBody: unknown): object {
+  return TO[dialect](status, upstreamBody);
 }
 
 /** The client-dialect body for a TranslationError (status is always 400). */
-export function translationErrorBody(dialect: WireDialect, err: TranslationError): object {
-  const body = errorBodyFor(dialect, err.status, { error: { message: err.message, code: err.code } });
-  if (dialect === 'openai') (body as OpenAIErrorBody).error.code = err.code;
-  return body;
+export function translationErrorBody(dialect: Dialect, err: TranslationError): object {
+  return DIALECT[dialect].errorBody(err.status, err.message, err.code);
 }

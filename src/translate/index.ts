@@ -3,7 +3,7 @@ import { anthropicToOpenAIRequest, openAIToAnthropicResponse, OpenAIToAnthropicS
 import { errorBodyFor } from './errors.js';
 import { anthropicToOpenAIResponse, AnthropicToOpenAIStream, openAIToAnthropicRequest } from './openai-to-anthropic.js';
 import { geminiToOpenAIResponse, GeminiToOpenAIStream, openAIToGeminiRequest } from './openai-to-gemini.js';
-import type { WireDialect } from './types.js';
+import { DIALECT, type Dialect, type StreamItem } from '../dialects/index.js';
 import { isObject } from './util.js';
 
 export {
@@ -31,9 +31,6 @@ export {
   toGeminiError,
   errorBodyFor,
   translationErrorBody,
-  anthropicErrorType,
-  openAIErrorType,
-  geminiErrorStatus,
 } from './errors.js';
 export { RAW_ARGUMENTS_KEY } from './util.js';
 export type * from './types.js';
@@ -48,11 +45,7 @@ export interface TranslatorOptions {
   defaultMaxTokens?: number;
 }
 
-/** One event for the client: written as `event: <event>` (if set) and `data: <data>`; string data is written raw (`[DONE]`). */
-export interface StreamItem {
-  event?: string;
-  data: unknown;
-}
+export type { StreamItem } from '../dialects/index.js';
 
 export interface StreamTranslator {
   /** One upstream event: its SSE `event:` name (Anthropic) or undefined, and its parsed `data:` JSON. */
@@ -75,8 +68,8 @@ export interface StreamContext {
  * `stream_options.include_usage`), so make a new one per request.
  */
 export interface Translator {
-  readonly client: WireDialect;
-  readonly upstream: WireDialect;
+  readonly client: Dialect;
+  readonly upstream: Dialect;
   /**
    * The client's body in the upstream's dialect, for upstream model `model`, plus warnings for
    * what was dropped (for the `x-keymux-warnings` header). Throws TranslationError (400) for
@@ -91,12 +84,8 @@ export interface Translator {
   error(status: number, upstreamErrorBody: unknown): unknown;
 }
 
-export type TranslationPair = 'anthropic->openai' | 'openai->anthropic' | 'openai->gemini';
-
-export const SUPPORTED_PAIRS: readonly TranslationPair[] = ['anthropic->openai', 'openai->anthropic', 'openai->gemini'];
-
 /** The translator for a client dialect over an upstream dialect, or undefined for a pair not translated (including same-dialect pairs). */
-export function translatorFor(client: WireDialect, upstream: WireDialect, options: TranslatorOptions = {}): Translator | undefined {
+export function translatorFor(client: Dialect, upstream: Dialect, options: TranslatorOptions = {}): Translator | undefined {
   const pair = `${client}->${upstream}`;
   const error = (status: number, body: unknown): unknown => errorBodyFor(client, status, body);
   if (pair === 'anthropic->openai') {
@@ -165,6 +154,10 @@ function openAIStream(push: (event: string | undefined, data: unknown) => object
   return {
     push: (event, data) => (closed ? [] : push(event, data).map((d) => ({ data: d }))),
     end: () => close(end()),
-    error: (message) => close([{ error: { message, type: 'server_error', param: null, code: 'KMX_ERR_UPSTREAM' } }]),
+    error: (message) => {
+      if (closed) return [];
+      closed = true;
+      return DIALECT.openai.streamError(502, message, 'KMX_ERR_UPSTREAM');
+    },
   };
 }

@@ -1,5 +1,5 @@
 // Anthropic Messages SSE events → OpenAI chat.completion.chunk stream.
-import { openAIErrorType } from './errors.js';
+import { DIALECT } from '../dialects/index.js';
 import { openAIChatId, openAIFinishFromAnthropic } from './mapping.js';
 import type { OpenAIChunk, OpenAIChunkDelta, OpenAIErrorBody, OpenAIFinishReason } from './types.js';
 import { isObject, makeOpenAIUsage, nowSeconds, num } from './util.js';
@@ -86,7 +86,7 @@ export class AnthropicToOpenAIStream {
         const err = isObject(data.error) ? data.error : {};
         const errType = typeof err.type === 'string' ? err.type : 'api_error';
         const message = typeof err.message === 'string' ? err.message : 'the upstream stream failed';
-        return [{ error: { message, type: openAIErrorType(ERROR_STATUS[errType] ?? 500), param: null, code: errType } }];
+        return [{ error: { message, type: DIALECT.openai.errorType(ERROR_STATUS[errType] ?? 500), param: null, code: errType } }];
       }
       default: return []; // ping, content_block_stop, unknown events
     }

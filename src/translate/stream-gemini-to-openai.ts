@@ -1,5 +1,6 @@
 // Gemini streamGenerateContent (alt=sse) chunks → OpenAI chat.completion.chunk stream.
-import { openAIErrorType, readUpstreamError } from './errors.js';
+import { DIALECT } from '../dialects/index.js';
+import { readUpstreamError } from './errors.js';
 import { geminiPartsToOpenAI, openAIChatId, openAIFinishFromGemini, openAIUsageFromGemini } from './mapping.js';
 import type { OpenAIChunk, OpenAIChunkDelta, OpenAIErrorBody, OpenAIFinishReason } from './types.js';
 import { isObject, nowSeconds } from './util.js';
@@ -47,7 +48,7 @@ export class GeminiToOpenAIStream {
       this.done = true;
       const status = isObject(chunk.error) && typeof chunk.error.code === 'number' ? chunk.error.code : 500;
       const info = readUpstreamError(status, chunk);
-      return [{ error: { message: info.message, type: openAIErrorType(status), param: null, code: info.type ?? null } }];
+      return [{ error: { message: info.message, type: DIALECT.openai.errorType(status), param: null, code: info.type ?? null } }];
     }
     this.id ??= openAIChatId(chunk.responseId, /^$/);
     if (!this.opts.model && typeof chunk.modelVersion === 'string') this.model = chunk.modelVersion;

@@ -1,6 +1,7 @@
 // OpenAI chat.completion.chunk stream → Anthropic Messages SSE events.
 import { anthropicMessageId, anthropicStopReason, anthropicUsage } from './mapping.js';
-import { anthropicErrorType, readUpstreamError } from './errors.js';
+import { DIALECT } from '../dialects/index.js';
+import { readUpstreamError } from './errors.js';
 import type { AnthropicSSE } from './types.js';
 import { isObject, randomId, readOpenAIUsage } from './util.js';
 
@@ -57,7 +58,7 @@ export class OpenAIToAnthropicStream {
     if (!isObject(chunk)) return [];
     if (chunk.error !== undefined && chunk.error !== null) {
       const status = isObject(chunk.error) && typeof chunk.error.code === 'number' ? chunk.error.code : 500;
-      return this.error(readUpstreamError(status, chunk).message, anthropicErrorType(status));
+      return this.error(readUpstreamError(status, chunk).message, DIALECT.anthropic.errorType(status));
     }
     const out: AnthropicSSE[] = [];
     if (!this.started) this.start(out, chunk);
@@ -106,7 +107,7 @@ export class OpenAIToAnthropicStream {
   }
 
   /** The stream broke after it started: Anthropic sends an `error` event and no message_stop. */
-  error(message: string, type = 'api_error'): AnthropicSSE[] {
+  error(message: string, type = DIALECT.anthropic.errorType(502)): AnthropicSSE[] {
     if (this.done) return [];
     this.done = true;
     return [{ event: 'error', data: { type: 'error', error: { type, message } } }];

@@ -2,8 +2,6 @@
 // Hand-written from the official SDKs' type definitions; only the fields we touch are typed,
 // everything else passes through `unknown`.
 
-export type WireDialect = 'openai' | 'anthropic' | 'gemini';
-
 // ───────────────────────────── OpenAI chat.completions ─────────────────────────────
 
 export interface OpenAITextPart { type: 'text'; text: string }

@@ -1,7 +1,8 @@
+import type { Dialect } from '../../src/dialects/index.js';
 import { describe, expect, it } from 'vitest';
 import {
   anthropicToOpenAIRequest, anthropicToOpenAIResponse, AnthropicToOpenAIStream, openAIToAnthropicRequest, openAIToAnthropicResponse,
-  OpenAIToAnthropicStream, translatorFor, type WireDialect,
+  OpenAIToAnthropicStream, translatorFor,
 } from '../../src/translate/index.js';
 import { anthropicFinal, oaChunk, oaUsageChunk, openAIFinal, PNG_B64 } from './helpers.js';
 
@@ -90,7 +91,7 @@ describe('translatorFor', () => {
     ['anthropic', 'openai', true], ['openai', 'anthropic', true], ['openai', 'gemini', true],
     ['openai', 'openai', false], ['anthropic', 'anthropic', false], ['anthropic', 'gemini', false], ['gemini', 'openai', false], ['gemini', 'anthropic', false],
   ])('%s client over %s upstream: %s', (client, upstream, supported) => {
-    expect(translatorFor(client as WireDialect, upstream as WireDialect) !== undefined).toBe(supported);
+    expect(translatorFor(client as Dialect, upstream as Dialect) !== undefined).toBe(supported);
   });
 
   it('anthropic → openai: request with options, response, stream, error', () => {

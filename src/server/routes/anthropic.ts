@@ -13,10 +13,10 @@ export async function anthropicMessages(ctx: RouteContext): Promise<void> {
   const stream = body.stream === true;
   ctx.log.model = target.model;
   const job =
-    target.provider.info.dialect === 'anthropic'
+    target.provider.adapter.profile.dialect === 'anthropic'
       ? passthroughJob(ctx.req, target, 'anthropic', 'messages', body, buf.length, { stream })
       : translatedJob(target, 'anthropic', body, buf.length, stream);
-  return proxy(ctx.runtime, job, ctx.req, ctx.res, ctx.log);
+  return proxy(ctx.runtime, job, ctx.res, ctx.log);
 }
 
 /** POST /v1/messages/count_tokens: the provider counts where it can; elsewhere keymux estimates. */
@@ -24,9 +24,9 @@ export async function anthropicCountTokens(ctx: RouteContext): Promise<void> {
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   const target = ctx.runtime.resolve(body.model, 'anthropic');
-  if (target.provider.info.dialect === 'anthropic') {
+  if (target.provider.adapter.profile.dialect === 'anthropic') {
     const job = passthroughJob(ctx.req, target, 'anthropic', 'count_tokens', body, buf.length, { stream: false });
-    return proxy(ctx.runtime, job, ctx.req, ctx.res, ctx.log);
+    return proxy(ctx.runtime, job, ctx.res, ctx.log);
   }
   // OpenAI-compatible providers have no counting endpoint: an estimate is what Claude Code needs to plan context.
   sendJson(ctx.res, 200, { input_tokens: estimateTokens(body) }, { 'x-keymux-token-count': 'estimate' });

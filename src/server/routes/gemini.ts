@@ -19,7 +19,7 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   const target = ctx.runtime.resolve(model, 'gemini');
-  if (target.provider.info.dialect !== 'gemini') {
+  if (target.provider.adapter.profile.dialect !== 'gemini') {
     throw new HttpError('KMX_ERR_UNTRANSLATABLE', `${target.provider.name} is not a Gemini-dialect provider; use /v1/chat/completions for it`);
   }
   ctx.log.model = target.model;
@@ -31,5 +31,5 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
     modelInBody: false,
     ...(stream ? { plan: wantsSse ? { mode: 'passthrough' as const } : { mode: 'gemini-array' as const, contentType: 'application/json; charset=utf-8' } } : {}),
   });
-  return proxy(ctx.runtime, job, ctx.req, ctx.res, ctx.log);
+  return proxy(ctx.runtime, job, ctx.res, ctx.log);
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.js';
-import { HttpError, type ClientDialect } from '../errors.js';
+import type { Dialect } from '../../dialects/index.js';
+import { HttpError } from '../errors.js';
 import type { ProxyLog } from '../proxy.js';
 import type { Runtime } from '../runtime.js';
 import { openaiRoute } from './openai.js';
@@ -46,7 +47,7 @@ const GET: Record<string, Handler> = {
 };
 
 /** Dispatches a request; returns the client's dialect when the route fixes it. */
-export async function route(ctx: RouteContext): Promise<ClientDialect | void> {
+export async function route(ctx: RouteContext): Promise<Dialect | void> {
   const { req, path } = ctx;
   const table = req.method === 'POST' ? POST : req.method === 'GET' || req.method === 'HEAD' ? GET : undefined;
   const h = table?.[path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path];

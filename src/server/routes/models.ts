@@ -1,13 +1,16 @@
 import { HttpError } from '../errors.js';
 import { readBody, parseJsonBody } from '../body.js';
-import { upstreamCall } from '../jobs.js';
+import { attempt } from '../attempt.js';
+import { callFor } from '../jobs.js';
 import { estimateTokens } from '../tokens.js';
-import { parseMaybeJson, readText, send } from '../upstream.js';
 import type { ProviderRuntime, Runtime } from '../runtime.js';
 import type { RouteContext } from './index.js';
 import { decodeSegment, sendJson } from './respond.js';
 
 const TTL_MS = 5 * 60_000;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const rec = (v: unknown): Record<string, unknown> | undefined => (isRecord(v) ? v : undefined);
 /** Per provider; an entry made under an older config (a reload may change the base URL or the keys) is stale. */
 const cache = new WeakMap<ProviderRuntime, { at: number; config: ProviderRuntime['config']; models: Promise<string[]> }>();
 
@@ -18,8 +21,9 @@ const cache = new WeakMap<ProviderRuntime, { at: number; config: ProviderRuntime
 export function providerModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
   if (p.config.models && p.config.models.length > 0) return Promise.resolve([...p.config.models]);
   const hit = cache.get(p);
-  if (hit && hit.config === p.config && Date.now() - hit.at < TTL_MS) return hit.models;
-  const entry = { at: Date.now(), config: p.config, models: Promise.resolve<string[]>([]) };
+  const now = rt.clock.now();
+  if (hit && hit.config === p.config && now - hit.at < TTL_MS) return hit.models;
+  const entry = { at: now, config: p.config, models: Promise.resolve<string[]>([]) };
   entry.models = fetchModels(rt, p).catch(() => {
     if (cache.get(p) === entry) cache.delete(p);
     return [] as string[];
@@ -29,25 +33,21 @@ export function providerModels(rt: Runtime, p: ProviderRuntime): Promise<string[
 }
 
 async function fetchModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
-  const ac = new AbortController();
-  const r = await p.pool.run<unknown>(
-    '*',
-    async (lease) => {
-      try {
-        const up = await send(p, rt.dispatcher, upstreamCall(p, 'models', '', false, lease.key, undefined), ac.signal);
-        const body = parseMaybeJson(await readText(up.body));
-        return { outcome: p.adapter.classify({ status: up.status, headers: up.headers, body }, { now: Date.now() }), value: body };
-      } catch (err) {
-        return { outcome: p.adapter.classify({ error: err as Error }, { now: Date.now() }), value: undefined };
-      }
-    },
-    { maxAttempts: 2, deadlineMs: 10_000 },
-  );
-  if (r.outcome.kind !== 'ok') throw new Error(`models of ${p.name}: ${r.outcome.kind}`);
-  const b = r.value as { data?: Array<{ id?: string }>; models?: Array<{ name?: string }> };
-  if (Array.isArray(b.data)) return b.data.map((m) => m.id).filter((x): x is string => typeof x === 'string');
-  if (Array.isArray(b.models)) return b.models.map((m) => m.name?.replace(/^models\//, '')).filter((x): x is string => typeof x === 'string');
-  return [];
+  const r = await attempt(rt, {
+    provider: p,
+    model: '*',
+    call: callFor(p, 'models', { model: '' }),
+    stream: false,
+    signal: new AbortController().signal,
+    maxAttempts: 2,
+    deadlineMs: 10_000,
+  });
+  if (r.outcome.kind !== 'ok' || r.answer.kind !== 'buffered') throw new Error(`models of ${p.name}: ${r.outcome.kind}`);
+  const b = rec(r.answer.parsed);
+  const ids = (list: unknown, field: string): string[] =>
+    (Array.isArray(list) ? list : []).map((m) => rec(m)?.[field]).filter((x): x is string => typeof x === 'string');
+  if (Array.isArray(b?.['data'])) return ids(b['data'], 'id');
+  return ids(b?.['models'], 'name').map((n) => n.replace(/^models\//, ''));
 }
 
 /** GET /v1/models: every provider's models as `provider/model`, in OpenAI's shape or, for Anthropic clients, in theirs. */
@@ -109,9 +109,9 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
     for (const k of snap.keys) status[k.status] = (status[k.status] ?? 0) + 1;
     return {
       name: p.name,
-      label: p.info.label,
-      dialect: p.info.dialect,
-      aliases: p.info.aliases,
+      label: p.adapter.profile.label,
+      dialect: p.adapter.profile.wire,
+      aliases: p.adapter.profile.aliases,
       baseUrl: p.config.baseUrl,
       strategy: snap.strategy,
       keys: snap.keys.length,

@@ -11,10 +11,10 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   const target = ctx.runtime.resolve(body.model, 'openai');
-  const dialect = target.provider.info.dialect;
+  const dialect = target.provider.adapter.profile.dialect;
   const stream = body.stream === true && kind !== 'embeddings';
   ctx.log.model = target.model;
-  if (dialect === 'openai' || dialect === 'azure') {
+  if (dialect === 'openai') {
     let upBody = body;
     let raw: Buffer | undefined = buf;
     let strip = false;
@@ -32,7 +32,7 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
       ...(raw !== undefined ? { raw } : {}),
       ...(stream ? { plan: { mode: 'passthrough' as const, stripUsageChunk: strip } } : {}),
     });
-    return proxy(ctx.runtime, job, ctx.req, ctx.res, ctx.log);
+    return proxy(ctx.runtime, job, ctx.res, ctx.log);
   }
   if (kind !== 'chat') {
     throw new HttpError(
@@ -40,7 +40,7 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
       `/v1/${kind === 'completions' ? 'completions' : kind} is not translated to ${target.provider.name} (${dialect} dialect); use /v1/chat/completions, or the provider's own endpoint`,
     );
   }
-  return proxy(ctx.runtime, translatedJob(target, 'openai', body, buf.length, stream), ctx.req, ctx.res, ctx.log);
+  return proxy(ctx.runtime, translatedJob(target, 'openai', body, buf.length, stream), ctx.res, ctx.log);
 }
 
 const isSpace = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;

@@ -1,0 +1,113 @@
+/**
+ * The three API dialects keymux speaks, to clients and to providers alike, in one table: how each names an
+ * error for a status, what its error body and its in-stream error look like, and which request headers belong
+ * to it. The server shapes keymux's own errors with it and translation shapes the upstream's; neither keeps a
+ * table of its own. (Azure is OpenAI's dialect in another envelope: URLs and auth, a provider matter.)
+ */
+export const DIALECTS = ['openai', 'anthropic', 'gemini'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+/** One event for a client stream: `event: <event>` (when set) and `data: <data>`; string data is written raw (`[DONE]`). */
+export interface StreamItem {
+  event?: string;
+  data: unknown;
+}
+
+export interface DialectSpec {
+  /**
+   * The dialect's word for an error of this status: OpenAI's and Anthropic's `type`, Google's `status`.
+   * Clients and SDKs key their handling on it (Anthropic's SDK retries `overloaded_error`), so it follows the
+   * status, never the message.
+   */
+  errorType(status: number): string;
+  /** An error body. `code` is OpenAI's `code` member (a KMX_ERR_ code, or the upstream's own word); the others have none. */
+  errorBody(status: number, message: string, code?: string | null): object;
+  /**
+   * The events that tell a client its stream failed after the first byte. OpenAI clients get an error chunk and
+   * the `[DONE]` that ends every OpenAI stream; Anthropic clients an `event: error`; Gemini clients an error chunk.
+   */
+  streamError(status: number, message: string, code?: string | null): StreamItem[];
+  /** Request headers a provider of the same dialect must see from its client (Claude Code's betas, for one). */
+  passedHeaders: readonly string[];
+}
+
+function anthropicType(status: number): string {
+  switch (status) {
+    case 400: return 'invalid_request_error';
+    case 401: return 'authentication_error';
+    case 402: return 'billing_error';
+    case 403: return 'permission_error';
+    case 404: return 'not_found_error';
+    case 408: case 504: return 'timeout_error';
+    case 413: return 'request_too_large';
+    case 429: return 'rate_limit_error';
+    // Anthropic's SDK retries overloaded_error: keymux's own 503s (draining, no key yet) are exactly that.
+    case 503: case 529: return 'overloaded_error';
+    default: return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+function openaiType(status: number): string {
+  switch (status) {
+    case 401: return 'authentication_error';
+    case 402: return 'insufficient_quota';
+    case 403: return 'permission_error';
+    case 404: return 'not_found_error';
+    case 408: case 504: return 'timeout_error';
+    case 413: return 'request_too_large';
+    case 429: return 'rate_limit_error';
+    default: return status >= 500 ? 'server_error' : 'invalid_request_error';
+  }
+}
+
+/** google.rpc.Code names, as Google's HTTP mapping assigns them to statuses. */
+function googleStatus(status: number): string {
+  switch (status) {
+    case 400: case 413: case 415: case 422: return 'INVALID_ARGUMENT';
+    case 401: return 'UNAUTHENTICATED';
+    case 402: case 429: return 'RESOURCE_EXHAUSTED';
+    case 403: return 'PERMISSION_DENIED';
+    case 404: return 'NOT_FOUND';
+    case 405: case 501: return 'UNIMPLEMENTED';
+    case 408: case 504: return 'DEADLINE_EXCEEDED';
+    case 409: return 'ABORTED';
+    case 499: return 'CANCELLED';
+    case 502: case 503: case 529: return 'UNAVAILABLE';
+    default: return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
+  }
+}
+
+const openaiBody = (status: number, message: string, code?: string | null) => ({ error: { message, type: openaiType(status), param: null, code: code ?? null } });
+const anthropicBody = (status: number, message: string) => ({ type: 'error', error: { type: anthropicType(status), message } });
+const geminiBody = (status: number, message: string) => ({ error: { code: status, message, status: googleStatus(status) } });
+
+export const DIALECT: { readonly [D in Dialect]: DialectSpec } = {
+  openai: {
+    errorType: openaiType,
+    errorBody: openaiBody,
+    streamError: (status, message, code) => [{ data: openaiBody(status, message, code) }, { data: '[DONE]' }],
+    passedHeaders: ['openai-beta'],
+  },
+  anthropic: {
+    errorType: anthropicType,
+    errorBody: anthropicBody,
+    streamError: (status, message) => [{ event: 'error', data: anthropicBody(status, message) }],
+    passedHeaders: ['anthropic-version', 'anthropic-beta'],
+  },
+  gemini: {
+    errorType: googleStatus,
+    errorBody: geminiBody,
+    streamError: (status, message) => [{ data: geminiBody(status, message) }],
+    passedHeaders: [],
+  },
+};
+
+/** Formats stream items as SSE text. */
+export function sseText(items: readonly StreamItem[]): string {
+  let s = '';
+  for (const e of items) {
+    const d = typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
+    s += e.event ? `event: ${e.event}\ndata: ${d}\n\n` : `data: ${d}\n\n`;
+  }
+  return s;
+}

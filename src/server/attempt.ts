@@ -1,0 +1,123 @@
+import { AllKeysUnavailable, PoolClosedError } from '../pool/index.js';
+import type { Lease, Outcome } from '../pool/index.js';
+import type { Headers, PreparedCall } from '../providers/index.js';
+import { HttpError } from './errors.js';
+import type { ProviderRuntime, Runtime } from './runtime.js';
+import { parseMaybeJson, readText, send, type UpstreamResponse } from './upstream.js';
+
+/** What the last attempt brought back. */
+export type Answer =
+  /** A whole answer, read: every error, and every success that is not a stream. */
+  | { kind: 'buffered'; status: number; headers: Headers; text: string; parsed: unknown }
+  /** A 2xx stream, unread: its lease is still held, for whoever relays it to report when it ends. */
+  | { kind: 'stream'; res: UpstreamResponse; atHeaders: Outcome }
+  /** No answer at all: the provider could not be reached on the last attempt. */
+  | { kind: 'failed'; error: Error & { code?: string } };
+
+export interface AttemptPlan {
+  provider: ProviderRuntime;
+  /** The pool's model scope (`*` for calls that concern no model). */
+  model: string;
+  call: PreparedCall;
+  stream: boolean;
+  signal: AbortSignal;
+  maxAttempts: number;
+  deadlineMs?: number;
+  estimatedTokens?: number;
+}
+
+export interface Attempted {
+  answer: Answer;
+  outcome: Outcome;
+  attempts: number;
+  lease: Lease;
+}
+
+/**
+ * One request's way through a provider's pool: a key, the call, the adapter's verdict, and another key while the
+ * verdict is worth a retry. Every route that calls a provider goes through here, on the runtime's clock.
+ * Throws HttpError when no key could be had (the pool's refusal in keymux's words), ClientGone when the client
+ * left while waiting.
+ */
+export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted> {
+  const { provider, model, call, signal } = plan;
+  const { adapter } = provider;
+  const ctx = () => ({ now: rt.clock.now(), model });
+  try {
+    const r = await provider.pool.run<Answer>(
+      model,
+      async (lease) => {
+        let up: UpstreamResponse;
+        try {
+          up = await send(rt.dispatcher, call, lease.key, signal);
+        } catch (err) {
+          const error = err as Error & { code?: string };
+          return { outcome: adapter.classify({ error }, ctx()), value: { kind: 'failed', error } };
+        }
+        if (plan.stream && up.status >= 200 && up.status < 300) {
+          const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
+          return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
+        }
+        const text = await readText(up.body);
+        const parsed = parseMaybeJson(text);
+        const outcome = adapter.classify({ status: up.status, headers: up.headers, body: parsed }, ctx());
+        return { outcome, value: { kind: 'buffered', status: up.status, headers: up.headers, text, parsed } };
+      },
+      {
+        maxAttempts: plan.maxAttempts,
+        signal,
+        ...(plan.deadlineMs !== undefined && { deadlineMs: plan.deadlineMs }),
+        ...(plan.estimatedTokens !== undefined && { estimatedTokens: plan.estimatedTokens }),
+      },
+    );
+    return { answer: r.value, outcome: r.outcome, attempts: r.attempts, lease: r.lease };
+  } catch (err) {
+    if (signal.aborted) throw new ClientGone();
+    if (err instanceof AllKeysUnavailable) throw unavailable(err, provider.name);
+    if (err instanceof PoolClosedError) {
+      // A reload removed (or replaced) the provider, or the server is shutting down, while this request waited.
+      throw new HttpError('KMX_ERR_SHUTTING_DOWN', `${provider.name}: the provider's key pool was closed (configuration reloaded or shutting down); retry`, {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    throw err;
+  }
+}
+
+/** The client went away before an answer: there is nobody to send an error to. */
+export class ClientGone extends Error {
+  constructor() {
+    super('the client went away');
+    this.name = 'ClientGone';
+  }
+}
+
+const WHY: Readonly<Record<string, string>> = {
+  all_cooling: 'every key is cooling down after rate limits',
+  all_disabled: 'every key is disabled (invalid or revoked)',
+  all_exhausted: 'every key has exhausted its quota',
+  all_busy: 'every key is at its concurrency or budget limit',
+  queue_full: 'too many requests are already waiting',
+  no_keys: 'no key is configured',
+};
+
+function unavailable(err: AllKeysUnavailable, provider: string): HttpError {
+  const why = WHY[err.reason] ?? err.reason;
+  const retrySec = Math.max(1, Math.ceil((err.retryAfterMs ?? 1000) / 1000));
+  // No key will come back by waiting: the SDKs must not retry into the same answer.
+  if (err.reason === 'all_disabled' || err.reason === 'no_keys') {
+    return new HttpError('KMX_ERR_NO_KEYS', `${provider}: ${why}`, { headers: { 'x-should-retry': 'false' } });
+  }
+  return new HttpError('KMX_ERR_ALL_KEYS_UNAVAILABLE', `${provider}: no key can take the request: ${why}; retry in ${retrySec}s`, {
+    headers: { 'retry-after': String(retrySec) },
+  });
+}
+
+const TIMEOUTS: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** The client's error when no attempt reached the provider. */
+export function unreachable(err: Error & { code?: string }, o: Outcome): HttpError {
+  const code = err.code ?? '';
+  if (TIMEOUTS.has(code)) return new HttpError('KMX_ERR_UPSTREAM_TIMEOUT', `The provider did not answer in time (${code})`);
+  return new HttpError('KMX_ERR_UPSTREAM_UNREACHABLE', `The provider could not be reached: ${code || err.message}${o.reason ? ` (${o.reason})` : ''}`);
+}
