@@ -40,7 +40,7 @@ export type {
 } from './types.js';
 export { CATALOG, envPrefixes, findProvider } from './catalog.js';
 export {
-  ANTHROPIC_VERSION, AZURE_DEFAULT_API_VERSION, UnsupportedRouteError, upstreamUrl,
+  ANTHROPIC_VERSION, AZURE_DEFAULT_API_VERSION, InvalidModelError, UnsupportedRouteError, upstreamUrl,
   type AnthropicRoute, type GeminiRoute, type OpenAIRoute, type RouteKind, type UrlOptions,
 } from './request.js';
 export type { SanitizeRule } from './sanitize.js';

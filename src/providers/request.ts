@@ -25,8 +25,44 @@ export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
 type PathFn = (model: string, o: { apiVersion: string; deployment: string }) => string;
 const enc = encodeURIComponent;
-/** Gemini accepts `models/x` or `x`; tuned models keep their own collection prefix. */
-const geminiModel = (m: string): string => (m.startsWith('tunedModels/') ? m : `models/${enc(m.replace(/^models\//, ''))}`);
+
+/** How an id is named in an error: printable ASCII only (it may reach a log line or a header), and short. */
+function quoteId(id: string): string {
+  const cut = id.length > 64 ? `${id.slice(0, 64)}...` : id;
+  return JSON.stringify(cut).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A model id (or Azure deployment) that cannot be the path segment it must become: the request's fault. */
+export class InvalidModelError extends Error {
+  // A bad request, not a keymux fault: the server answers 400 under the same code.
+  readonly code = 'KMX_ERR_BAD_REQUEST';
+  constructor(readonly model: string, what = 'model id') {
+    super(`the ${what} ${quoteId(model)} is not a valid model name (letters, digits, '.', '_', '-', '~' only)`);
+    this.name = 'InvalidModelError';
+  }
+}
+
+/**
+ * RFC 3986's unreserved characters: a segment made of them reads the same to every URL parser and proxy on the
+ * way, encoded or not, so no id can climb out of its collection (`..`, `%2e%2e`), add one (`/`, `%2F`, `\`),
+ * cut the path short (`?`, `#`) or smuggle a header (control characters). An allow-list, because the set of
+ * things that some server decodes or normalises (`%`, full-width dots) is not one keymux can enumerate.
+ */
+const SEGMENT = /^[A-Za-z0-9._~-]+$/;
+
+function segment(id: string, whole: string, what?: string): string {
+  if (!SEGMENT.test(id) || /^\.+$/.test(id)) throw new InvalidModelError(whole, what);
+  return id;
+}
+
+/** Gemini accepts `models/x` or `x`; tuned models keep their own collection prefix: `tunedModels/x`, two segments. */
+function geminiModel(m: string): string {
+  if (m.startsWith('tunedModels/')) return `tunedModels/${segment(m.slice('tunedModels/'.length), m)}`;
+  return `models/${segment(m.startsWith('models/') ? m.slice('models/'.length) : m, m)}`;
+}
+
+/** Azure's deployment is a segment of the path too. */
+const deployment = (d: string): string => segment(d, d, 'deployment');
 
 /** Paths appended to the versioned root of each dialect (see `root`). */
 const ROUTES: { readonly [W in Wire]: Partial<Record<RouteKind, PathFn>> } = {
@@ -40,9 +76,9 @@ const ROUTES: { readonly [W in Wire]: Partial<Record<RouteKind, PathFn>> } = {
     key: () => '/key',
   },
   azure: {
-    chat: (_m, o) => `/deployments/${enc(o.deployment)}/chat/completions?api-version=${enc(o.apiVersion)}`,
-    completions: (_m, o) => `/deployments/${enc(o.deployment)}/completions?api-version=${enc(o.apiVersion)}`,
-    embeddings: (_m, o) => `/deployments/${enc(o.deployment)}/embeddings?api-version=${enc(o.apiVersion)}`,
+    chat: (_m, o) => `/deployments/${deployment(o.deployment)}/chat/completions?api-version=${enc(o.apiVersion)}`,
+    completions: (_m, o) => `/deployments/${deployment(o.deployment)}/completions?api-version=${enc(o.apiVersion)}`,
+    embeddings: (_m, o) => `/deployments/${deployment(o.deployment)}/embeddings?api-version=${enc(o.apiVersion)}`,
     responses: (_m, o) => `/responses?api-version=${enc(o.apiVersion)}`,
     models: (_m, o) => `/models?api-version=${enc(o.apiVersion)}`,
   },

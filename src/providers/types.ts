@@ -91,7 +91,7 @@ export interface StreamTracker {
 /** Everything the server does with a provider goes through its adapter: one door per provider. */
 export interface ProviderAdapter {
   readonly profile: ProviderProfile;
-  /** Builds a call. Throws UnsupportedRouteError for a route the provider lacks or an unsafe model id. */
+  /** Builds a call. Throws UnsupportedRouteError for a route the provider lacks, InvalidModelError for an id unfit for its URL. */
   call(route: RouteKind, o: CallOptions): PreparedCall;
   /** The route that carries a chat request in this provider's dialect. */
   readonly chatRoute: RouteKind;

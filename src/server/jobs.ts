@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { DIALECT, type Dialect } from '../dialects/index.js';
-import { UnsupportedRouteError, type CallOptions, type PreparedCall, type RouteKind } from '../providers/index.js';
+import { InvalidModelError, UnsupportedRouteError, type CallOptions, type PreparedCall, type RouteKind } from '../providers/index.js';
 import { translatorFor } from '../translate/index.js';
 import { HttpError } from './errors.js';
 import type { StreamPlan } from './relay.js';
@@ -28,14 +28,16 @@ export interface ProxyJob {
 }
 
 /**
- * The provider's call for a route. A route the provider lacks is the request's problem (404, before any key
- * is spent on it); anything else thrown here is keymux's own bug and goes up as such.
+ * The provider's call for a route. A route the provider lacks (404) and a model id unfit for the upstream URL
+ * (400: it would climb out of its path segment) are the request's problem, before any key is spent on it;
+ * anything else thrown here is keymux's own bug and goes up as such.
  */
 function callFor(p: ProviderRuntime, route: RouteKind, o: CallOptions): PreparedCall {
   try {
     return p.adapter.call(route, o);
   } catch (err) {
     if (err instanceof UnsupportedRouteError) throw new HttpError('KMX_ERR_NOT_FOUND', `${p.name}: ${err.message}`);
+    if (err instanceof InvalidModelError) throw new HttpError('KMX_ERR_BAD_REQUEST', `${p.name}: ${err.message}`);
     throw err;
   }
 }
