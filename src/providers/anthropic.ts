@@ -1,5 +1,5 @@
 import type { Outcome } from '../pool/outcome.js';
-import { type Base, type Classifier, applyShouldRetry, out, statusDefault, transportOutcome } from './common.js';
+import { type Base, type Classifier, applyShouldRetry, out, statusDefault, tooLargeReason, transportOutcome } from './common.js';
 import { getHeader, getHeaderNumber, retryAfterFromHeaders, retryHintFromText } from './headers.js';
 import { parseAnthropicLimits } from './limits.js';
 import { messageReason } from './redact.js';
@@ -48,6 +48,9 @@ function classifyError(status: number, body: unknown, headers: Headers, ctx: Cla
   if (type === 'authentication_error' || status === 401) return out({ ...base, kind: 'auth_failed', reason: type || 'unauthorized' });
   if (type === 'permission_error' || status === 403) return out({ ...base, kind: 'auth_failed', reason: type || 'forbidden' });
   if (type === 'rate_limit_error' || status === 429) {
+    // The request alone over the limit: the client's to fix, not a cooldown (413 request_too_large says it too).
+    const tooLarge = tooLargeReason(msg);
+    if (tooLarge) return out({ ...base, kind: 'client_error', reason: tooLarge });
     const scope = ctx.model && msg.includes(ctx.model) ? 'model' : 'group';
     const retryAfterMs = retry() ?? retryHintFromText(msg);
     return out({ ...base, kind: 'rate_limited', scope, reason: rateReason(msg, headers), retryAfterMs, limits: parseAnthropicLimits(headers, ctx.now) });

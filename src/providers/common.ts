@@ -64,6 +64,26 @@ export function statusDefault(status: number, headers: Headers, now: number, bas
   return out({ ...b, kind: 'server_error', reason: reason ?? `unexpected status ${status}` });
 }
 
+const TOO_LARGE = 'request too large';
+
+const count = (m: RegExpExecArray | null): number | undefined => (m ? Number(m[1]!.replace(/,/g, '')) : undefined);
+
+/**
+ * The reason, when a rate-limit answer says the request alone is over the limit: OpenAI's and Groq's "Request too
+ * large for … on tokens per min (TPM): Limit 30000, Requested 45000". No key, wait or retry can serve it, so it is
+ * the client's to fix, not a cooldown for the pool. A limit merely reached reads "Limit 30000, Used 29000,
+ * Requested 1500": Requested alone stays under Limit there.
+ */
+export function tooLargeReason(message: string): string | undefined {
+  const limit = count(/\bLimit:?\s*(\d[\d,]*)/i.exec(message));
+  const requested = count(/\bRequested:?\s*(\d[\d,]*)/i.exec(message));
+  const over = limit !== undefined && requested !== undefined && requested > limit;
+  if (!over && !/\brequest too large\b/i.test(message)) return undefined;
+  const per = /\b(input tokens|output tokens|tokens|requests) per (min(?:ute)?|day)\b/i.exec(message);
+  const window = per ? `: ${per[1]!.toLowerCase()} per ${per[2]!.toLowerCase().startsWith('min') ? 'min' : 'day'}` : '';
+  return `${TOO_LARGE}${window}${over ? `, limit ${limit}, requested ${requested}` : ''}`;
+}
+
 /**
  * The official SDKs obey `x-should-retry` before any status rule. Only the provider-trouble kinds follow it:
  * `false` on a 5xx means this request would fail anywhere (so it goes back to the client, and the key is not
@@ -75,7 +95,8 @@ export function applyShouldRetry(o: Outcome, headers: Headers): Outcome {
   if (h === 'false' && (o.kind === 'overloaded' || o.kind === 'server_error')) {
     return out({ kind: 'client_error', status: o.status, group: o.group, reason: o.reason ?? 'x-should-retry: false' });
   }
-  if (h === 'true' && o.kind === 'client_error') {
+  // …except a request over the limit itself (tooLargeReason): no retry can make it fit.
+  if (h === 'true' && o.kind === 'client_error' && !o.reason?.startsWith(TOO_LARGE)) {
     return out({ kind: 'server_error', status: o.status, group: o.group, reason: o.reason ?? 'x-should-retry: true' });
   }
   return o;

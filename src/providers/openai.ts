@@ -1,5 +1,5 @@
 import type { LearnedLimits, Outcome } from '../pool/outcome.js';
-import { type Base, type Classifier, applyShouldRetry, out, statusDefault, transportOutcome } from './common.js';
+import { type Base, type Classifier, applyShouldRetry, out, statusDefault, tooLargeReason, transportOutcome } from './common.js';
 import { classifyGoogle, googleError } from './google.js';
 import { getHeader, parseResetValue, clampDelay, retryAfterFromHeaders, retryHintFromText } from './headers.js';
 import { readFamilies } from './limits.js';
@@ -65,6 +65,9 @@ function classifyOpenAIError(status: number, e: OpenAIError | undefined, env: En
   if (/Worker local total request limit reached/i.test(msg)) {
     return out({ ...base, kind: 'overloaded', reason: 'worker local request limit', retryAfterMs: retry() });
   }
+  // Requested > Limit: the request alone is over a rate limit. Returned to its client; the pool is not cooled.
+  const tooLarge = status < 500 ? tooLargeReason(msg) : undefined;
+  if (tooLarge) return out({ ...base, kind: 'client_error', reason: tooLarge });
   if (BILLING_CODES.has(code) || BILLING_CODES.has(type)) {
     return out({ ...base, kind: 'quota_exhausted', scope: 'group', reason: BILLING_CODES.has(code) ? code : type });
   }
