@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/index.js';
+import { redactText } from '../server/index.js';
 import { serve } from './serve.js';
 
 const USAGE = `keymux — pool many LLM API keys behind one endpoint
@@ -66,7 +67,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const code = (err as { code?: unknown }).code;
-    if (err instanceof ConfigError) process.stderr.write(`keymux: invalid configuration\n${err.message}\n`);
+    if (err instanceof ConfigError) process.stderr.write(`keymux: invalid configuration\n${redactText(err.message)}\n`);
     // The operator's problem, not a bug: no stack trace.
     else if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') process.stderr.write(`keymux: cannot listen: ${(err as Error).message}\n`);
     else process.stderr.write(`keymux: ${(err as Error).stack ?? String(err)}\n`);

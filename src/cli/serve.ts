@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config/index.js';
-import { createServer } from '../server/index.js';
+import { findProvider } from '../providers/index.js';
+import { createServer, redactText, shownUrl } from '../server/index.js';
 
 export interface ServeOptions {
   port?: number;
@@ -38,7 +39,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     log.warn({ host }, 'no proxy keys configured (KEYMUX_PROXY_KEYS): binding to 127.0.0.1 only, so nobody else can spend your keys');
     host = '127.0.0.1';
   }
-  for (const w of config.warnings) log.warn(w);
+  for (const w of config.warnings) log.warn(redactText(w));
 
   let stopping = false;
   const reload = (why: string) => {
@@ -46,10 +47,10 @@ export async function serve(opts: ServeOptions): Promise<number> {
     try {
       const next = load();
       server.reload(next);
-      for (const w of next.warnings) log.warn(w);
+      for (const w of next.warnings) log.warn(redactText(w));
       log.info({ why, providers: next.providers.map((p) => `${p.name} (${p.keys.length})`) }, 'configuration reloaded');
     } catch (err) {
-      log.error({ why, error: (err as Error).message }, 'configuration not reloaded: the running one stays');
+      log.error({ why, error: redactText((err as Error).message) }, 'configuration not reloaded: the running one stays');
     }
   };
   const unwatch = watchFiles(config.source.files, reload, log);
@@ -81,6 +82,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
     {
       url,
       providers: config.providers.map((p) => `${p.name} (${p.keys.length} key${p.keys.length === 1 ? '' : 's'})`),
+      ...baseUrls(config),
       auth: config.proxyKeys.length > 0 ? 'proxy keys required' : 'open on loopback (no proxy keys configured)',
       files: config.source.files,
     },
@@ -88,6 +90,12 @@ export async function serve(opts: ServeOptions): Promise<number> {
   );
   if (config.providers.length === 0) log.warn('no provider keys found: set e.g. OPENAI_API_KEYS=sk-a,sk-b or write a keymux.yaml');
   return done;
+}
+
+/** Base URLs that differ from the catalog's (where requests really go), without their credentials. */
+function baseUrls(config: Config): { baseUrls?: Record<string, string> } {
+  const moved = config.providers.filter((p) => p.baseUrl !== findProvider(p.name)?.baseUrl);
+  return moved.length > 0 ? { baseUrls: Object.fromEntries(moved.map((p) => [p.name, shownUrl(p.baseUrl)])) } : {};
 }
 
 /**

@@ -138,6 +138,19 @@ describe('keymux serve (CLI)', () => {
     expect((await providerKeys(url)).keys).toBe(3);
   });
 
+  test('the startup line shows a base URL without its credentials; no log line has them', { timeout: LONG }, async () => {
+    const path = dir.write('keymux.yaml', yaml(['sk-a']));
+    cli = runCli(['serve', '--port', '0', '--config', path], {
+      cwd: dir.dir,
+      env: { OPENAI_BASE_URL: `http://alice:s3cret@${new URL(sim.url).host}/v1`, KEYMUX_LOG_LEVEL: 'info' },
+    });
+    const line = await cli.waitForLog((l) => typeof l.url === 'string' && String(l.msg).includes('listening'), 30_000);
+    expect(line.baseUrls).toEqual({ openai: `http://${new URL(sim.url).host}/v1` });
+    expect((await call(line.url as string, '/v1/chat/completions', chatBody('creds'))).status).toBe(200);
+    await cli.waitForLog((l) => l.msg === 'request' && l.status === 200);
+    expect(JSON.stringify(cli.logs)).not.toMatch(/s3cret|alice/);
+  });
+
   test('SIGTERM drains in-flight requests, then exits 0', { timeout: LONG }, async () => {
     const { url, cli: c } = await serve(yaml(['sk-slow']));
     const before = sim.requests.length;

@@ -1,4 +1,5 @@
 import { HttpError } from '../errors.js';
+import { shownUrl } from '../redact.js';
 import { readBody, parseJsonBody } from '../body.js';
 import { attempt } from '../attempt.js';
 import { callFor } from '../jobs.js';
@@ -112,7 +113,7 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
       label: p.adapter.profile.label,
       dialect: p.adapter.profile.wire,
       aliases: p.adapter.profile.aliases,
-      baseUrl: p.config.baseUrl,
+      baseUrl: shownUrl(p.config.baseUrl),
       strategy: snap.strategy,
       keys: snap.keys.length,
       status,
