@@ -59,6 +59,18 @@ export const logLevel = z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVEL
 export const url = z
   .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''));
+/** A web origin as browsers send it in `Origin` (scheme, host, port; nothing after): `https://app.example.com`. */
+export const webOrigin = text.transform((v, ctx) => {
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    u = undefined;
+  }
+  if (u && /^https?:$/.test(u.protocol) && u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password) return u.origin;
+  ctx.issues.push({ code: 'custom', input: v, message: 'expected an origin like https://app.example.com (scheme, host and port only)' });
+  return z.NEVER;
+});
 
 /** A list, or one comma-separated string of items. */
 const list = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), z.array(item));
@@ -88,7 +100,15 @@ const strict = <S extends z.ZodRawShape>(shape: S, mask = false) =>
  * is a row in ENV_SETTINGS / FLAG_SETTINGS. Each leaf is the one schema every layer's value goes through.
  */
 export const settingsSchema = z.object({
-  server: z.object({ host, port, bodyLimit, requestTimeoutMs: durationMs(1), headersTimeoutMs: durationMs(1) }),
+  server: z.object({
+    host,
+    port,
+    bodyLimit,
+    requestTimeoutMs: durationMs(1),
+    headersTimeoutMs: durationMs(1),
+    /** Web origins allowed to call keymux from a browser (CORS); none by default. */
+    cors: z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), z.array(webOrigin).readonly()),
+  }),
   strategy,
   retry: z.object({ maxAttempts: int(1, 100) }),
   queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0) }),
@@ -110,6 +130,7 @@ export const DEFAULTS = {
     requestTimeoutMs: 600_000,
     /** Time to the first upstream byte. A non-streaming completion sends nothing until it is done, so this is long. */
     headersTimeoutMs: 300_000,
+    cors: [],
   },
   strategy: 'default',
   retry: { maxAttempts: 3 },

@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { Clock } from '../pool/clock.js';
 import type { Config } from '../config/index.js';
 import { ProxyAuth, presentedKey } from './auth.js';
+import { RequestGuard, refuseOpenReload } from './guard.js';
 import type { Dialect } from '../dialects/index.js';
 import { ClientGone } from './attempt.js';
 import { HttpError, errorBody } from './errors.js';
@@ -24,7 +25,10 @@ export interface KeymuxServer {
   /** Base URL once listening, e.g. http://127.0.0.1:8080 */
   readonly url: string;
   listen(port?: number, host?: string): Promise<string>;
-  /** Applies a new config: keys, limits, strategy, providers. In-flight requests are untouched. */
+  /**
+   * Applies a new config: keys, limits, strategy, providers. In-flight requests are untouched. Throws (and
+   * changes nothing) when the config has no proxy keys while the socket is reachable from other hosts.
+   */
   reload(config: Config): void;
   /** Stops accepting, waits for in-flight requests (up to graceMs), then closes upstream connections. */
   close(graceMs?: number): Promise<void>;
@@ -40,6 +44,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: false }));
   const runtime = new Runtime(config, opts.clock ? { clock: opts.clock } : {});
   let auth = new ProxyAuth(config.proxyKeys);
+  let guard = new RequestGuard(config.proxyKeys, config.server.cors);
   let inFlight = 0;
   let closing = false;
   let url = '';
@@ -64,6 +69,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     let dialect: Dialect = dialectOf(path, req);
     try {
       if (closing) throw new HttpError('KMX_ERR_SHUTTING_DOWN', undefined, { headers: { connection: 'close' } });
+      if (guard.check(req, res, path)) return;
       if (path !== '/healthz' && path !== '/readyz' && !auth.check(presentedKey(req, query))) {
         throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
       }
@@ -110,8 +116,11 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       });
     },
     reload(next: Config) {
+      const refused = refuseOpenReload(http.address(), next.proxyKeys);
+      if (refused) throw new Error(refused);
       runtime.apply(next);
       auth = new ProxyAuth(next.proxyKeys);
+      guard = new RequestGuard(next.proxyKeys, next.server.cors);
     },
     close(graceMs = 30_000) {
       closed ??= shutdown(graceMs);

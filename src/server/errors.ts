@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   KMX_ERR_BAD_REQUEST: { status: 400, message: 'The request is invalid' },
   KMX_ERR_UNTRANSLATABLE: { status: 400, message: 'The request uses a feature the target provider cannot express' },
   KMX_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid proxy key' },
+  KMX_ERR_FORBIDDEN: { status: 403, message: 'This client may not call keymux' },
   KMX_ERR_NOT_FOUND: { status: 404, message: 'No such route' },
   KMX_ERR_UNKNOWN_MODEL: { status: 404, message: 'Unknown provider or model' },
   KMX_ERR_METHOD: { status: 405, message: 'Method not allowed' },

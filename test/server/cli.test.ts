@@ -138,6 +138,31 @@ describe('keymux serve (CLI)', () => {
     expect((await providerKeys(url)).keys).toBe(3);
   });
 
+  test('a reload that drops the proxy keys while listening on 0.0.0.0 is refused, at error level: the keys stay', { timeout: LONG }, async () => {
+    const withKeys = (keys: string[]) => `proxyKeys: [ kmx-secret ]\n${yaml(keys)}`;
+    const { url: bound, path, cli: c } = await serve(withKeys(['sk-a']));
+    // Proxy keys make 0.0.0.0 the default host: the socket is reachable from other hosts.
+    expect(bound).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+    const url = bound.replace('0.0.0.0', '127.0.0.1');
+    const key = { headers: { authorization: 'Bearer kmx-secret' } };
+    expect((await call(url, '/v1/chat/completions', chatBody('keyless'))).status).toBe(401);
+    writeFileSync(path, yaml(['sk-a', 'sk-b']));
+    const err = await c.waitForLog((l) => l.msg === 'configuration not reloaded: the running one stays');
+    expect(err.level).toBe(50);
+    expect(String(err.error)).toMatch(/no proxy keys.*0\.0\.0\.0/);
+    expect((await call(url, '/v1/chat/completions', chatBody('still keyless'))).status).toBe(401);
+    expect((await call(url, '/v1/providers', undefined, key)).json.data[0].keys).toBe(1);
+    // SIGHUP takes the same path.
+    c.signal('SIGHUP');
+    await c.waitForLog((l) => l.msg === 'configuration not reloaded: the running one stays' && l.why === 'SIGHUP');
+    expect((await call(url, '/v1/chat/completions', chatBody('keyless again'))).status).toBe(401);
+    // A config that keeps keys reloads as ever.
+    writeFileSync(path, withKeys(['sk-a', 'sk-b']));
+    await c.waitForLog((l) => l.msg === 'configuration reloaded');
+    expect((await call(url, '/v1/providers', undefined, key)).json.data[0].keys).toBe(2);
+    expect((await call(url, '/v1/chat/completions', chatBody('with key'), key)).status).toBe(200);
+  });
+
   test('the startup line shows a base URL without its credentials; no log line has them', { timeout: LONG }, async () => {
     const path = dir.write('keymux.yaml', yaml(['sk-a']));
     cli = runCli(['serve', '--port', '0', '--config', path], {
