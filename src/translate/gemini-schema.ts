@@ -1,5 +1,5 @@
 // JSON Schema → the OpenAPI-3.0 subset Gemini's `Schema` accepts (function parameters, responseSchema).
-import { isObject } from './util.js';
+import { isObject, list } from './util.js';
 
 /** Keys Gemini's Schema knows; everything else ($schema, additionalProperties, strict, $id, examples…) is dropped. */
 const KEEP = new Set([
@@ -29,10 +29,12 @@ export function toGeminiSchema(schema: unknown): Schema | undefined {
 
 function convert(input: Schema, root: Schema, depth: number): Schema {
   let s = input;
-  if (typeof s.$ref === 'string') {
+  const ref = s.$ref;
+  if (typeof ref === 'string') {
     if (depth >= MAX_REF_DEPTH) return { type: 'OBJECT', ...(typeof s.description === 'string' ? { description: s.description } : {}) };
-    const { $ref, ...rest } = s;
-    s = { ...resolveRef(root, $ref as string), ...rest };
+    const rest = { ...s };
+    delete rest.$ref;
+    s = { ...resolveRef(root, ref), ...rest };
     depth++;
   }
   if (Array.isArray(s.allOf)) s = mergeAllOf(s, root);
@@ -97,14 +99,14 @@ function mergeAllOf(s: Schema, root: Schema): Schema {
   const { allOf, ...rest } = s;
   const merged: Schema = { ...rest };
   const props: Schema = isObject(rest.properties) ? { ...rest.properties } : {};
-  const required = new Set<string>(Array.isArray(rest.required) ? (rest.required as string[]) : []);
-  for (const raw of allOf as unknown[]) {
+  const required = new Set<string>(Array.isArray(rest.required) ? rest.required.filter((r) => typeof r === 'string') : []);
+  for (const raw of list(allOf)) {
     if (!isObject(raw)) continue;
     const part = typeof raw.$ref === 'string' ? { ...resolveRef(root, raw.$ref), ...raw, $ref: undefined } : raw;
     for (const [k, v] of Object.entries(part)) {
       if (v === undefined) continue;
       if (k === 'properties' && isObject(v)) Object.assign(props, v);
-      else if (k === 'required' && Array.isArray(v)) for (const r of v) required.add(String(r));
+      else if (k === 'required' && Array.isArray(v)) for (const r of v) if (typeof r === 'string') required.add(r);
       else if (!(k in merged)) merged[k] = v;
     }
   }

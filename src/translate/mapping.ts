@@ -1,6 +1,6 @@
 // Small mappings shared by the request, response and stream translators of several directions.
 import type { AnthropicStopReason, OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from './types.js';
-import { isObject, makeOpenAIUsage, num, randomId, readOpenAIUsage } from './util.js';
+import { isObject, list, makeOpenAIUsage, num, randomId, readOpenAIUsage, str } from './util.js';
 
 /**
  * OpenAI finish_reason → Anthropic stop_reason. A stop sequence is only detectable where the
@@ -80,15 +80,15 @@ export function geminiPartsToOpenAI(parts: unknown): { content: string; reasonin
   let content = '';
   let reasoning = '';
   const toolCalls: OpenAIToolCall[] = [];
-  for (const p of Array.isArray(parts) ? parts : []) {
+  for (const p of list(parts)) {
     if (!isObject(p)) continue;
     if (typeof p.text === 'string') {
       if (p.thought === true) reasoning += p.text;
       else content += p.text;
     } else if (isObject(p.functionCall)) {
       const fc = p.functionCall;
-      const id = typeof fc.id === 'string' && fc.id ? fc.id : randomId('call_');
-      toolCalls.push({ id, type: 'function', function: { name: String(fc.name ?? ''), arguments: JSON.stringify(fc.args ?? {}) } });
+      const id = str(fc.id) || randomId('call_');
+      toolCalls.push({ id, type: 'function', function: { name: str(fc.name) ?? '', arguments: JSON.stringify(fc.args ?? {}) } });
     }
   }
   return { content, reasoning, toolCalls };

@@ -1,6 +1,7 @@
 // OpenAI chat.completions client → Anthropic Messages upstream (OpenAI-SDK apps over Anthropic keys).
 import { invalidRequest, untranslatable } from './errors.js';
 import { openAIChatId, openAIFinishFromAnthropic, openAIUsageFromAnthropic } from './mapping.js';
+import { parseOpenAIRequest, textOf, type OpenAIAssistantIn, type OpenAIFileIn, type OpenAIMessageIn, type OpenAIRequestIn, type OpenAIUserPartIn } from './parse-openai.js';
 import type {
   AnthropicContentBlock,
   AnthropicMessageParam,
@@ -8,13 +9,9 @@ import type {
   AnthropicTool,
   AnthropicToolChoice,
   OpenAIChatCompletion,
-  OpenAIChatRequest,
-  OpenAIContentPart,
-  OpenAIMessage,
-  OpenAIReasoningEffort,
   OpenAIToolCall,
 } from './types.js';
-import { budgetFromEffort, isObject, nowSeconds, parseDataUrl, parseToolArguments, stringifyToolInput, warnUnknownFields } from './util.js';
+import { budgetFromEffort, isObject, list, nowSeconds, parseDataUrl, parseToolArguments, randomId, str, stringifyToolInput, warnUnknownFields } from './util.js';
 
 export { AnthropicToOpenAIStream, type AnthropicToOpenAIStreamOptions } from './stream-anthropic-to-openai.js';
 
@@ -50,8 +47,7 @@ export function openAIToAnthropicRequest(
   input: unknown,
   opts: OpenAIToAnthropicOptions = {},
 ): { body: AnthropicMessagesRequest; warnings: string[] } {
-  if (!isObject(input) || !Array.isArray(input.messages)) throw invalidRequest('messages: an array is required');
-  const req = input as OpenAIChatRequest;
+  const req = parseOpenAIRequest(input);
   const warnings: string[] = [];
   refuseUnsupported(req);
   for (const [k, isSet] of Object.entries(DROPPED)) {
@@ -61,7 +57,7 @@ export function openAIToAnthropicRequest(
 
   const { system, messages } = convertMessages(req.messages, warnings);
   const clientMax = req.max_completion_tokens ?? req.max_tokens ?? undefined;
-  const body: AnthropicMessagesRequest = { model: opts.model ?? req.model, max_tokens: clientMax ?? opts.defaultMaxTokens ?? 4096, messages };
+  const body: AnthropicMessagesRequest = { model: opts.model ?? req.model ?? '', max_tokens: clientMax ?? opts.defaultMaxTokens ?? 4096, messages };
   if (system) body.system = system;
   if (typeof req.temperature === 'number') {
     // OpenAI allows 0..2, Anthropic 0..1: values above 1 are clamped (not scaled: 0.7 means about the same on both).
@@ -69,10 +65,10 @@ export function openAIToAnthropicRequest(
     if (req.temperature > 1) warnings.push(`temperature ${req.temperature} clamped to 1 (Anthropic's maximum)`);
   }
   if (typeof req.top_p === 'number' && req.top_p !== 1) body.top_p = req.top_p;
-  const stop = typeof req.stop === 'string' ? [req.stop] : Array.isArray(req.stop) ? req.stop : [];
+  const stop = typeof req.stop === 'string' ? [req.stop] : (req.stop ?? []);
   if (stop.length) body.stop_sequences = stop;
   if (req.stream) body.stream = true;
-  if (req.user || req.safety_identifier) body.metadata = { user_id: String(req.safety_identifier ?? req.user) };
+  if (req.user || req.safety_identifier) body.metadata = { user_id: req.safety_identifier ?? req.user ?? '' };
   tools(req, body);
   if (req.reasoning_effort) thinking(req.reasoning_effort, clientMax, body, opts, warnings);
   const rf = req.response_format;
@@ -84,16 +80,16 @@ export function openAIToAnthropicRequest(
   return { body, warnings };
 }
 
-function refuseUnsupported(req: OpenAIChatRequest): void {
+function refuseUnsupported(req: OpenAIRequestIn): void {
   if (typeof req.n === 'number' && req.n > 1) throw untranslatable('n > 1 (several choices)', TARGET, 'send n separate requests');
   if (req.functions !== undefined || req.function_call !== undefined) {
     throw untranslatable('the legacy functions/function_call API', TARGET, 'use tools and tool_choice');
   }
-  if (req.audio || (Array.isArray(req.modalities) && req.modalities.includes('audio'))) throw untranslatable('audio output', TARGET);
+  if (req.audio || req.modalities?.includes('audio')) throw untranslatable('audio output', TARGET);
   if (req.web_search_options !== undefined) throw untranslatable('web_search_options', TARGET);
 }
 
-function thinking(effort: OpenAIReasoningEffort, clientMax: number | undefined, body: AnthropicMessagesRequest, opts: OpenAIToAnthropicOptions, warnings: string[]): void {
+function thinking(effort: string, clientMax: number | undefined, body: AnthropicMessagesRequest, opts: OpenAIToAnthropicOptions, warnings: string[]): void {
   let budget = budgetFromEffort(effort);
   if (budget === undefined) return;
   const forced = body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool';
@@ -114,10 +110,10 @@ function thinking(effort: OpenAIReasoningEffort, clientMax: number | undefined, 
   }
 }
 
-function tools(req: OpenAIChatRequest, body: AnthropicMessagesRequest): void {
-  if (!Array.isArray(req.tools) || req.tools.length === 0) return;
+function tools(req: OpenAIRequestIn, body: AnthropicMessagesRequest): void {
+  if (!req.tools?.length) return;
   let list: AnthropicTool[] = req.tools.map((t) => {
-    if (t.type !== 'function' || !isObject(t.function)) throw untranslatable(`tool type '${String(t.type)}'`, TARGET, 'only function tools can be carried');
+    if (t.type !== 'function') throw untranslatable(`tool type '${t.name}'`, TARGET, 'only function tools can be carried');
     const f = t.function;
     const schema = f.parameters && Object.keys(f.parameters).length ? { type: 'object', ...f.parameters } : { type: 'object', properties: {} };
     return { name: f.name, ...(f.description ? { description: f.description } : {}), input_schema: schema, ...(f.strict ? { strict: true } : {}) };
@@ -127,27 +123,21 @@ function tools(req: OpenAIChatRequest, body: AnthropicMessagesRequest): void {
   if (tc === 'auto') choice = { type: 'auto' };
   else if (tc === 'required') choice = { type: 'any' };
   else if (tc === 'none') choice = { type: 'none' };
-  else if (isObject(tc) && tc.type === 'function') choice = { type: 'tool', name: tc.function.name };
-  else if (isObject(tc) && tc.type === 'allowed_tools') {
+  else if (tc?.type === 'function') choice = { type: 'tool', name: tc.function.name };
+  else if (tc?.type === 'allowed_tools') {
     // A subset the model may use: Anthropic has no such choice, but sending only that subset means the same.
     const names = new Set(tc.allowed_tools.tools.map((t) => t.function?.name));
     list = list.filter((t) => names.has(t.name));
     choice = { type: tc.allowed_tools.mode === 'required' ? 'any' : 'auto' };
-  } else if (tc !== undefined) throw untranslatable(`tool_choice ${JSON.stringify(tc)}`, TARGET);
+  } else if (tc) throw untranslatable(`tool_choice type '${tc.name}'`, TARGET);
   if (req.parallel_tool_calls === false && choice?.type !== 'none') {
-    choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true } as AnthropicToolChoice;
+    choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
   }
   body.tools = list;
   if (choice) body.tool_choice = choice;
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('\n\n');
-}
-
-function convertMessages(list: unknown[], warnings: string[]): { system: string; messages: AnthropicMessageParam[] } {
+function convertMessages(list: OpenAIMessageIn[], warnings: string[]): { system: string; messages: AnthropicMessageParam[] } {
   const system: string[] = [];
   const out: AnthropicMessageParam[] = [];
   const push = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]): void => {
@@ -157,9 +147,7 @@ function convertMessages(list: unknown[], warnings: string[]): { system: string;
     if (last?.role === role && Array.isArray(last.content)) last.content.push(...blocks);
     else out.push({ role, content: blocks });
   };
-  for (const [i, raw] of list.entries()) {
-    if (!isObject(raw) || typeof raw.role !== 'string') throw invalidRequest(`messages[${i}]: a role is required`);
-    const m = raw as OpenAIMessage;
+  for (const m of list) {
     switch (m.role) {
       case 'system': case 'developer':
         if (out.length && !warnings.some((w) => w.startsWith('system messages'))) {
@@ -167,7 +155,7 @@ function convertMessages(list: unknown[], warnings: string[]): { system: string;
         }
         system.push(textOf(m.content));
         break;
-      case 'user': push('user', userBlocks(m.content, i)); break;
+      case 'user': push('user', userBlocks(m.content)); break;
       case 'assistant': push('assistant', assistantBlocks(m)); break;
       case 'tool': {
         const text = textOf(m.content);
@@ -175,7 +163,6 @@ function convertMessages(list: unknown[], warnings: string[]): { system: string;
         break;
       }
       case 'function': throw untranslatable("the legacy 'function' role", TARGET, "use tool_calls and 'tool' messages");
-      default: throw invalidRequest(`messages[${i}].role: '${(m as { role: string }).role}' is not a chat role`);
     }
   }
   const last = out.at(-1);
@@ -187,9 +174,8 @@ function convertMessages(list: unknown[], warnings: string[]): { system: string;
   return { system: system.filter((s) => s !== '').join('\n\n'), messages: out };
 }
 
-function userBlocks(content: string | OpenAIContentPart[], i: number): AnthropicContentBlock[] {
+function userBlocks(content: string | OpenAIUserPartIn[]): AnthropicContentBlock[] {
   if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
-  if (!Array.isArray(content)) throw invalidRequest(`messages[${i}].content: a string or an array of parts is required`);
   const blocks: AnthropicContentBlock[] = [];
   for (const part of content) {
     switch (part.type) {
@@ -197,7 +183,7 @@ function userBlocks(content: string | OpenAIContentPart[], i: number): Anthropic
       case 'image_url': blocks.push(imageBlock(part.image_url.url)); break;
       case 'file': blocks.push(fileBlock(part.file)); break;
       case 'input_audio': throw untranslatable('audio input', TARGET);
-      default: throw untranslatable(`content part '${(part as { type: string }).type}'`, TARGET);
+      default: throw untranslatable(`content part '${part.name}'`, TARGET);
     }
   }
   return blocks;
@@ -212,7 +198,7 @@ function imageBlock(url: string): AnthropicContentBlock {
   return { type: 'image', source: { type: 'base64', media_type: mediaType, data: data.data } };
 }
 
-function fileBlock(file: { file_data?: string; file_id?: string; filename?: string }): AnthropicContentBlock {
+function fileBlock(file: OpenAIFileIn): AnthropicContentBlock {
   const data = file.file_data ? parseDataUrl(file.file_data) : undefined;
   if (!data) throw untranslatable('a file by file_id (OpenAI Files API)', TARGET, 'send file_data as a base64 data: URL');
   const title = file.filename ? { title: file.filename } : {};
@@ -224,15 +210,15 @@ function fileBlock(file: { file_data?: string; file_id?: string; filename?: stri
   throw untranslatable(`file type '${data.mediaType}'`, TARGET, 'Anthropic takes PDF, plain text and images');
 }
 
-function assistantBlocks(m: Extract<OpenAIMessage, { role: 'assistant' }>): AnthropicContentBlock[] {
+function assistantBlocks(m: OpenAIAssistantIn): AnthropicContentBlock[] {
   if (m.function_call) throw untranslatable('the legacy function_call', TARGET, 'use tool_calls');
   if (m.audio) throw untranslatable('assistant audio', TARGET);
   const blocks: AnthropicContentBlock[] = [];
-  const text = typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => (p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : '')).join('') : '';
+  const text = typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => (p.type === 'text' ? p.text : p.type === 'refusal' ? p.refusal : '')).join('');
   // reasoning_content is not sent back: Anthropic accepts thinking blocks only with their signature.
   if (text) blocks.push({ type: 'text', text });
   for (const tc of m.tool_calls ?? []) {
-    if (tc.type !== 'function') throw untranslatable(`tool call type '${String(tc.type)}'`, TARGET);
+    if (tc.type !== 'function') throw untranslatable(`tool call type '${tc.name}'`, TARGET);
     blocks.push({ type: 'tool_use', id: tc.id, name: tc.function.name, input: parseToolArguments(tc.function.arguments) });
   }
   return blocks;
@@ -242,7 +228,7 @@ function assistantBlocks(m: Extract<OpenAIMessage, { role: 'assistant' }>): Anth
 
 export function anthropicToOpenAIResponse(input: unknown, opts: { model?: string } = {}): OpenAIChatCompletion {
   if (!isObject(input)) throw invalidRequest('upstream response is not a JSON object');
-  const content = Array.isArray(input.content) ? input.content.filter(isObject) : [];
+  const content = list(input.content).filter(isObject);
   let text = '';
   let reasoning = '';
   const calls: OpenAIToolCall[] = [];
@@ -250,7 +236,7 @@ export function anthropicToOpenAIResponse(input: unknown, opts: { model?: string
     if (b.type === 'text' && typeof b.text === 'string') text += b.text;
     else if (b.type === 'thinking' && typeof b.thinking === 'string') reasoning += b.thinking;
     else if (b.type === 'tool_use') {
-      calls.push({ id: String(b.id), type: 'function', function: { name: String(b.name), arguments: stringifyToolInput(b.input) } });
+      calls.push({ id: str(b.id) || randomId('call_'), type: 'function', function: { name: str(b.name) ?? '', arguments: stringifyToolInput(b.input) } });
     }
   }
   const finish = openAIFinishFromAnthropic(input.stop_reason, calls.length > 0);
@@ -258,7 +244,7 @@ export function anthropicToOpenAIResponse(input: unknown, opts: { model?: string
     id: openAIChatId(input.id, /^msg_/),
     object: 'chat.completion',
     created: nowSeconds(),
-    model: opts.model ?? (typeof input.model === 'string' ? input.model : ''),
+    model: opts.model ?? str(input.model) ?? '',
     choices: [
       {
         index: 0,

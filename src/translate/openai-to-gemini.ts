@@ -2,17 +2,9 @@
 import { invalidRequest, untranslatable } from './errors.js';
 import { toGeminiSchema } from './gemini-schema.js';
 import { geminiPartsToOpenAI, openAIChatId, openAIFinishFromGemini, openAIUsageFromGemini } from './mapping.js';
-import type {
-  GeminiContent,
-  GeminiFunctionDeclaration,
-  GeminiPart,
-  GeminiRequest,
-  OpenAIChatCompletion,
-  OpenAIChatRequest,
-  OpenAIContentPart,
-  OpenAIMessage,
-} from './types.js';
-import { budgetFromEffort, isObject, nowSeconds, parseDataUrl, parseToolArguments, warnUnknownFields } from './util.js';
+import { parseOpenAIRequest, textOf, type OpenAIMessageIn, type OpenAIRequestIn, type OpenAIUserPartIn } from './parse-openai.js';
+import type { GeminiContent, GeminiFunctionDeclaration, GeminiPart, GeminiRequest, OpenAIChatCompletion } from './types.js';
+import { budgetFromEffort, isObject, list, nowSeconds, parseDataUrl, parseToolArguments, str, warnUnknownFields } from './util.js';
 
 export { GeminiToOpenAIStream, type GeminiToOpenAIStreamOptions } from './stream-gemini-to-openai.js';
 
@@ -34,11 +26,10 @@ const MIME_BY_EXT: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg
 
 /** The request body for `…/models/{model}:generateContent` (or `:streamGenerateContent?alt=sse`): Gemini takes the model and streaming from the URL. */
 export function openAIToGeminiRequest(input: unknown): { body: GeminiRequest; warnings: string[] } {
-  if (!isObject(input) || !Array.isArray(input.messages)) throw invalidRequest('messages: an array is required');
-  const req = input as OpenAIChatRequest;
+  const req = parseOpenAIRequest(input);
   const warnings: string[] = [];
   if (req.functions !== undefined || req.function_call !== undefined) throw untranslatable('the legacy functions/function_call API', TARGET, 'use tools');
-  if (req.audio || (Array.isArray(req.modalities) && req.modalities.includes('audio'))) throw untranslatable('audio output', TARGET);
+  if (req.audio || req.modalities?.includes('audio')) throw untranslatable('audio output', TARGET);
   if (req.web_search_options !== undefined) throw untranslatable('web_search_options', TARGET);
   for (const k of ['logit_bias', 'top_logprobs', 'verbosity', 'prediction'] as const) if (req[k] != null) warnings.push(`dropped '${k}': no Gemini equivalent`);
   if (req.logprobs === true) warnings.push("dropped 'logprobs': not translated from Gemini");
@@ -47,8 +38,7 @@ export function openAIToGeminiRequest(input: unknown): { body: GeminiRequest; wa
 
   const body: GeminiRequest = { contents: convertMessages(req.messages, warnings) };
   const system = req.messages
-    .filter((m) => m.role === 'system' || m.role === 'developer')
-    .map((m) => textOf(m.content))
+    .flatMap((m) => (m.role === 'system' || m.role === 'developer' ? [textOf(m.content)] : []))
     .filter((t) => t !== '');
   if (system.length) body.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
   tools(req, body);
@@ -56,7 +46,7 @@ export function openAIToGeminiRequest(input: unknown): { body: GeminiRequest; wa
   const gc: NonNullable<GeminiRequest['generationConfig']> = {};
   const max = req.max_completion_tokens ?? req.max_tokens;
   if (typeof max === 'number') gc.maxOutputTokens = max;
-  const stop = typeof req.stop === 'string' ? [req.stop] : Array.isArray(req.stop) ? req.stop : [];
+  const stop = typeof req.stop === 'string' ? [req.stop] : (req.stop ?? []);
   if (stop.length) gc.stopSequences = stop;
   if (typeof req.temperature === 'number') gc.temperature = req.temperature;
   if (typeof req.top_p === 'number') gc.topP = req.top_p;
@@ -77,13 +67,7 @@ export function openAIToGeminiRequest(input: unknown): { body: GeminiRequest; wa
   return { body, warnings };
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('\n\n');
-}
-
-function convertMessages(list: unknown[], warnings: string[]): GeminiContent[] {
+function convertMessages(list: OpenAIMessageIn[], warnings: string[]): GeminiContent[] {
   const names = new Map<string, string>(); // tool_call_id → function name: Gemini's functionResponse needs the name
   const out: GeminiContent[] = [];
   const push = (role: 'user' | 'model', parts: GeminiPart[]): void => {
@@ -93,23 +77,21 @@ function convertMessages(list: unknown[], warnings: string[]): GeminiContent[] {
     else out.push({ role, parts });
   };
   let seenOther = false;
-  for (const [i, raw] of list.entries()) {
-    if (!isObject(raw) || typeof raw.role !== 'string') throw invalidRequest(`messages[${i}]: a role is required`);
-    const m = raw as OpenAIMessage;
+  for (const [i, m] of list.entries()) {
     switch (m.role) {
       case 'system': case 'developer':
         if (seenOther && !warnings.some((w) => w.startsWith('system messages'))) {
           warnings.push('system messages after the conversation start were moved into systemInstruction');
         }
         continue;
-      case 'user': push('user', userParts(m.content, i)); break;
+      case 'user': push('user', userParts(m.content)); break;
       case 'assistant': {
         if (m.function_call) throw untranslatable('the legacy function_call', TARGET, 'use tool_calls');
         const parts: GeminiPart[] = [];
-        const text = typeof m.content === 'string' ? m.content : Array.isArray(m.content) ? m.content.map((p) => (p.type === 'text' ? p.text : '')).join('') : '';
+        const text = typeof m.content === 'string' ? m.content : (m.content ?? []).map((p) => (p.type === 'text' ? p.text : '')).join('');
         if (text) parts.push({ text });
         for (const [n, tc] of (m.tool_calls ?? []).entries()) {
-          if (tc.type !== 'function') throw untranslatable(`tool call type '${String(tc.type)}'`, TARGET);
+          if (tc.type !== 'function') throw untranslatable(`tool call type '${tc.name}'`, TARGET);
           names.set(tc.id, tc.function.name);
           parts.push({ functionCall: { name: tc.function.name, args: parseToolArguments(tc.function.arguments) }, ...(n === 0 ? { thoughtSignature: SKIP_THOUGHT_SIGNATURE } : {}) });
         }
@@ -123,7 +105,6 @@ function convertMessages(list: unknown[], warnings: string[]): GeminiContent[] {
         break;
       }
       case 'function': throw untranslatable("the legacy 'function' role", TARGET, "use tool_calls and 'tool' messages");
-      default: throw invalidRequest(`messages[${i}].role: '${(m as { role: string }).role}' is not a chat role`);
     }
     seenOther = true;
   }
@@ -141,9 +122,8 @@ function toolResponse(text: string): Record<string, unknown> {
   return { result: text };
 }
 
-function userParts(content: string | OpenAIContentPart[], i: number): GeminiPart[] {
+function userParts(content: string | OpenAIUserPartIn[]): GeminiPart[] {
   if (typeof content === 'string') return content ? [{ text: content }] : [];
-  if (!Array.isArray(content)) throw invalidRequest(`messages[${i}].content: a string or an array of parts is required`);
   const parts: GeminiPart[] = [];
   for (const p of content) {
     switch (p.type) {
@@ -158,7 +138,7 @@ function userParts(content: string | OpenAIContentPart[], i: number): GeminiPart
         if (!p.file.file_data) throw untranslatable('a file by file_id (OpenAI Files API)', TARGET, 'send file_data as a base64 data: URL');
         parts.push(urlPart(p.file.file_data));
         break;
-      default: throw untranslatable(`content part '${(p as { type: string }).type}'`, TARGET);
+      default: throw untranslatable(`content part '${p.name}'`, TARGET);
     }
   }
   return parts;
@@ -173,10 +153,10 @@ function urlPart(url: string): GeminiPart {
   return { fileData: { mimeType: MIME_BY_EXT[ext] ?? 'image/jpeg', fileUri: url } };
 }
 
-function tools(req: OpenAIChatRequest, body: GeminiRequest): void {
-  if (!Array.isArray(req.tools) || req.tools.length === 0) return;
+function tools(req: OpenAIRequestIn, body: GeminiRequest): void {
+  if (!req.tools?.length) return;
   let decls: GeminiFunctionDeclaration[] = req.tools.map((t) => {
-    if (t.type !== 'function' || !isObject(t.function)) throw untranslatable(`tool type '${String(t.type)}'`, TARGET, 'only function tools can be carried');
+    if (t.type !== 'function') throw untranslatable(`tool type '${t.name}'`, TARGET, 'only function tools can be carried');
     const params = toGeminiSchema(t.function.parameters);
     // Gemini rejects an OBJECT without properties: a function without arguments declares no parameters.
     const useful = params && !(params.type === 'OBJECT' && !params.properties);
@@ -187,12 +167,12 @@ function tools(req: OpenAIChatRequest, body: GeminiRequest): void {
   if (tc === 'auto') config = { mode: 'AUTO' };
   else if (tc === 'none') config = { mode: 'NONE' };
   else if (tc === 'required') config = { mode: 'ANY' };
-  else if (isObject(tc) && tc.type === 'function') config = { mode: 'ANY', allowedFunctionNames: [tc.function.name] };
-  else if (isObject(tc) && tc.type === 'allowed_tools') {
+  else if (tc?.type === 'function') config = { mode: 'ANY', allowedFunctionNames: [tc.function.name] };
+  else if (tc?.type === 'allowed_tools') {
     const names = tc.allowed_tools.tools.map((t) => t.function?.name).filter((n): n is string => typeof n === 'string');
     if (tc.allowed_tools.mode === 'required') config = { mode: 'ANY', allowedFunctionNames: names };
     else decls = decls.filter((d) => names.includes(d.name)); // allowedFunctionNames works with ANY only
-  } else if (tc !== undefined) throw untranslatable(`tool_choice ${JSON.stringify(tc)}`, TARGET);
+  } else if (tc) throw untranslatable(`tool_choice type '${tc.name}'`, TARGET);
   body.tools = [{ functionDeclarations: decls }];
   if (config) body.toolConfig = { functionCallingConfig: config };
 }
@@ -202,7 +182,7 @@ function tools(req: OpenAIChatRequest, body: GeminiRequest): void {
 export function geminiToOpenAIResponse(input: unknown, opts: { model?: string } = {}): OpenAIChatCompletion {
   if (Array.isArray(input) && input.length === 1) input = input[0];
   if (!isObject(input)) throw invalidRequest('upstream response is not a JSON object');
-  const candidates = Array.isArray(input.candidates) ? input.candidates.filter(isObject) : [];
+  const candidates = list(input.candidates).filter(isObject);
   const choices: OpenAIChatCompletion['choices'] = candidates.map((c, i) => {
     const { content, reasoning, toolCalls } = geminiPartsToOpenAI(isObject(c.content) ? c.content.parts : undefined);
     return {
@@ -226,7 +206,7 @@ export function geminiToOpenAIResponse(input: unknown, opts: { model?: string } 
     id: openAIChatId(input.responseId, /^$/),
     object: 'chat.completion',
     created: nowSeconds(),
-    model: opts.model ?? (typeof input.modelVersion === 'string' ? input.modelVersion : ''),
+    model: opts.model ?? str(input.modelVersion) ?? '',
     choices,
     usage: openAIUsageFromGemini(input.usageMetadata),
   };

@@ -2,7 +2,7 @@
 import { DIALECT } from '../dialects/index.js';
 import { openAIChatId, openAIFinishFromAnthropic } from './mapping.js';
 import type { OpenAIChunk, OpenAIChunkDelta, OpenAIErrorBody, OpenAIFinishReason } from './types.js';
-import { isObject, makeOpenAIUsage, nowSeconds, num } from './util.js';
+import { isObject, makeOpenAIUsage, nowSeconds, num, randomId, str } from './util.js';
 
 export interface AnthropicToOpenAIStreamOptions {
   /** The client asked for `stream_options.include_usage`: end with a `choices: []` usage chunk. */
@@ -57,7 +57,7 @@ export class AnthropicToOpenAIStream {
         if (block.type === 'tool_use') {
           const index = this.toolIndex.size;
           this.toolIndex.set(num(data.index) ?? -1, index);
-          out.push(this.chunk({ tool_calls: [{ index, id: String(block.id), type: 'function', function: { name: String(block.name), arguments: '' } }] }));
+          out.push(this.chunk({ tool_calls: [{ index, id: str(block.id) || randomId('call_'), type: 'function', function: { name: str(block.name) ?? '', arguments: '' } }] }));
         } else if (block.type === 'text' && typeof block.text === 'string' && block.text) {
           out.push(this.chunk({ content: block.text }));
         }

@@ -3,7 +3,7 @@ import { DIALECT } from '../dialects/index.js';
 import { readUpstreamError } from './errors.js';
 import { geminiPartsToOpenAI, openAIChatId, openAIFinishFromGemini, openAIUsageFromGemini } from './mapping.js';
 import type { OpenAIChunk, OpenAIChunkDelta, OpenAIErrorBody, OpenAIFinishReason } from './types.js';
-import { isObject, nowSeconds } from './util.js';
+import { isObject, list, nowSeconds } from './util.js';
 
 export interface GeminiToOpenAIStreamOptions {
   /** The client asked for `stream_options.include_usage`: end with a `choices: []` usage chunk. */
@@ -42,7 +42,8 @@ export class GeminiToOpenAIStream {
         return [];
       }
     }
-    if (Array.isArray(chunk)) return chunk.flatMap((c) => this.push(c)); // the non-SSE JSON-array form
+    // The non-SSE JSON-array form: one level only, so a nested array cannot recurse without end.
+    if (Array.isArray(chunk)) return list(chunk).flatMap((c) => (Array.isArray(c) ? [] : this.push(c)));
     if (!isObject(chunk)) return [];
     if (chunk.error != null) {
       this.done = true;
@@ -54,7 +55,7 @@ export class GeminiToOpenAIStream {
     if (!this.opts.model && typeof chunk.modelVersion === 'string') this.model = chunk.modelVersion;
     if (isObject(chunk.usageMetadata)) this.usage = chunk.usageMetadata;
     const out: OpenAIChunk[] = [];
-    const candidates = Array.isArray(chunk.candidates) ? chunk.candidates : [];
+    const candidates = list(chunk.candidates);
     if (candidates.length === 0 && isObject(chunk.promptFeedback) && chunk.promptFeedback.blockReason) this.blocked = true;
     for (const [i, c] of candidates.entries()) {
       if (!isObject(c)) continue;

@@ -3,7 +3,7 @@ import { anthropicMessageId, anthropicStopReason, anthropicUsage } from './mappi
 import { DIALECT } from '../dialects/index.js';
 import { readUpstreamError } from './errors.js';
 import type { AnthropicSSE } from './types.js';
-import { isObject, randomId, readOpenAIUsage } from './util.js';
+import { isObject, list, randomId, readOpenAIUsage } from './util.js';
 
 export interface OpenAIToAnthropicStreamOptions {
   /** Model name reported in message_start (default: the upstream chunk's `model`). */
@@ -63,7 +63,7 @@ export class OpenAIToAnthropicStream {
     const out: AnthropicSSE[] = [];
     if (!this.started) this.start(out, chunk);
     if (isObject(chunk.usage)) this.usage = chunk.usage;
-    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    const choices = list(chunk.choices);
     // Only the first choice becomes the Anthropic message (Anthropic has no n > 1).
     const choice = choices.find((c): c is Record<string, unknown> => isObject(c) && (c.index ?? 0) === 0);
     if (!choice) return out;
@@ -80,7 +80,7 @@ export class OpenAIToAnthropicStream {
       this.ensure('text', out);
       out.push(this.delta({ type: 'text_delta', text }));
     }
-    if (Array.isArray(delta.tool_calls)) for (const tc of delta.tool_calls) if (isObject(tc)) this.toolDelta(tc, out);
+    for (const tc of list(delta.tool_calls)) if (isObject(tc)) this.toolDelta(tc, out);
     if (typeof choice.finish_reason === 'string') {
       if (choice.finish_reason === 'error') return [...out, ...this.error('the upstream stream ended with an error')];
       this.finish = choice.finish_reason;

@@ -5,6 +5,15 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Readers for upstream JSON: the value if it has the type, else undefined (or an empty list). */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function list(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** `prefix` + 24 random base62 characters, the look of Anthropic and OpenAI ids. */
@@ -66,7 +75,8 @@ export function effortFromBudget(budget: number): 'low' | 'medium' | 'high' {
   return 'high';
 }
 
-export function budgetFromEffort(effort: OpenAIReasoningEffort): number | undefined {
+/** Any string: efforts this version does not know mean no thinking. */
+export function budgetFromEffort(effort: OpenAIReasoningEffort | (string & {})): number | undefined {
   switch (effort) {
     case 'low': return 2048;
     case 'medium': return 8192;
