@@ -106,8 +106,8 @@ export class Runtime {
     const aliased = this.#aliases[model];
     if (aliased !== undefined && aliased !== model) return this.resolve(aliased, prefer);
     const slash = model.indexOf('/');
-    if (slash > 0) {
-      const head = model.slice(0, slash);
+    const head = slash > 0 ? model.slice(0, slash) : undefined;
+    if (head !== undefined) {
       const p = this.providers.get(head) ?? this.providers.get(findProvider(head)?.name ?? '');
       if (p) {
         const rest = model.slice(slash + 1);
@@ -116,7 +116,15 @@ export class Runtime {
     }
     const candidates = prefer ? this.ofDialect(prefer) : [];
     const pool = candidates.length > 0 ? candidates : [...this.providers.values()];
-    if (pool.length === 1) return { provider: pool[0]!, model };
+    const only = pool.length === 1 ? pool[0]! : undefined;
+    if (only && (head === undefined || mayOwn(only, model, head))) return { provider: only, model };
+    if (only) {
+      // `opnai/gpt-4o` or `nosuch/x`: a typo'd or unconfigured provider, not a model id of this one.
+      throw new HttpError(
+        'KMX_ERR_UNKNOWN_MODEL',
+        `Unknown model "${model}": "${head}" is not a configured provider, and ${only.name}'s model ids carry no such prefix; address models as provider/model, one of the configured providers: ${[...this.providers.keys()].join(', ')}`,
+      );
+    }
     throw new HttpError(
       'KMX_ERR_UNKNOWN_MODEL',
       this.providers.size === 0
@@ -129,6 +137,20 @@ export class Runtime {
     for (const p of this.providers.values()) p.pool.close();
     await this.#dispatcher.close();
   }
+}
+
+/** Gemini's own resource names (`tunedModels/x`, `models/x`) look like a prefix but are model ids. */
+const GEMINI_COLLECTIONS: ReadonlySet<string> = new Set(['models', 'tunedModels']);
+
+/**
+ * Whether `head/…` may be one of the provider's own model ids, so goes to it whole. OpenAI, Anthropic and Gemini
+ * ids never have a vendor prefix (vendorModels false), so there it is a mistyped or unconfigured provider; a
+ * custom provider's ids are unknown to keymux (vLLM serves `meta-llama/…`), and a listed model is the provider's.
+ */
+function mayOwn(p: ProviderRuntime, model: string, head: string): boolean {
+  const profile = p.adapter.profile;
+  if (profile.vendorModels || p.config.custom || p.config.models?.includes(model)) return true;
+  return profile.dialect === 'gemini' && GEMINI_COLLECTIONS.has(head);
 }
 
 /** A configured provider's profile: its catalog entry (or the custom one the config describes) with its settings. */

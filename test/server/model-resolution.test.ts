@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { HttpError } from '../../src/server/errors.js';
 import { Runtime } from '../../src/server/runtime.js';
 
 let rt: Runtime | undefined;
@@ -8,9 +12,22 @@ afterEach(async () => {
   rt = undefined;
 });
 
-function runtime(env: Record<string, string>): Runtime {
-  rt = new Runtime(loadConfig({ cwd: '/nonexistent-keymux-dir', env }));
+function runtime(env: Record<string, string>, file?: string): Runtime {
+  const dir = file === undefined ? '/nonexistent-keymux-dir' : mkdtempSync(join(tmpdir(), 'keymux-resolve-'));
+  if (file !== undefined) writeFileSync(join(dir, 'keymux.yaml'), file);
+  rt = new Runtime(loadConfig({ cwd: dir, env }));
   return rt;
+}
+
+/** The HttpError resolve() throws (or a failed expectation when it throws none). */
+function refusal(f: () => unknown): HttpError {
+  try {
+    f();
+  } catch (err) {
+    if (err instanceof HttpError) return err;
+    throw err;
+  }
+  throw new Error('resolve() did not refuse');
 }
 
 describe('model resolution', () => {
@@ -41,5 +58,37 @@ describe('model resolution', () => {
   it('names the configured providers for an unknown model, and says when none is configured', () => {
     expect(() => runtime({ OPENAI_API_KEY: 'sk-a', GROQ_API_KEY: 'gsk-a' }).resolve('mistral/large')).toThrow(/provider\/model.*openai, groq/);
     expect(() => runtime({}).resolve('gpt-4o')).toThrow(/no provider is configured/);
+  });
+
+  it('a prefix that names no provider is a 404 where the provider’s ids never carry one (OpenAI, Anthropic, Gemini)', () => {
+    const oa = runtime({ OPENAI_API_KEY: 'sk-a' });
+    for (const model of ['opnai/gpt-4o', 'nosuch/x']) {
+      const e = refusal(() => oa.resolve(model, 'openai'));
+      expect(e.code, model).toBe('KMX_ERR_UNKNOWN_MODEL');
+      expect(e.status).toBe(404);
+      expect(e.message).toContain(`"${model.split('/')[0]}"`);
+      expect(e.message).toContain('openai');
+    }
+    expect(refusal(() => runtime({ ANTHROPIC_API_KEY: 'sk-ant-a' }).resolve('nosuch/claude-sonnet-4-5', 'anthropic')).code).toBe('KMX_ERR_UNKNOWN_MODEL');
+    const ge = runtime({ GEMINI_API_KEY: 'AIza-a' });
+    expect(refusal(() => ge.resolve('nosuch/gemini-2.5-flash', 'gemini')).message).toContain('gemini');
+    // Not prefixes: Gemini's own resource names.
+    expect(ge.resolve('tunedModels/my-tuned-1', 'gemini')).toMatchObject({ provider: { name: 'gemini' }, model: 'tunedModels/my-tuned-1' });
+    expect(ge.resolve('models/gemini-2.5-flash', 'gemini')).toMatchObject({ model: 'models/gemini-2.5-flash' });
+    expect(ge.resolve('gemini/tunedModels/my-tuned-1')).toMatchObject({ model: 'tunedModels/my-tuned-1' });
+  });
+
+  it('vendor/model ids still go whole to the providers whose ids have them, to custom providers, and where listed', () => {
+    expect(runtime({ TOGETHER_API_KEY: 'tg-a' }).resolve('meta-llama/Llama-3-8b-chat-hf', 'openai')).toMatchObject({
+      provider: { name: 'together' },
+      model: 'meta-llama/Llama-3-8b-chat-hf',
+    });
+    expect(runtime({ OPENROUTER_API_KEY: 'sk-or-v1-a' }).resolve('anthropic/claude-3.5-sonnet', 'openai')).toMatchObject({ model: 'anthropic/claude-3.5-sonnet' });
+    // A custom server's ids are its own business (vLLM serves `meta-llama/Llama-3.1-8B-Instruct`).
+    const custom = runtime({}, 'providers:\n  local-llm:\n    dialect: openai\n    baseUrl: http://127.0.0.1:9/v1\n    keys: [ none ]\n');
+    expect(custom.resolve('meta-llama/Llama-3.1-8B-Instruct', 'openai')).toMatchObject({ provider: { name: 'local-llm' }, model: 'meta-llama/Llama-3.1-8B-Instruct' });
+    // A model the configuration lists is the provider's, slash or not.
+    const listed = runtime({}, 'providers:\n  openai:\n    keys: [ sk-a ]\n    models: [ gpt-4o, org/model-x ]\n');
+    expect(listed.resolve('org/model-x', 'openai')).toMatchObject({ provider: { name: 'openai' }, model: 'org/model-x' });
   });
 });

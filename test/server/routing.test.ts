@@ -99,10 +99,13 @@ describe('model addressing with one provider', () => {
     expect(h.sim.requests.at(-1)!.model).toBe('gpt-4o-mini');
   });
 
-  test('a slash model whose head is no provider goes to the only provider unchanged', async () => {
-    const r = await call(h.url, '/v1/chat/completions', chatBody('x', { model: 'org/model-x' }));
-    expect(r.status).toBe(200);
-    expect(h.sim.requests.at(-1)!.model).toBe('org/model-x');
+  test('a slash model whose head is no provider: 404 naming the provider, since OpenAI ids carry no vendor prefix', async () => {
+    const n = h.sim.requests.length;
+    const r = await call(h.url, '/v1/chat/completions', chatBody('x', { model: 'opnai/gpt-4o' }));
+    expect(r.status).toBe(404);
+    expect(r.json.error.code).toBe('KMX_ERR_UNKNOWN_MODEL');
+    expect(r.json.error.message).toContain('openai');
+    expect(h.sim.requests.length).toBe(n);
   });
 
   test('a model the provider does not know: its 404 passes through, not retried', async () => {
@@ -111,6 +114,24 @@ describe('model addressing with one provider', () => {
     expect(r.status).toBe(404);
     expect(r.json.error.code).toBe('model_not_found');
     expect(h.sim.requests.length).toBe(n + 1);
+  });
+});
+
+describe('model addressing with one custom provider', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await start({
+      sim: { keys: { 'sk-a': {} }, models: ['org/model-x'] },
+      env: (s) => ({ LOCAL_LLM_BASE_URL: `${s.url}/v1` }),
+      file: 'providers:\n  local-llm:\n    dialect: openai\n    baseUrl: ${LOCAL_LLM_BASE_URL}\n    keys: [ sk-a ]\n',
+    });
+  });
+  afterAll(() => h.close());
+
+  test('a slash model whose head is no provider goes to it unchanged (its ids may have one)', async () => {
+    const r = await call(h.url, '/v1/chat/completions', chatBody('x', { model: 'org/model-x' }));
+    expect(r.status).toBe(200);
+    expect(h.sim.requests.at(-1)!.model).toBe('org/model-x');
   });
 });
 
