@@ -1,4 +1,4 @@
-import type { StateChange } from '../store/index.js';
+import type { StateChange } from './store-port.js';
 import { Emitter } from './events.js';
 import type { KeyState } from './key-state.js';
 import { Scope } from './quota.js';

@@ -1,8 +1,10 @@
-import type { ProviderState, StateChange, Store, UsageDelta } from '../store/index.js';
 import type { PoolState } from './core.js';
 import type { KeyState } from './key-state.js';
+import { learnedOf, restoreLearned } from './learned.js';
 import type { Outcome } from './outcome.js';
+import type { Scope } from './quota.js';
 import { block, disable, moveToGroup } from './react.js';
+import type { LearnedRecord, ProviderState, StateChange, Store, UsageDelta } from './store-port.js';
 
 /**
  * The pool's side of a Store: write-behind for state changes and usage, load at start and reload, and changes
@@ -11,6 +13,8 @@ import { block, disable, moveToGroup } from './react.js';
  */
 export class StoreLink {
   #usage: UsageDelta[] = [];
+  /** Scopes whose learned limits may have changed since the last batch. */
+  #learned = new Set<Scope>();
   #flushScheduled = false;
   #unsubscribe: (() => void) | undefined;
 
@@ -37,7 +41,10 @@ export class StoreLink {
     this.#guard('writeState', () => this.store.writeState(this.p.opts.provider, { ...change, origin: this.p.opts.instanceId }));
   }
 
-  /** One finished attempt. Batched per tick: a burst of reports becomes one addUsage call. */
+  /**
+   * One finished attempt. Batched per tick: a burst of reports becomes one addUsage call, and the scopes whose
+   * limits they taught something become one saveLearned call.
+   */
   usage(k: KeyState, model: string, o: Outcome, now: number): void {
     const ok = o.kind === 'ok';
     this.#usage.push({
@@ -48,16 +55,38 @@ export class StoreLink {
       successes: ok ? 1 : 0,
       inputTokens: ok ? (o.usage?.inputTokens ?? 0) : 0,
       outputTokens: ok ? (o.usage?.outputTokens ?? 0) : 0,
+      cachedTokens: ok ? (o.usage?.cachedTokens ?? 0) : 0,
       outcomes: { [o.kind]: 1 },
     });
+    if (ok || o.kind === 'rate_limited') {
+      const g = k.groupScope;
+      this.#learned.add(g);
+      const m = g.models.get(model);
+      if (m) this.#learned.add(m);
+    }
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      const batch = this.#usage;
-      this.#usage = [];
-      this.#guard('addUsage', () => this.store.addUsage(this.p.opts.provider, batch));
-    });
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#usage;
+    this.#usage = [];
+    if (batch.length > 0) this.#guard('addUsage', () => this.store.addUsage(this.p.opts.provider, batch));
+    this.#flushLearned();
+  }
+
+  #flushLearned(): void {
+    if (this.#learned.size === 0) return;
+    const now = this.now();
+    const records: LearnedRecord[] = [];
+    for (const s of this.#learned) {
+      const r = learnedOf(s, now);
+      if (r) records.push(r);
+    }
+    this.#learned.clear();
+    if (records.length > 0) this.#guard('saveLearned', () => this.store.saveLearned(this.p.opts.provider, records));
   }
 
   /** Loads the stored state and applies what still holds. Resolves even when the store fails. */
@@ -77,10 +106,17 @@ export class StoreLink {
       applyChange(this.p, { kind: 'key', keyId: r.keyId, status: r.status, at: r.at, ...(r.reason !== undefined ? { reason: r.reason } : {}) }, now);
     }
     for (const s of state.scopes) applyChange(this.p, { kind: 'scope', ...s }, now);
+    for (const r of state.learned) {
+      // Only groups some key belongs to: the store also remembers groups of keys no longer configured.
+      const g = this.p.groups.get(r.group);
+      if (g) restoreLearned(r.model !== undefined ? g.child(r.model) : g, r, now);
+    }
     this.changed();
   }
 
+  /** Stops listening. What was learned and not yet handed over is handed over now (the store writes it on its close). */
   close(): void {
+    this.#flushLearned();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
   }

@@ -1,4 +1,4 @@
-import type { Store } from '../store/index.js';
+import type { Store } from './store-port.js';
 import type { Clock } from './clock.js';
 import type { LearnedLimits, Outcome, OutcomeKind, Usage } from './outcome.js';
 

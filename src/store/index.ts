@@ -1,2 +1,8 @@
-export type { Store, StateChange, ProviderState, KeyRecord, ScopeRecord, UsageDelta, UsageRow, KeyStatusRecord, ScopeStatusRecord } from './types.js';
-export { MemoryStore } from './memory.js';
+export type {
+  Store, StateChange, ProviderState, KeyRecord, ScopeRecord, LearnedRecord, BucketRecord, DayRecord, UsageDelta, UsageFilter, UsageRow,
+  KeyStatusRecord, ScopeStatusRecord,
+} from './types.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory.js';
+export { PriceTable, PRICES_AS_OF, type Price, type PriceOverrides } from './prices.js';
+// The SQLite store is not exported here: it is loaded with a dynamic import (open.ts), so that importing the
+// library never loads its WebAssembly.

@@ -1,11 +1,18 @@
-import type { KeyId } from '../pool/index.js';
-import type { KeyRecord, ProviderState, ScopeRecord, StateChange, Store, UsageDelta, UsageRow } from './types.js';
+import { PriceTable, type PriceOverrides } from './prices.js';
+import type { KeyId, KeyRecord, LearnedRecord, ProviderState, ScopeRecord, StateChange, Store, UsageDelta, UsageFilter, UsageRow } from './types.js';
+import { accumulate, matches } from './usage.js';
 
 interface ProviderData {
   keys: Map<KeyId, KeyRecord>;
   scopes: Map<string, ScopeRecord & { cleared?: boolean }>;
+  learned: Map<string, LearnedRecord>;
   usage: Map<string, UsageRow>;
   listeners: Set<(change: StateChange) => void>;
+}
+
+export interface MemoryStoreOptions {
+  /** Price overrides (`provider/model` → USD per million tokens) over the built-in table, or a table. */
+  prices?: PriceOverrides | PriceTable;
 }
 
 /**
@@ -15,11 +22,16 @@ interface ProviderData {
 export class MemoryStore implements Store {
   #providers = new Map<string, ProviderData>();
   #closed = false;
+  readonly #prices: PriceTable;
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.#prices = opts.prices instanceof PriceTable ? opts.prices : new PriceTable(opts.prices);
+  }
 
   #data(provider: string): ProviderData {
     if (this.#closed) throw new Error('MemoryStore is closed');
     let d = this.#providers.get(provider);
-    if (!d) this.#providers.set(provider, (d = { keys: new Map(), scopes: new Map(), usage: new Map(), listeners: new Set() }));
+    if (!d) this.#providers.set(provider, (d = { keys: new Map(), scopes: new Map(), learned: new Map(), usage: new Map(), listeners: new Set() }));
     return d;
   }
 
@@ -27,7 +39,7 @@ export class MemoryStore implements Store {
     const d = this.#data(provider);
     const scopes: ScopeRecord[] = [];
     for (const s of d.scopes.values()) if (!s.cleared && s.until > now) scopes.push(copyScope(s));
-    return { keys: [...d.keys.values()].map((k) => ({ ...k })), scopes };
+    return { keys: [...d.keys.values()].map((k) => ({ ...k })), scopes, learned: [...d.learned.values()].map((r) => structuredClone(r)) };
   }
 
   async writeState(provider: string, change: StateChange): Promise<void> {
@@ -59,32 +71,22 @@ export class MemoryStore implements Store {
     for (const fn of d.listeners) queueMicrotask(() => fn(copy));
   }
 
-  async addUsage(provider: string, deltas: readonly UsageDelta[]): Promise<void> {
+  async saveLearned(provider: string, records: readonly LearnedRecord[]): Promise<void> {
     const d = this.#data(provider);
-    for (const u of deltas) {
-      const id = `${u.keyId}\u0000${u.model}`;
-      let row = d.usage.get(id);
-      if (!row) {
-        row = { keyId: u.keyId, model: u.model, requests: 0, successes: 0, inputTokens: 0, outputTokens: 0, outcomes: {}, firstAt: u.at, lastAt: u.at };
-        d.usage.set(id, row);
-      }
-      row.requests += u.requests;
-      row.successes += u.successes;
-      row.inputTokens += u.inputTokens;
-      row.outputTokens += u.outputTokens;
-      for (const [k, n] of Object.entries(u.outcomes) as [keyof UsageRow['outcomes'], number][]) row.outcomes[k] = (row.outcomes[k] ?? 0) + n;
-      row.firstAt = Math.min(row.firstAt, u.at);
-      row.lastAt = Math.max(row.lastAt, u.at);
+    for (const r of records) {
+      const id = `${r.group}\u0000${r.model ?? ''}`;
+      const old = d.learned.get(id);
+      if (!old || old.at <= r.at) d.learned.set(id, structuredClone(r));
     }
   }
 
-  async readUsage(provider: string, filter: { keyId?: KeyId; model?: string } = {}): Promise<UsageRow[]> {
+  async addUsage(provider: string, deltas: readonly UsageDelta[]): Promise<void> {
+    accumulate(this.#data(provider).usage, provider, deltas, this.#prices);
+  }
+
+  async readUsage(provider: string, filter: UsageFilter = {}): Promise<UsageRow[]> {
     const rows: UsageRow[] = [];
-    for (const r of this.#data(provider).usage.values()) {
-      if (filter.keyId !== undefined && r.keyId !== filter.keyId) continue;
-      if (filter.model !== undefined && r.model !== filter.model) continue;
-      rows.push({ ...r, outcomes: { ...r.outcomes } });
-    }
+    for (const r of this.#data(provider).usage.values()) if (matches(r, filter)) rows.push({ ...r, outcomes: { ...r.outcomes } });
     return rows;
   }
 

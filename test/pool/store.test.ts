@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyPool, ManualClock } from '../../src/pool/index.js';
+import { KeyPool, ManualClock, type Lease, type LearnedLimits } from '../../src/pool/index.js';
 import { MemoryStore, type Store } from '../../src/store/index.js';
 import { fakeKey, flush, limited, ok } from './helpers.js';
 
@@ -69,11 +69,27 @@ describe('pool with a store', () => {
     expect(total).toEqual({ requests: 4, out: 21 });
   });
 
+  it('records cached tokens and outcomes per hour', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(Date.UTC(2025, 0, 1, 10, 59));
+    const a = replica(store, clock, 'a');
+    (await a.acquire({ model: 'gpt-4o' })).report({ kind: 'ok', usage: { inputTokens: 100, outputTokens: 10, cachedTokens: 60 } });
+    clock.advance(60_000);
+    (await a.acquire({ model: 'gpt-4o' })).report({ kind: 'server_error' });
+    await flush();
+    const rows = (await store.readUsage('openai')).sort((x, y) => x.hour - y.hour);
+    expect(rows.map((r) => [r.hour, r.requests, r.cachedTokens, r.outcomes])).toEqual([
+      [Date.UTC(2025, 0, 1, 10), 1, 60, { ok: 1 }],
+      [Date.UTC(2025, 0, 1, 11), 1, 0, { server_error: 1 }],
+    ]);
+  });
+
   it('a failing store never breaks acquire/report: failures become error events', async () => {
     const boom = () => Promise.reject(new Error('store down'));
     const broken: Store = {
       loadState: boom,
       writeState: boom,
+      saveLearned: boom,
       addUsage: boom,
       readUsage: boom,
       subscribe: () => {
@@ -91,5 +107,73 @@ describe('pool with a store', () => {
     (await pool.acquire({ model: 'm' })).report(ok);
     await flush();
     expect(errors).toEqual(expect.arrayContaining(['store.subscribe', 'store.loadState', 'store.writeState', 'store.addUsage']));
+  });
+});
+
+describe('learned limits survive a restart', () => {
+  const reqs = (limit: number, remaining: number, resetMs: number): LearnedLimits => ({ requests: { limit, remaining, resetMs } });
+  const take = (pool: KeyPool): Promise<Lease | undefined> => pool.acquire({ model: 'm', deadlineMs: 0 }).catch(() => undefined);
+
+  it('a budget told by headers comes back, refilled for the time away: the restarted pool spends what one never stopped would', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock();
+    const keys = [fakeKey(1)];
+    const a = new KeyPool({ provider: 'openai', keys, clock, store, instanceId: 'a' });
+    const never = new KeyPool({ provider: 'openai', keys, clock });
+    for (const p of [a, never]) (await p.acquire({ model: 'm' })).report({ kind: 'ok', limits: reqs(60, 0, 60_000) });
+    await flush();
+    a.close();
+
+    clock.advance(10_000); // 1 request a second comes back
+    const b = new KeyPool({ provider: 'openai', keys, clock, store, instanceId: 'b' });
+    await b.ready;
+    expect(b.snapshot().keys[0]!.budgets).toEqual(never.snapshot().keys[0]!.budgets);
+    expect(b.snapshot().keys[0]!.budgets).toEqual({ '*': { requestsRemaining: 10 } });
+    const spend = async (p: KeyPool) => {
+      let n = 0;
+      while (n < 100 && (await take(p))) n++;
+      return n;
+    };
+    const spent = await spend(b);
+    expect(spent).toBe(await spend(never));
+    expect(spent).toBeLessThanOrEqual(10);
+  });
+
+  it('a learned pace and a learned concurrency cap come back', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock();
+    const keys = [{ key: fakeKey(1), group: 'paced' }, { key: fakeKey(2), group: 'capped' }];
+    const a = new KeyPool({ provider: 'nim', keys, clock, store, instanceId: 'a' });
+    const [k1, k2] = a.snapshot().keys.map((k) => k.id);
+    const on = (id: string) => ({ model: 'm', exclude: new Set([id === k1 ? k2! : k1!]) });
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1_000);
+      (await a.acquire(on(k1!))).report(ok);
+    }
+    (await a.acquire(on(k1!))).report(limited(2_000));
+    const held = [await a.acquire(on(k2!)), await a.acquire(on(k2!))];
+    (await a.acquire(on(k2!))).report({ kind: 'rate_limited', scope: 'group', retryAfterMs: 1_000, limits: reqs(100, 90, 6_000) });
+    const before = a.snapshot().keys.map((k) => k.budgets);
+    expect(before).toEqual([{ '*': { pacedRpm: 10 } }, { '*': { maxConcurrent: 2, requestsRemaining: expect.any(Number) } }]);
+    await flush();
+    a.close();
+    for (const l of held) l.release();
+
+    const b = new KeyPool({ provider: 'nim', keys, clock, store, instanceId: 'b' });
+    await b.ready;
+    expect(b.snapshot().keys.map((k) => k.budgets)).toEqual(before);
+  });
+
+  it('stored knowledge never replaces what the pool learned since it started', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock();
+    await store.saveLearned('openai', [{ group: 'g', at: clock.now(), requests: { limit: 100, ratePerMs: 100 / 60_000, level: 3, at: clock.now() } }]);
+    const b = new KeyPool({ provider: 'openai', keys: [{ key: fakeKey(1), group: 'g' }], clock, store, instanceId: 'b' });
+    await b.ready;
+    expect(b.snapshot().keys[0]!.budgets).toEqual({ '*': { requestsRemaining: 3 } });
+    (await b.acquire({ model: 'm' })).report({ kind: 'ok', limits: reqs(100, 80, 12_000) });
+    b.setKeys([{ key: fakeKey(1), group: 'g' }, fakeKey(2)]); // a reload loads the store again
+    await flush();
+    expect(b.snapshot().keys[0]!.budgets!['*']!.requestsRemaining).toBe(80);
   });
 });

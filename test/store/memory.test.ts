@@ -1,4 +1,4 @@
 import { MemoryStore } from '../../src/store/index.js';
 import { storeContract } from './contract.js';
 
-storeContract('memory', () => new MemoryStore());
+storeContract('memory', (opts) => new MemoryStore(opts));
