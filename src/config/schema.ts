@@ -108,6 +108,11 @@ export const settingsSchema = z.object({
     headersTimeoutMs: durationMs(1),
     /** Web origins allowed to call keymux from a browser (CORS); none by default. */
     cors: z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), z.array(webOrigin).readonly()),
+    clientHeadersTimeoutMs: durationMs(1),
+    clientRequestTimeoutMs: durationMs(1),
+    keepAliveTimeoutMs: durationMs(1),
+    maxConnections: int(1),
+    maxUpstreamBodyBytes: bodyLimit,
   }),
   strategy,
   retry: z.object({ maxAttempts: int(1, 100) }),
@@ -131,6 +136,20 @@ export const DEFAULTS = {
     /** Time to the first upstream byte. A non-streaming completion sends nothing until it is done, so this is long. */
     headersTimeoutMs: 300_000,
     cors: [],
+    /** A client's whole request head; below Node's 60 s, since a socket that has not said who it is holds a slot. */
+    clientHeadersTimeoutMs: 30_000,
+    /** A client's whole request (head and body, never the answer): a 32 MB body at ~1 Mbit/s still fits. */
+    clientRequestTimeoutMs: 300_000,
+    /** Idle keep-alive: above the 60 s idle timeout of common load balancers, so keymux never closes a socket one of them is about to reuse. */
+    keepAliveTimeoutMs: 65_000,
+    /** Client sockets, idle ones included: beyond it new connections are closed at once (health checks too). */
+    maxConnections: 4_096,
+    /**
+     * A non-streamed upstream body (answer or error) is buffered whole, so it is capped. The largest legitimate
+     * ones are embedding batches: 2,048 inputs of 3,072 dimensions are ~34 MB as base64 (the OpenAI SDK's default)
+     * — 64 MiB holds that with room; a longer body is a broken provider, answered 502.
+     */
+    maxUpstreamBodyBytes: 64 * 1024 * 1024,
   },
   strategy: 'default',
   retry: { maxAttempts: 3 },

@@ -9,6 +9,7 @@ import type { Dialect } from '../dialects/index.js';
 import { ClientGone } from './attempt.js';
 import { HttpError, errorBody } from './errors.js';
 import { Runtime } from './runtime.js';
+import { capConnections, clientSocketOptions } from './sockets.js';
 import { TranslationError } from '../translate/index.js';
 import type { ProxyLog } from './proxy.js';
 import { route, type RouteContext } from './routes/index.js';
@@ -51,7 +52,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   const idle: Array<() => void> = [];
   let closed: Promise<void> | undefined;
 
-  const http = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const http = createHttpServer(clientSocketOptions(config.server), (req, res) => {
     inFlight++;
     res.on('close', () => {
       inFlight--;
@@ -59,6 +60,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     });
     void handle(req, res);
   });
+  capConnections(http, config.server);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();

@@ -9,7 +9,19 @@ describe('defaults < file < env < flags', () => {
   it('defaults when there is nothing', () => {
     const config = load({});
     expect(config).toEqual({
-      server: { host: '127.0.0.1', port: 8080, bodyLimit: 32 * 1024 * 1024, requestTimeoutMs: 600_000, headersTimeoutMs: 300_000, cors: [] },
+      server: {
+        host: '127.0.0.1',
+        port: 8080,
+        bodyLimit: 32 * 1024 * 1024,
+        requestTimeoutMs: 600_000,
+        headersTimeoutMs: 300_000,
+        cors: [],
+        clientHeadersTimeoutMs: 30_000,
+        clientRequestTimeoutMs: 300_000,
+        keepAliveTimeoutMs: 65_000,
+        maxConnections: 4_096,
+        maxUpstreamBodyBytes: 64 * 1024 * 1024,
+      },
       proxyKeys: [],
       strategy: 'default',
       retry: { maxAttempts: 3 },
