@@ -1,9 +1,9 @@
 import { AllKeysUnavailable, PoolClosedError } from '../pool/index.js';
-import type { Lease, Outcome } from '../pool/index.js';
+import type { AttemptResult, Lease, Outcome, RunOptions } from '../pool/index.js';
 import type { Headers, PreparedCall } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
-import { parseMaybeJson, readText, send, type UpstreamResponse } from './upstream.js';
+import { UpstreamBodyError, parseMaybeJson, readText, send, type UpstreamResponse } from './upstream.js';
 
 /** What the last attempt brought back. */
 export type Answer =
@@ -43,33 +43,35 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
   const { provider, model, call, signal } = plan;
   const { adapter } = provider;
   const ctx = () => ({ now: rt.clock.now(), model });
+  const max = rt.config.server.maxUpstreamBodyBytes;
+  const one = async (lease: Lease): Promise<AttemptResult<Answer>> => {
+    let up: UpstreamResponse;
+    let text: string | undefined;
+    try {
+      up = await send(rt.dispatcher, call, lease.key, signal);
+      // A 2xx stream stays unread, for the relay. Every other answer is read whole here, where a body that
+      // stalls, breaks or overflows fails the attempt like a refused connection: classified, and retried.
+      if (!(plan.stream && up.status >= 200 && up.status < 300)) text = await readText(up.body, max);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      return { outcome: adapter.classify({ error }, ctx()), value: { kind: 'failed', error } };
+    }
+    if (text === undefined) {
+      const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
+      return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
+    }
+    const parsed = parseMaybeJson(text);
+    const outcome = adapter.classify({ status: up.status, headers: up.headers, body: parsed }, ctx());
+    return { outcome, value: { kind: 'buffered', status: up.status, headers: up.headers, text, parsed } };
+  };
+  const opts: RunOptions = {
+    maxAttempts: plan.maxAttempts,
+    signal,
+    ...(plan.deadlineMs !== undefined && { deadlineMs: plan.deadlineMs }),
+    ...(plan.estimatedTokens !== undefined && { estimatedTokens: plan.estimatedTokens }),
+  };
   try {
-    const r = await provider.pool.run<Answer>(
-      model,
-      async (lease) => {
-        let up: UpstreamResponse;
-        try {
-          up = await send(rt.dispatcher, call, lease.key, signal);
-        } catch (err) {
-          const error = err as Error & { code?: string };
-          return { outcome: adapter.classify({ error }, ctx()), value: { kind: 'failed', error } };
-        }
-        if (plan.stream && up.status >= 200 && up.status < 300) {
-          const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
-          return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
-        }
-        const text = await readText(up.body);
-        const parsed = parseMaybeJson(text);
-        const outcome = adapter.classify({ status: up.status, headers: up.headers, body: parsed }, ctx());
-        return { outcome, value: { kind: 'buffered', status: up.status, headers: up.headers, text, parsed } };
-      },
-      {
-        maxAttempts: plan.maxAttempts,
-        signal,
-        ...(plan.deadlineMs !== undefined && { deadlineMs: plan.deadlineMs }),
-        ...(plan.estimatedTokens !== undefined && { estimatedTokens: plan.estimatedTokens }),
-      },
-    );
+    const r = await provider.pool.run<Answer>(model, one, opts);
     return { answer: r.value, outcome: r.outcome, attempts: r.attempts, lease: r.lease };
   } catch (err) {
     if (signal.aborted) throw new ClientGone();
@@ -115,8 +117,10 @@ function unavailable(err: AllKeysUnavailable, provider: string): HttpError {
 
 const TIMEOUTS: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** The client's error when no attempt reached the provider. */
+/** The client's error when the last attempt brought no answer to relay. */
 export function unreachable(err: Error & { code?: string }, o: Outcome): HttpError {
+  // The provider was reached, but its answer cannot be relayed (too long, undecodable).
+  if (err instanceof UpstreamBodyError) return new HttpError('KMX_ERR_UPSTREAM', err.message);
   const code = err.code ?? '';
   if (TIMEOUTS.has(code)) return new HttpError('KMX_ERR_UPSTREAM_TIMEOUT', `The provider did not answer in time (${code})`);
   return new HttpError('KMX_ERR_UPSTREAM_UNREACHABLE', `The provider could not be reached: ${code || err.message}${o.reason ? ` (${o.reason})` : ''}`);

@@ -1,41 +1,104 @@
+import { pipeline, type Readable, type Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import type { Headers, PreparedCall } from '../providers/index.js';
 
 export interface UpstreamResponse {
   status: number;
   headers: Headers;
-  /** The body, unread: a stream to relay, or to read with readText(). */
-  body: Dispatcher.ResponseData['body'];
+  /** The body, unread and decoded: a stream to relay, or to read with readText(). */
+  body: Readable;
 }
 
-/** Most an error or non-streaming body may be; a provider answer beyond it is cut off rather than buffered. */
-const MAX_BUFFERED = 64 * 1024 * 1024;
+/**
+ * A provider answer keymux will not relay: longer than it buffers, or in an encoding it cannot decode. The
+ * adapter sees it as a transport failure (its `code` is the reason); the client gets 502 KMX_ERR_UPSTREAM.
+ */
+export class UpstreamBodyError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'UpstreamBodyError';
+    this.code = code;
+  }
+}
+
+/** Content codings a provider may apply although keymux asked for none (undici's decompress interceptor's set, minus zstd: Node 20 has none). */
+const DECODERS: Readonly<Record<string, () => Transform>> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
 
 /** Sends a prepared call with one key; the secret exists only in the headers built here. */
 export async function send(dispatcher: Dispatcher, call: PreparedCall, key: string, signal: AbortSignal): Promise<UpstreamResponse> {
+  // headers() builds a fresh object per call. Without Accept-Encoding a server may use any coding (RFC 9110
+  // §12.5.3), and keymux parses and relays text: ask for none (a configured header still wins).
+  const headers = call.headers(key);
+  headers['accept-encoding'] ??= 'identity';
   const res = await dispatcher.request({
     origin: call.url.origin,
     path: call.url.pathname + call.url.search,
     method: call.method,
-    headers: call.headers(key),
+    headers,
     body: call.body ?? null,
     signal,
   });
-  return { status: res.statusCode, headers: res.headers as Headers, body: res.body };
+  // undici's headers object is the plain name → value record the adapters read.
+  const h: Headers = res.headers;
+  const coding = h['content-encoding'];
+  if (coding === undefined) return { status: res.statusCode, headers: h, body: res.body };
+  return decoded(res.statusCode, h, String(coding), res.body);
 }
 
-export async function readText(body: UpstreamResponse['body']): Promise<string> {
+/** A body sent encoded anyway, decoded; an encoding keymux cannot decode fails the attempt. */
+function decoded(status: number, headers: Headers, coding: string, body: Readable): UpstreamResponse {
+  // Codings are listed in the order they were applied: undo them from the last.
+  const codings = coding.toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity').reverse();
+  if (codings.length === 0 || status === 204 || status === 304) return { status, headers, body };
+  const stages: Transform[] = [];
+  for (const c of codings) {
+    const make = DECODERS[c];
+    if (!make) {
+      discard(body);
+      throw new UpstreamBodyError('KMX_UPSTREAM_ENCODING', `The provider answered in an encoding keymux cannot decode (content-encoding: ${coding.slice(0, 100)})`);
+    }
+    stages.push(make());
+  }
+  const out = stages[stages.length - 1]!;
+  // A failure anywhere (the socket, a corrupt body) destroys every stage, so it reaches whoever reads `out`;
+  // destroying `out` (a client that left) destroys the upstream body too.
+  pipeline([body, ...stages], () => {});
+  const rest: Headers = { ...headers };
+  delete rest['content-encoding'];
+  delete rest['content-length'];
+  return { status, headers: rest, body: out };
+}
+
+/**
+ * Reads a whole body, up to `max` bytes (decoded). Past it the body is dropped and the attempt fails: an
+ * answer cut short must never reach the client as a success.
+ */
+export async function readText(body: Readable, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of body) {
-    size += (c as Buffer).length;
-    if (size > MAX_BUFFERED) {
-      body.destroy();
-      break;
+    const b: Buffer = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+    size += b.length;
+    if (size > max) {
+      discard(body);
+      throw new UpstreamBodyError('KMX_UPSTREAM_TOO_LARGE', `The provider's answer is larger than server.maxUpstreamBodyBytes (${max} bytes); keymux does not relay a cut answer`);
     }
-    chunks.push(c as Buffer);
+    chunks.push(b);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** Drops a body nobody will read; undici's emits 'Request aborted' when destroyed unread, which is expected here. */
+function discard(body: Readable): void {
+  body.on('error', () => {});
+  body.destroy();
 }
 
 /** Parses JSON when it parses; the raw text otherwise (adapters accept both). */
