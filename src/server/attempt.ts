@@ -1,5 +1,5 @@
-import { AllKeysUnavailable, PoolClosedError } from '../pool/index.js';
-import type { AttemptResult, Lease, Outcome, RunOptions } from '../pool/index.js';
+import { AllKeysUnavailable, PoolClosedError, isRetryable } from '../pool/index.js';
+import type { AttemptResult, KeyId, KeyPool, Lease, Outcome, RunOptions, RunResult } from '../pool/index.js';
 import type { Headers, PreparedCall } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
@@ -24,6 +24,12 @@ export interface AttemptPlan {
   maxAttempts: number;
   deadlineMs?: number;
   estimatedTokens?: number;
+  /**
+   * false: the answer says nothing about the key (listing models: a provider may refuse a key there and serve
+   * it for inference): each lease is released without a verdict. Only inference and key checks judge keys.
+   * For buffered calls only: a stream's lease is released too.
+   */
+  judge?: boolean;
 }
 
 export interface Attempted {
@@ -71,7 +77,7 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
     ...(plan.estimatedTokens !== undefined && { estimatedTokens: plan.estimatedTokens }),
   };
   try {
-    const r = await provider.pool.run<Answer>(model, one, opts);
+    const r = plan.judge === false ? await runUnjudged(rt, provider.pool, model, one, opts) : await provider.pool.run<Answer>(model, one, opts);
     return { answer: r.value, outcome: r.outcome, attempts: r.attempts, lease: r.lease };
   } catch (err) {
     if (signal.aborted) throw new ClientGone();
@@ -83,6 +89,38 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
       });
     }
     throw err;
+  }
+}
+
+/**
+ * pool.run() without verdicts: each lease is released (counted as cancelled, which changes no key's health),
+ * and an answer worth a retry is tried on a key not tried yet, while one is usable.
+ */
+async function runUnjudged<T>(
+  rt: Runtime,
+  pool: KeyPool,
+  model: string,
+  one: (lease: Lease) => Promise<AttemptResult<T>>,
+  opts: RunOptions,
+): Promise<RunResult<T>> {
+  const tried = new Set<KeyId>();
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? 1);
+  const deadline = opts.deadlineMs !== undefined ? rt.clock.now() + opts.deadlineMs : undefined;
+  for (let n = 1; ; n++) {
+    const lease = await pool.acquire({
+      model,
+      ...(opts.signal && { signal: opts.signal }),
+      ...(deadline !== undefined && { deadlineMs: Math.max(0, deadline - rt.clock.now()) }),
+      ...(tried.size > 0 && pool.hasUsableKeyOutside(tried) && { exclude: tried }),
+    });
+    let r: AttemptResult<T>;
+    try {
+      r = await one(lease);
+    } finally {
+      lease.release();
+    }
+    if (n >= maxAttempts || !isRetryable(r.outcome) || opts.signal?.aborted === true) return { value: r.value, outcome: r.outcome, attempts: n, lease };
+    tried.add(lease.keyId);
   }
 }
 

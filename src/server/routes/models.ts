@@ -42,6 +42,8 @@ async function fetchModels(rt: Runtime, p: ProviderRuntime): Promise<string[]> {
     signal: new AbortController().signal,
     maxAttempts: 2,
     deadlineMs: 10_000,
+    // A listing may borrow a key but not judge it: a 401 on /models alone says nothing about inference.
+    judge: false,
   });
   if (r.outcome.kind !== 'ok' || r.answer.kind !== 'buffered') throw new Error(`models of ${p.name}: ${r.outcome.kind}`);
   const b = rec(r.answer.parsed);
