@@ -12,25 +12,84 @@ export interface SseEvent {
   data?: string;
 }
 
+/**
+ * Most one event may be, in characters. Upstream events are small (a token, a tool-call fragment); the largest
+ * legitimate ones carry a generated image inline (a few MB of base64). Past the cap the stream is broken: an event
+ * that never ends would otherwise grow in memory for as long as the provider sends.
+ */
+export const MAX_SSE_EVENT_CHARS = 16 * 1024 * 1024;
+
+/** An event grew past the cap before its end: the stream cannot be relayed. */
+export class SseEventTooLarge extends Error {
+  constructor(max: number) {
+    super(`an event exceeded ${max} characters without ending`);
+    this.name = 'SseEventTooLarge';
+  }
+}
+
 export class SseSplitter {
   // The BOM is dropped below, as a TextDecoder that does not ignore it would, whichever decoder made the text.
   #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-  #buf = '';
+  /**
+   * The unfinished event's text, in the pieces it came in: joined once, when its end arrives. Appending to one
+   * string instead would copy (flatten) the whole event at every search, quadratic for an event sent in many reads.
+   */
+  #parts: string[] = [];
+  #size = 0;
+  /** The text so far ends in \n: a \n at the start of the next piece ends the event. */
+  #endsInNewline = false;
+  /** The last piece ended in \r (already made \n): a \n that starts the next piece belongs to it. */
+  #cr = false;
   /** No bytes of a split character are waiting in the decoder. */
   #clean = true;
   #started = false;
+  readonly #max: number;
 
+  constructor(maxEventChars = MAX_SSE_EVENT_CHARS) {
+    this.#max = maxEventChars;
+  }
+
+  /** Whole events completed by this chunk. Each character is searched once; throws SseEventTooLarge past the cap. */
   push(chunk: Uint8Array): SseEvent[] {
-    this.#buf += this.#decode(chunk);
-    if (this.#buf.includes('\r')) this.#buf = this.#buf.replace(/\r\n?/g, '\n');
+    let text = this.#decode(chunk);
+    if (!text) return [];
+    if (this.#cr && text.charCodeAt(0) === 10) {
+      text = text.slice(1);
+      if (!text) return [];
+    }
+    this.#cr = text.charCodeAt(text.length - 1) === 13;
+    if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
     const out: SseEvent[] = [];
+    let start = 0;
+    // An end split between the pending text and this piece.
+    if (this.#endsInNewline && text.charCodeAt(0) === 10) {
+      out.push(parseEvent(this.#take('\n')));
+      start = 1;
+    }
     let idx: number;
-    while ((idx = this.#buf.indexOf('\n\n')) >= 0) {
-      const raw = this.#buf.slice(0, idx + 2);
-      this.#buf = this.#buf.slice(idx + 2);
-      out.push(parseEvent(raw));
+    while ((idx = text.indexOf('\n\n', start)) >= 0) {
+      const piece = text.slice(start, idx + 2);
+      out.push(parseEvent(this.#size > 0 ? this.#take(piece) : piece));
+      start = idx + 2;
+    }
+    if (start < text.length) {
+      const rest = start === 0 ? text : text.slice(start);
+      this.#parts.push(rest);
+      this.#size += rest.length;
+      this.#endsInNewline = rest.charCodeAt(rest.length - 1) === 10;
+      if (this.#size > this.#max) throw new SseEventTooLarge(this.#max);
     }
     return out;
+  }
+
+  /** The pending text plus its end, as one string; the pending text is emptied. */
+  #take(end: string): string {
+    this.#parts.push(end);
+    const raw = this.#parts.join('');
+    this.#parts = [];
+    this.#size = 0;
+    this.#endsInNewline = false;
+    return raw;
   }
 
   /**
@@ -54,9 +113,8 @@ export class SseSplitter {
 
   /** Whatever is left when the stream ends without a final blank line. */
   flush(): SseEvent[] {
-    this.#buf += this.#text(this.#decoder.decode());
-    const rest = this.#buf;
-    this.#buf = '';
+    const tail = this.#text(this.#decoder.decode()).replace(/\r\n?/g, '\n');
+    const rest = this.#take(tail);
     return rest.trim() ? [parseEvent(rest.endsWith('\n') ? rest + '\n' : rest + '\n\n')] : [];
   }
 }
