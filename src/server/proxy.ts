@@ -4,6 +4,7 @@ import type { Outcome, Usage } from '../pool/index.js';
 import type { Headers } from '../providers/index.js';
 import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
+import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
 import { relayStream } from './relay.js';
 import type { Runtime } from './runtime.js';
 import { parseMaybeJson } from './upstream.js';
@@ -67,16 +68,15 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
 /** A whole answer: relayed as the provider wrote it, or mapped into the client's dialect. */
 function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Attempted, res: ServerResponse, common: Record<string, string>, log: ProxyLog): void {
   const success = a.status >= 200 && a.status < 300;
-  const headers: Record<string, string> = { ...common, ...forwarded(a.headers) };
+  const secret = secretOf(r.lease);
+  const headers: Record<string, string> = { ...common, ...forwarded(a.headers, secret) };
+  if (!success) Object.assign(headers, errorHeaders(r.outcome, a.headers));
+  // Whatever the status (a 401 body, a 200 that quotes the prompt): the client must not learn the key from us.
   let { text, parsed } = a;
-  if (!success) {
-    Object.assign(headers, errorHeaders(r.outcome, a.headers));
-    // Some providers echo the whole key in their 401/400 bodies: the client must not learn it from us.
-    const key = r.lease.key;
-    if (key && text.includes(key)) {
-      text = text.split(key).join(r.lease.masked);
-      parsed = parseMaybeJson(text);
-    }
+  const masked = maskText(text, secret);
+  if (masked !== text) {
+    text = masked;
+    parsed = parseMaybeJson(text);
   }
   const mapped = success ? job.mapBody?.(parsed) : job.mapError?.(a.status, parsed);
   if (mapped !== undefined) {
@@ -108,6 +108,7 @@ async function streamToClient(
   log.upstreamRequestId = job.provider.adapter.requestId(up.headers);
   const tracker = job.provider.adapter.trackStream();
   const plan = job.streamPlan ?? { mode: 'passthrough' as const };
+  const secret = secretOf(r.lease);
   try {
     // The head leaves with the first chunk when that is already here (one write instead of two), and on the
     // next turn of the event loop when it is not, so a slow first token never holds the headers back.
@@ -115,12 +116,12 @@ async function streamToClient(
     setImmediate(() => res.uncork());
     res.writeHead(up.status, {
       ...common,
-      ...forwarded(up.headers),
+      ...forwarded(up.headers, secret),
       'content-type': plan.contentType ?? 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
     });
     res.flushHeaders();
-    const end = await relayStream(up.body, res, plan, tracker, job.client, signal);
+    const end = await relayStream(up.body, res, plan, tracker, job.client, signal, secret);
     // The limits came with the headers, the usage with the end of the stream: the pool hears both at once.
     const outcome = tracker.finish(end, a.atHeaders);
     log.outcome = outcome.kind;
@@ -133,11 +134,11 @@ async function streamToClient(
   }
 }
 
-function forwarded(h: Headers): Record<string, string> {
+function forwarded(h: Headers, secret: Secret | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of FORWARDED_HEADERS) {
     const v = h[name];
-    if (typeof v === 'string') out[name] = v;
+    if (typeof v === 'string') out[name] = maskHeader(v, secret);
   }
   return out;
 }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { DIALECT, sseText, type Dialect } from '../dialects/index.js';
 import type { StreamEnd, StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
+import { maskText, type Secret } from './mask.js';
 import { SseSplitter, type SseEvent } from './sse.js';
 import type { UpstreamResponse } from './upstream.js';
 
@@ -26,6 +27,8 @@ export async function relayStream(
   tracker: StreamTracker,
   client: Dialect,
   signal: AbortSignal,
+  /** The key of the attempt: masked wherever the provider echoes it (events are whole here, so a key never straddles two writes). */
+  secret?: Secret,
 ): Promise<StreamEnd> {
   const splitter = new SseSplitter();
   let first = true;
@@ -65,12 +68,12 @@ export async function relayStream(
   try {
     for await (const chunk of body) {
       const out = handle(splitter.push(chunk as Buffer));
-      if (out && !res.write(out)) await drained(res);
+      if (out && !res.write(maskText(out, secret))) await drained(res);
     }
     let tail = handle(splitter.flush());
     if (plan.mode === 'translate') tail += sseText(plan.translator.end());
     if (arrayMode) tail += first ? '[]' : ']';
-    res.end(tail);
+    res.end(maskText(tail, secret));
     return { kind: 'complete' };
   } catch (e) {
     if (signal.aborted || res.destroyed) return { kind: 'cancelled' };
