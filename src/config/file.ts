@@ -1,4 +1,5 @@
-import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { LineCounter, isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, type Alias, type Document } from 'yaml';
 import type { ConfigIssue } from './errors.js';
 import type { Env } from './env.js';
 import { formatPath, isPlainObject, splitList, type Seg } from './util.js';
@@ -12,6 +13,43 @@ export interface ConfigFile {
   issues: ConfigIssue[];
   /** Where a path of `value` is in the file: its path as written (list expansion undone) and line. */
   locate(path: readonly PropertyKey[]): { path: string; line?: number };
+}
+
+/**
+ * The largest config file or .env read. Parsing YAML costs far more than its bytes (a 1 MB list of tiny values
+ * takes seconds and hundreds of MB; 10 MB, half a minute and gigabytes), and a real config is a few kB.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** The most values a file may stand for once its aliases are expanded: ample for ten thousand keys with settings. */
+export const MAX_CONFIG_VALUES = 1_000_000;
+
+const MB = 1024 * 1024;
+const mb = (bytes: number) => `${Number((bytes / MB).toFixed(1))} MB`;
+
+/** A file over MAX_CONFIG_BYTES; its message is the whole issue. */
+export class TooLargeError extends Error {
+  constructor(bytes: number, limit: number) {
+    // `bytes` is the file's size, or (a device, a file still growing) only what was read: a bound, not the size.
+    super(`too large: ${bytes > limit + 1 ? '' : 'over '}${bytes.toLocaleString('en-US')} bytes (the limit is ${mb(limit)})`);
+    this.name = 'TooLargeError';
+  }
+}
+
+/** A text file, read only up to the limit (a huge file or an endless device is refused, not read whole). */
+export function readBoundedText(path: string, limit = MAX_CONFIG_BYTES): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > limit) throw new TooLargeError(size, limit);
+    // The size may be 0 (a device) or grow while read: read one byte past the limit to know.
+    const buf = Buffer.alloc(limit + 1);
+    let n = 0;
+    for (let r = -1; r !== 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n > limit) throw new TooLargeError(n, limit);
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
@@ -45,10 +83,17 @@ export function parseConfigText(text: string, file: string, env: Env): ConfigFil
     issues.push({ file, line: lines.linePos(e.pos[0]).line, path: '', message: `not valid YAML/JSON: ${e.message.split('\n')[0] ?? ''}` });
   }
   if (doc.errors.length > 0) return { file, value: undefined, issues, locate };
+  const aliasIssue = checkAliases(doc, lines);
+  if (aliasIssue) {
+    issues.push({ file, ...aliasIssue });
+    return { file, value: undefined, issues, locate };
+  }
 
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 1000 });
+    // checkAliases has bounded the expansion exactly; the library's own guard counts references, not sizes
+    // (it lets one big anchor be aliased a thousand times, and refuses ten thousand `<<: *defaults`).
+    raw = doc.toJS({ maxAliasCount: -1 });
   } catch (err) {
     issues.push({ file, path: '', message: `cannot read: ${(err as Error).message}` });
     return { file, value: undefined, issues, locate };
@@ -114,6 +159,68 @@ export function parseConfigText(text: string, file: string, env: Env): ConfigFil
   const value = raw === null || raw === undefined ? undefined : walk(raw, []);
   return { file, value, issues, locate };
 }
+
+/**
+ * A problem with the document's aliases, if any: one inside its own anchor (an endless value), or so many that the
+ * value they expand to is over MAX_CONFIG_VALUES ("billion laughs", or one big anchor aliased or merged many
+ * times). Counted on the document, before anything is expanded.
+ */
+function checkAliases(doc: Document, lines: LineCounter): Omit<ConfigIssue, 'file'> | undefined {
+  // An alias refers to the last anchor of its name before it, in document order (as the library resolves it).
+  const anchors = new Map<string, unknown>();
+  const targets = new Map<Alias, unknown>();
+  visit(doc, {
+    Node(_, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  if (targets.size === 0) return undefined;
+
+  const sizes = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  const size = (node: unknown): number => {
+    if (isAlias(node)) {
+      const target = targets.get(node);
+      if (target === undefined) return 1; // unresolved: the library says so
+      if (open.has(target)) throw new AliasCycle(node);
+      return size(target);
+    }
+    if (!isCollection(node)) return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    open.add(node);
+    let n = 1;
+    for (const item of node.items) {
+      n += isPair(item) ? size(item.key) + size(item.value) : size(item);
+      if (n > MAX_CONFIG_VALUES) throw new TooManyValues();
+    }
+    open.delete(node);
+    sizes.set(node, n);
+    return n;
+  };
+  try {
+    size(doc.contents);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AliasCycle) {
+      const line = err.alias.range ? lines.linePos(err.alias.range[0]).line : undefined;
+      return { ...(line === undefined ? {} : { line }), path: '', message: `an alias (*${err.alias.source}) inside its own anchor makes an endless value` };
+    }
+    if (err instanceof TooManyValues) {
+      return { path: '', message: `aliases expand to more than ${MAX_CONFIG_VALUES.toLocaleString('en-US')} values: write the values out, or use fewer aliases` };
+    }
+    if (err instanceof RangeError) return { path: '', message: 'nested too deeply' };
+    throw err;
+  }
+}
+
+class AliasCycle extends Error {
+  constructor(readonly alias: Alias) {
+    super('alias cycle');
+  }
+}
+class TooManyValues extends Error {}
 
 /** The line of a path's key (or item) in the document, or of its nearest ancestor found. */
 function lineOf(doc: Document, lines: LineCounter, path: readonly Seg[]): number | undefined {

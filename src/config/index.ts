@@ -18,6 +18,11 @@
  * Plain settings (server, strategy, retry, queue, cooldown, logLevel) are one tree, settingsSchema: the file, env
  * and flag layers are partial trees of it, merged by one generic deep merge (layers.ts).
  * Defaults: port 8080; host 127.0.0.1, or 0.0.0.0 when proxy keys exist; see DEFAULTS.
+ * Comma lists (env variables, a list written as one string, a `${VAR}` list item) go through one reader, splitList:
+ * items trimmed, quoted whole or one by one, `["a","b"]` and `['a', 'b']` accepted, empty items and duplicates dropped.
+ * Bounds: the config file and .env are read up to MAX_CONFIG_BYTES (1 MB); YAML aliases may expand to at most
+ * MAX_CONFIG_VALUES values, counted before anything is expanded. Every error and warning has key-shaped text
+ * masked (redactKeys): a key typed where a name belongs is shown as `sk-…a1b2`.
  */
 export { loadConfig, type LoadOptions } from './load.js';
 export { ConfigError, CONFIG_ERROR_CODE, formatIssue, type ConfigIssue } from './errors.js';

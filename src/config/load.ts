@@ -1,10 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { parseEnv } from 'node:util';
 import { findProvider } from '../providers/catalog.js';
 import { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+import { redactKeys } from './redact.js';
 import { proxyKeysFromEnv, type Env } from './env.js';
-import { parseConfigText, type ConfigFile } from './file.js';
+import { readDotenv } from './dotenv.js';
+import { TooLargeError, parseConfigText, readBoundedText, type ConfigFile } from './file.js';
 import { envLayer, flagLayer, getAt, resolveSettings, type Layer } from './layers.js';
 import { resolveProviders } from './providers.js';
 import { DEFAULTS, type Config, type DeepReadonly, type Flags, type ResolvedConfig } from './schema.js';
@@ -40,7 +41,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 
   // ---- environment: the real one wins over .env ----
   const env: Record<string, string | undefined> = { ...(opts.env ?? process.env) };
-  const dotenv = readDotenv(join(cwd, '.env'), shown, issues);
+  const dotenv = readDotenv(join(cwd, '.env'), shown, issues, warnings);
   const fromDotenv = new Set<string>();
   if (dotenv) {
     files.push(dotenv.path);
@@ -58,11 +59,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   let parsed: ConfigFile | undefined;
   if (configPath) {
     try {
-      parsed = parseConfigText(readFileSync(configPath, 'utf8'), shown(configPath), env);
+      parsed = parseConfigText(readBoundedText(configPath), shown(configPath), env);
       files.unshift(configPath);
       issues.push(...parsed.issues);
     } catch (err) {
-      issues.push({ file: shown(configPath), path: '', message: `cannot read: ${(err as Error).message}` });
+      const message = err instanceof TooLargeError ? err.message : `cannot read: ${(err as Error).message}`;
+      issues.push({ file: shown(configPath), path: '', message });
     }
   }
   const keyFile = isKeyFile(parsed?.value);
@@ -99,6 +101,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   config.aliases = resolveAliases(layer.aliases, config.providers.map((p) => p.name), locate, issues, warnings);
 
   if (issues.length > 0) throw new ConfigError(sortIssues(issues, parsed?.file));
+  // Warnings repeat what the user wrote, as errors do: mask a key typed where a name belongs.
+  config.warnings = warnings.map(redactKeys);
   return deepFreeze(config);
 }
 
@@ -158,38 +162,6 @@ function findConfigFile(
   const found = CANDIDATES.map((name) => join(cwd, name)).filter(isFile);
   if (found.length > 1) warnings.push(`several config files: using ${shown(found[0] ?? '')}, ignoring ${found.slice(1).map(shown).join(', ')}`);
   return found[0];
-}
-
-interface Dotenv {
-  path: string;
-  values: Record<string, string | undefined>;
-  lineOf(name: string): { line?: number };
-}
-
-/** `.env` parsed by Node's own parser (quotes, comments, `export`). Absent is fine. */
-function readDotenv(path: string, shown: (p: string) => string, issues: ConfigIssue[]): Dotenv | undefined {
-  let text: string;
-  try {
-    if (!statSync(path).isFile()) return undefined;
-    // Windows editors save UTF-8 with a byte-order mark; parseEnv would make it part of the first name.
-    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') issues.push({ file: shown(path), path: '', message: `cannot read: ${(err as Error).message}` });
-    return undefined;
-  }
-  const lines = text.split(/\r?\n/);
-  return {
-    path,
-    values: parseEnv(text),
-    lineOf(name) {
-      const re = new RegExp(`^\\s*(?:export\\s+)?${name}\\s*=`);
-      let found: number | undefined;
-      lines.forEach((l, i) => {
-        if (re.test(l)) found = i + 1; // the last assignment wins, as in parseEnv
-      });
-      return found === undefined ? {} : { line: found };
-    },
-  };
 }
 
 /** The config file's problems by line first, then .env's and the environment's, each group in its own order. */

@@ -14,30 +14,38 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+const isQuote = (c: string | undefined) => c === '"' || c === "'";
+
+/** `"a"` or `'a'` → `a` (trimmed inside too); anything else as it is. */
 function unquote(s: string): string {
-  const first = s[0];
-  return s.length >= 2 && (first === '"' || first === "'") && s.endsWith(first) ? s.slice(1, -1).trim() : s;
+  const t = s.trim();
+  return t.length >= 2 && isQuote(t[0]) && t.endsWith(t[0] ?? '') ? t.slice(1, -1).trim() : t;
 }
 
 /**
  * The items of a list written as text: `a, b,"c"` → `[a, b, c]`. Commas or newlines separate; items are trimmed,
- * surrounding quotes stripped, empty items dropped, duplicates merged (first wins). A JSON array of strings works too.
+ * surrounding quotes stripped, empty items dropped, duplicates merged (first wins). An array written as JSON, or
+ * as Python prints one (`['a', 'b']`), works too: both are common pastes into one variable.
  */
 export function splitList(value: string): string[] {
-  // `"a,b"` quoted as a whole (a real env var keeps the quotes a shell or .env would have eaten).
-  const text = unquote(value.trim());
+  let text = value.trim();
+  // `"a,b"` quoted as a whole (a real env var keeps the quotes a shell or .env would have eaten); but `"a","b"`,
+  // which also starts and ends with a quote, is items quoted one by one.
+  const q = text[0];
+  if (text.length >= 2 && isQuote(q) && text.endsWith(q ?? '') && !text.slice(1, -1).includes(q ?? '')) text = text.slice(1, -1).trim();
   if (text.startsWith('[') && text.endsWith(']')) {
     try {
       const parsed: unknown = JSON.parse(text);
       if (Array.isArray(parsed) && parsed.every((x) => typeof x === 'string')) return dedupe(parsed.map((x: string) => x.trim()).filter(Boolean));
     } catch {
-      // not JSON: read it as a plain list
+      // not JSON (`['a', 'b']`, `[a, b]`): its items are a plain list
     }
+    text = text.slice(1, -1);
   }
   return dedupe(
     text
       .split(/[,\n]/)
-      .map((s) => unquote(s.trim()))
+      .map(unquote)
       .filter((s) => s !== ''),
   );
 }
