@@ -37,7 +37,14 @@ export class KeyState {
   /** Consecutive overloaded/server_error/network outcomes, and the short backoff they earned. */
   failStreak = 0;
   backoffUntil = 0;
+  /** What earned the backoff in force: the provider failing, or ambiguous refusals of this key (auth_suspect). */
+  backoffCause: 'failing' | 'refused' = 'failing';
+  backoffReason: string | undefined;
   pendingRecovery = false;
+  /** Consecutive ambiguous refusals (auth_suspect) with no success between: a repeat disables the key. */
+  suspectStreak = 0;
+  /** The provider's last failure on this key (status when it answered), for why no key is left. */
+  lastFailure: { status?: number; reason?: string; at: number } | undefined;
 
   rpm: SlidingWindow | undefined;
   tpm: SlidingWindow | undefined;

@@ -53,6 +53,7 @@ function revive(s: PoolState, retired: Map<KeyId, KeyState>, id: KeyId): KeyStat
   k.stateAt = 0;
   k.failStreak = 0;
   k.backoffUntil = 0;
+  k.suspectStreak = 0;
   k.groupConfigured = false;
   k.groupScope = s.group(k.id); // its old group may be gone; a configured one is applied by the caller
   return k;

@@ -52,6 +52,12 @@ export type Outcome =
   | (Common & { kind: 'rate_limited'; retryAfterMs?: number; scope: LimitScope; limits?: LearnedLimits })
   | (Common & { kind: 'quota_exhausted'; retryAfterMs?: number; scope: LimitScope })
   | (Common & { kind: 'auth_failed' })
+  /**
+   * A refusal that may be the key's or the request's (a 403 that names neither: a firewall, an unexplained
+   * "forbidden"). One is no proof of a dead key: the pool backs the key off briefly and disables it only on a
+   * repeat with no success between (react.ts).
+   */
+  | (Common & { kind: 'auth_suspect' })
   | (Common & { kind: 'overloaded'; retryAfterMs?: number })
   | (Common & { kind: 'server_error'; retryAfterMs?: number })
   | (Common & { kind: 'network' })
@@ -65,6 +71,7 @@ export const OUTCOME_KINDS: readonly OutcomeKind[] = [
   'rate_limited',
   'quota_exhausted',
   'auth_failed',
+  'auth_suspect',
   'overloaded',
   'server_error',
   'network',
@@ -78,6 +85,7 @@ export function isRetryable(o: Outcome): boolean {
     o.kind === 'rate_limited' ||
     o.kind === 'quota_exhausted' ||
     o.kind === 'auth_failed' ||
+    o.kind === 'auth_suspect' ||
     o.kind === 'overloaded' ||
     o.kind === 'server_error' ||
     o.kind === 'network'

@@ -155,6 +155,7 @@ export class KeyPool {
     k.stateAt = now;
     k.failStreak = 0;
     k.backoffUntil = 0;
+    k.suspectStreak = 0;
     const g = k.groupScope;
     const cleared = [g, ...g.models.values()].filter((s) => s.blocked(now));
     for (const s of cleared) s.clear();

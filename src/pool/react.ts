@@ -6,6 +6,15 @@ import type { Scope, ScopeStatus } from './quota.js';
 
 const MONTH = 31 * 86_400_000;
 
+/**
+ * Ambiguous refusals (auth_suspect) in a row, with no success between, that disable a key. One can be a
+ * firewall's bad minute or a request the key may not make; run() already stops a request refused by two keys
+ * (it is the request's), so a third on one key with nothing good between is that key, not its traffic.
+ */
+const SUSPECT_LIMIT = 3;
+/** The sit-out after an ambiguous refusal (doubling on a repeat): long enough for retries to go elsewhere. */
+const SUSPECT_BACKOFF_MS = 10_000;
+
 /** Whether a 429's own headers say the rate budget still had room (so the refusal was about something else). */
 function roomLeft(l: LearnedLimits | undefined, tokens: number): boolean {
   if (!l?.requests || l.requests.remaining === undefined || l.requests.remaining < 1) return false;
@@ -56,6 +65,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
   switch (o.kind) {
     case 'ok':
       k.failStreak = 0;
+      k.suspectStreak = 0;
       g.strikes = 0;
       if (g.models.size > 0) {
         const m = g.models.get(model);
@@ -89,15 +99,18 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
     case 'auth_failed':
       if (!k.disabled) disable(p, k, o.reason ?? 'auth_failed', now);
       return;
+    case 'auth_suspect':
+      suspect(p, k, o.reason ?? 'forbidden', now);
+      return;
     case 'overloaded':
       // The provider's load: everyone slows down briefly, honouring its hint within bounds.
       p.pauseUntil = Math.max(p.pauseUntil, now + Math.min(o.retryAfterMs ?? opts.overloadPauseMs, opts.maxOverloadPauseMs));
       p.noteRecovery(p.pauseUntil);
-      failed(p, k, now);
+      failed(p, k, o, now);
       return;
     case 'server_error':
     case 'network':
-      failed(p, k, now);
+      failed(p, k, o, now);
       return;
     case 'client_error':
     case 'cancelled':
@@ -105,14 +118,37 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
   }
 }
 
+/** Keeps a key out until `until` (never shortening an out in force) and says why. */
+function backOff(p: PoolState, k: KeyState, until: number, cause: KeyState['backoffCause'], reason: string): void {
+  if (until > k.backoffUntil) {
+    k.backoffUntil = until;
+    k.backoffCause = cause;
+    k.backoffReason = reason;
+  }
+  k.pendingRecovery = true;
+  p.noteRecovery(k.backoffUntil);
+  p.events.emit('cooldown', { keyId: k.id, group: k.groupScope.group, until: k.backoffUntil, reason });
+}
+
 /** One failure is the provider's bad luck; a streak is this key's trouble: short exponential backoff. */
-function failed(p: PoolState, k: KeyState, now: number): void {
+function failed(p: PoolState, k: KeyState, out: Outcome, now: number): void {
   const o = p.opts;
+  k.lastFailure = { at: now, ...(out.status !== undefined && { status: out.status }), ...(out.reason !== undefined && { reason: out.reason }) };
   k.failStreak++;
   if (k.failStreak < o.failureThreshold) return;
   const ms = Math.min(o.maxFailureBackoffMs, o.failureBackoffMs * 2 ** Math.min(30, k.failStreak - o.failureThreshold));
-  k.backoffUntil = Math.max(k.backoffUntil, now + ms);
-  k.pendingRecovery = true;
-  p.noteRecovery(k.backoffUntil);
-  p.events.emit('cooldown', { keyId: k.id, group: k.groupScope.group, until: k.backoffUntil, reason: 'repeated failures' });
+  backOff(p, k, now + ms, 'failing', 'repeated failures');
+}
+
+/**
+ * An ambiguous refusal: the key sits out briefly, so the next requests go to other keys; only a repeat with no
+ * success between (SUSPECT_LIMIT) disables it.
+ */
+function suspect(p: PoolState, k: KeyState, reason: string, now: number): void {
+  k.suspectStreak++;
+  if (k.suspectStreak >= SUSPECT_LIMIT) {
+    if (!k.disabled) disable(p, k, `${reason} (refused ${k.suspectStreak} times in a row)`, now);
+    return;
+  }
+  backOff(p, k, now + SUSPECT_BACKOFF_MS * 2 ** (k.suspectStreak - 1), 'refused', `refused: ${reason}`);
 }

@@ -28,6 +28,11 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+function requestsFault(o: Outcome): Outcome {
+  const reason = `${o.reason ?? 'forbidden'} (refused by two keys)`;
+  return { kind: 'client_error', reason, ...(o.status !== undefined && { status: o.status }), ...(o.group !== undefined && { group: o.group }) };
+}
+
 function errorReason(err: unknown): string {
   const e = err as { code?: unknown; name?: unknown } | null;
   return typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' ? e.name : 'error';
@@ -39,6 +44,7 @@ function errorReason(err: unknown): string {
  * finds it eligible again (recovered). client_error and success return at once. Rounds are separated by a
  * small jittered backoff on the pool's clock. When no key can be had in time, acquire's AllKeysUnavailable
  * propagates; when attempts run out, the last result is returned so the caller can relay the upstream error.
+ * An ambiguous refusal (auth_suspect) is retried once: refused by a second key, the request is the cause.
  */
 export async function runWithPool<T>(
   pool: RunHost,
@@ -52,6 +58,7 @@ export async function runWithPool<T>(
   const deadline = opts.deadlineMs !== undefined ? clock.now() + opts.deadlineMs : undefined;
   const failed = new Set<KeyId>();
   let last: RunResult<T> | undefined;
+  let refusals = 0;
 
   for (let n = 1; n <= maxAttempts; n++) {
     if (n > 1) {
@@ -79,7 +86,10 @@ export async function runWithPool<T>(
       failed.add(lease.keyId);
       continue;
     }
-    const o = r.outcome;
+    let o = r.outcome;
+    // An ambiguous refusal from a second key: the request is what the keys have in common. It goes back to
+    // the client, and this key is not blamed for it (the pool would count it towards a disable).
+    if (o.kind === 'auth_suspect' && ++refusals > 1) o = requestsFault(o);
     // keepLease hands a flowing stream's lease to the caller, who reports when it ends.
     if (!(r.keepLease === true && o.kind === 'ok')) lease.report(o);
     last = { value: r.value, outcome: o, attempts: n, lease };

@@ -120,10 +120,16 @@ export class Selector {
 
   /** Earliest time key k can take this request, ignoring its concurrency cap (now or earlier when it can now). */
   readyAt(k: KeyState, model: string, tokens: number, now: number): number {
-    const g = k.groupScope;
     let t = now;
     if (this.#s.pauseUntil > t) t = this.#s.pauseUntil;
     if (k.backoffUntil > t) t = k.backoffUntil;
+    return Math.max(t, this.limitsReadyAt(k, model, tokens, now));
+  }
+
+  /** The same, by rate limits, quotas and budgets alone: the provider's pause and the key's backoff left out. */
+  limitsReadyAt(k: KeyState, model: string, tokens: number, now: number): number {
+    const g = k.groupScope;
+    let t = now;
     if (g.until > t) t = g.until;
     const m = g.models.size > 0 ? g.models.get(model) : undefined;
     if (m && m.until > t) t = m.until;
@@ -133,14 +139,25 @@ export class Selector {
   }
 
 
-  /** Why nothing can serve this request, and when something might. */
+  /**
+   * Why nothing can serve this request, and when something might. A key out by its rate limits or budgets is
+   * cooling; one out only by the provider's pause or its failure backoff is the provider failing (with the last
+   * failure it saw); one backing off after ambiguous refusals is refused.
+   */
   unavailable(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number, force?: UnavailableReason): AllKeysUnavailable {
     const keys = this.#s.keys;
     let disabled = 0;
     let exhausted = 0;
     let cooling = 0;
+    let failing = 0;
+    let refused = 0;
     let busy = 0;
     let readyAt = Infinity;
+    let last: KeyState['lastFailure'];
+    const fail = (k: KeyState) => {
+      failing++;
+      if (k.lastFailure && (!last || k.lastFailure.at > last.at)) last = k.lastFailure;
+    };
     for (const k of keys) {
       if (k.disabled) {
         disabled++;
@@ -152,14 +169,28 @@ export class Selector {
         const m = g.models.get(model);
         const out = (g.blocked(now) && g.status === 'exhausted') || (m !== undefined && m.blocked(now) && m.status === 'exhausted');
         if (out) exhausted++;
-        else cooling++;
+        else if (this.limitsReadyAt(k, model, tokens, now) > now) cooling++;
+        else if (k.backoffUntil > now && k.backoffCause === 'refused') refused++;
+        else fail(k);
         readyAt = Math.min(readyAt, r);
       } else if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now)) busy++;
-      else if (exclude?.has(k.id)) cooling++;
+      // Ready, but it already failed this request: with the provider's trouble, unless a success came since.
+      else if (exclude?.has(k.id)) {
+        if (k.failStreak > 0) fail(k);
+        else cooling++;
+      }
     }
     const reason: UnavailableReason =
-      force ?? (keys.length === 0 ? 'no_keys' : disabled === keys.length ? 'all_disabled' : cooling > 0 ? 'all_cooling' : busy > 0 ? 'all_busy' : 'all_exhausted');
+      force ??
+      (keys.length === 0 ? 'no_keys'
+        : disabled === keys.length ? 'all_disabled'
+        : cooling > 0 ? 'all_cooling'
+        : failing > 0 ? 'upstream_failing'
+        : refused > 0 ? 'all_refused'
+        : busy > 0 ? 'all_busy'
+        : 'all_exhausted');
     const retryAfterMs = readyAt < Infinity ? Math.max(1, readyAt - now) : this.#s.opts.defaultCooldownMs;
-    return new AllKeysUnavailable(this.#s.opts.provider, reason, Math.ceil(retryAfterMs));
+    const lastFailure = reason === 'upstream_failing' ? last : undefined;
+    return new AllKeysUnavailable(this.#s.opts.provider, reason, Math.ceil(retryAfterMs), lastFailure);
   }
 }

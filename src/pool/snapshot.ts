@@ -28,7 +28,7 @@ export function keySnapshot(k: KeyState, now: number): KeySnapshot {
     cooldownUntil = g.until;
   } else if (k.backoffUntil > now) {
     status = 'cooling';
-    reason = 'repeated failures';
+    reason = k.backoffReason ?? 'repeated failures';
     cooldownUntil = k.backoffUntil;
   }
   const snap: KeySnapshot = {

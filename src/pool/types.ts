@@ -25,7 +25,12 @@ export type StrategyName = 'default' | 'round-robin' | 'least-used' | 'lru' | 'r
 
 export type KeyStatus = 'active' | 'cooling' | 'exhausted' | 'disabled';
 
-export type UnavailableReason = 'all_cooling' | 'all_disabled' | 'all_exhausted' | 'all_busy' | 'queue_full' | 'no_keys';
+/**
+ * Why no key could take a request: `all_cooling` rate limits or budgets; `upstream_failing` the provider's own
+ * failures (5xx, overload, timeouts) put every key in backoff; `all_refused` ambiguous refusals (403) did.
+ */
+export type UnavailableReason =
+  | 'all_cooling' | 'upstream_failing' | 'all_refused' | 'all_disabled' | 'all_exhausted' | 'all_busy' | 'queue_full' | 'no_keys';
 
 export interface AcquireOptions {
   model: string;

@@ -46,7 +46,8 @@ function classifyError(status: number, body: unknown, headers: Headers, ctx: Cla
     return out({ ...base, kind: 'quota_exhausted', scope: 'group', reason: 'usage limit reached', retryAfterMs: regainAccess(msg, ctx.now) });
   }
   if (type === 'authentication_error' || status === 401) return out({ ...base, kind: 'auth_failed', reason: type || 'unauthorized' });
-  if (type === 'permission_error' || status === 403) return out({ ...base, kind: 'auth_failed', reason: type || 'forbidden' });
+  // permission_error is Anthropic's word for a forbidden key; a 403 without it (a page from something in front) is ambiguous.
+  if (type === 'permission_error') return out({ ...base, kind: 'auth_failed', reason: type });
   if (type === 'rate_limit_error' || status === 429) {
     // The request alone over the limit: the client's to fix, not a cooldown (413 request_too_large says it too).
     const tooLarge = tooLargeReason(msg);

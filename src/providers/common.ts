@@ -52,7 +52,9 @@ export function statusDefault(status: number, headers: Headers, now: number, bas
   const b = compact({ ...base, reason });
   const retryAfterMs = retryAfterFromHeaders(headers, now);
   if (status >= 200 && status < 300) return { ...b, kind: 'ok' };
-  if (status === 401 || status === 403) return { ...b, kind: 'auth_failed' };
+  if (status === 401) return { ...b, kind: 'auth_failed' };
+  // A bare 403 says neither whose fault nor why (a firewall's page, a policy): the pool suspects the key only.
+  if (status === 403) return { ...b, kind: 'auth_suspect' };
   if (status === 402) return { ...b, kind: 'quota_exhausted', scope: 'group' };
   // The official SDKs retry 408 (timeout) and 409 (lock contention): transient, not the request's fault.
   if (status === 408 || status === 409) return out({ ...b, kind: 'server_error', retryAfterMs });

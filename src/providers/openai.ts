@@ -27,6 +27,11 @@ function openRouterBodyLimits(e: OpenAIError | undefined, now: number): { limits
   return { limits: daily ? { requestsPerDay: reading } : { requests: reading }, resetMs };
 }
 
+/** "Project `proj_…` does not have access to model `o1`", "You are not allowed to sample from this model". */
+const MODEL_ACCESS = /does not have access to (?:the )?model|not allowed to (?:sample from|use) this model/i;
+/** OpenAI's restricted keys: "You have insufficient permissions for this operation. Missing scopes: api.model.read." */
+const MISSING_SCOPES = /Missing scopes?:|insufficient permissions for this operation/i;
+
 interface Env {
   quirks: Quirks;
   headers: Headers;
@@ -77,7 +82,12 @@ function classifyOpenAIError(status: number, e: OpenAIError | undefined, env: En
   if (code === 'unsupported_country_region_territory' || /country, region, or territory not supported/i.test(msg)) {
     return out({ ...base, kind: 'client_error', reason: 'unsupported_country_region_territory' });
   }
+  // Model access (OpenAI answers 403 model_not_found for a project without the model): that request's model.
   if (code === 'model_not_found') return out({ ...base, kind: 'client_error', reason: code });
+  if (MODEL_ACCESS.test(msg)) return out({ ...base, kind: 'client_error', reason: 'no access to the model' });
+  // A restricted key lacks the scope of this route (401 "Missing scopes: api.model.read" on /models while chat
+  // works): the key is alive, the request is not one it may make.
+  if (MISSING_SCOPES.test(msg)) return out({ ...base, kind: 'client_error', reason: 'missing scopes' });
   if (code === 'server_is_overloaded' || code === 'engine_overloaded' || type === 'server_is_overloaded') {
     return out({ ...base, kind: 'overloaded', reason: code || type, retryAfterMs: retry() });
   }
@@ -100,8 +110,10 @@ function classifyOpenAIError(status: number, e: OpenAIError | undefined, env: En
     case 403:
       // OpenRouter's 403 is moderation flagging the input: the request's fault.
       if (quirks.moderation403) return out({ ...base, kind: 'client_error', reason: 'moderation' });
-      // NVIDIA NIM {"status":403,"title":"Forbidden","detail":"Authorization failed"}, and other forbidden keys.
-      return out({ ...base, kind: 'auth_failed', reason: /Authorization failed/i.test(msg) ? 'Authorization failed' : code || type || 'forbidden' });
+      // NVIDIA NIM's dead key: {"status":403,"title":"Forbidden","detail":"Authorization failed"}.
+      if (/Authorization failed/i.test(msg)) return out({ ...base, kind: 'auth_failed', reason: 'Authorization failed' });
+      // Any other 403 may be the key's or the request's (a firewall, a policy): suspect the key, don't drop it.
+      return out({ ...base, kind: 'auth_suspect', reason: code || type || messageReason(msg, 60) || 'forbidden' });
     case 404:
     case 410:
       // Unknown or retired model (NVIDIA NIM returns 410 Gone for retired ones): drop the model, not the key.

@@ -134,6 +134,7 @@ export class ClientGone extends Error {
 
 const WHY: Readonly<Record<string, string>> = {
   all_cooling: 'every key is cooling down after rate limits',
+  all_refused: 'every key was refused by the provider (403) and is backing off briefly',
   all_disabled: 'every key is disabled (invalid or revoked)',
   all_exhausted: 'every key has exhausted its quota',
   all_busy: 'every key is at its concurrency or budget limit',
@@ -148,7 +149,22 @@ function unavailable(err: AllKeysUnavailable, provider: string): HttpError {
   if (err.reason === 'all_disabled' || err.reason === 'no_keys') {
     return new HttpError('KMX_ERR_NO_KEYS', `${provider}: ${why}`, { headers: { 'x-should-retry': 'false' } });
   }
+  if (err.reason === 'upstream_failing') return failing(err, provider, retrySec);
   return new HttpError('KMX_ERR_ALL_KEYS_UNAVAILABLE', `${provider}: no key can take the request: ${why}; retry in ${retrySec}s`, {
+    headers: { 'retry-after': String(retrySec) },
+  });
+}
+
+/**
+ * Every key is backing off after the provider's own failures (5xx, overload, timeouts): a gateway error naming
+ * the last one, not a rate limit. A timeout or an unreachable provider gets its own code, as in unreachable().
+ */
+function failing(err: AllKeysUnavailable, provider: string, retrySec: number): HttpError {
+  const { lastStatus: status, lastFailure: reason } = err;
+  const last = status !== undefined ? `last answer ${status}${reason ? ` (${reason})` : ''}` : reason ? `last attempt: ${reason}` : 'no answer';
+  const code = status !== undefined || reason === undefined ? 'KMX_ERR_UPSTREAM'
+    : TIMEOUTS.has(reason) || reason === 'timeout' ? 'KMX_ERR_UPSTREAM_TIMEOUT' : 'KMX_ERR_UPSTREAM_UNREACHABLE';
+  return new HttpError(code, `${provider}: the provider is failing: ${last}; its keys are backing off, retry in ${retrySec}s`, {
     headers: { 'retry-after': String(retrySec) },
   });
 }
