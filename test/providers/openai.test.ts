@@ -61,7 +61,8 @@ describe('OpenAI success', () => {
       id: 'resp_67ccd2bed1ec8190', object: 'response', status: 'completed',
       usage: { input_tokens: 36, input_tokens_details: { cached_tokens: 0 }, output_tokens: 87, output_tokens_details: { reasoning_tokens: 64 }, total_tokens: 123 },
     })).toEqual({ inputTokens: 36, outputTokens: 87, cachedTokens: 0, reasoningTokens: 64, totalTokens: 123 });
-    expect(usageOf(openai, 'not json')).toBeUndefined();
+    // A 2xx that is not JSON is no success at all (invalid-json.test.ts).
+    expect(openai.classify({ status: 200, headers: {}, body: 'not json' }, ctx).kind).toBe('server_error');
     expect(usageOf(openai, { choices: [] })).toBeUndefined();
   });
 
