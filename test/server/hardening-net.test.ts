@@ -50,13 +50,13 @@ describe('timeouts (configured tiny)', () => {
     expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
-  test('a client that dribbles its body is cut after clientRequestTimeoutMs', async () => {
+  test('a client that dribbles its body is cut with a 408 after clientRequestTimeoutMs', async () => {
     const c = rawClient(h.url);
     await c.connected;
     c.socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{');
     dribble(c.socket, ' ');
     await c.closed;
-    expect(c.received()).not.toMatch(/^HTTP\/1\.1 200 /);
+    expect(c.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   test('an idle keep-alive connection is closed after keepAliveTimeoutMs', async () => {
