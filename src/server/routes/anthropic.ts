@@ -4,11 +4,13 @@ import { proxy } from '../proxy.js';
 import { estimateTokens } from '../tokens.js';
 import type { RouteContext } from './index.js';
 import { sendJson } from './respond.js';
+import { checkShape } from './shape.js';
 
 /** POST /v1/messages: Anthropic providers get it as is, OpenAI-compatible ones translated. */
 export async function anthropicMessages(ctx: RouteContext): Promise<void> {
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
+  checkShape(body, 'messages');
   const target = ctx.runtime.resolve(body.model, 'anthropic');
   const stream = body.stream === true;
   ctx.log.model = target.model;
@@ -23,6 +25,7 @@ export async function anthropicMessages(ctx: RouteContext): Promise<void> {
 export async function anthropicCountTokens(ctx: RouteContext): Promise<void> {
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
+  checkShape(body, 'count_tokens');
   const target = ctx.runtime.resolve(body.model, 'anthropic');
   if (target.provider.adapter.profile.dialect === 'anthropic') {
     const job = passthroughJob(ctx.req, target, 'anthropic', 'count_tokens', body, buf.length, { stream: false });

@@ -4,8 +4,11 @@ import { passthroughJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
 import type { RouteContext } from './index.js';
 import { decodeSegment } from './respond.js';
+import { checkShape } from './shape.js';
 
-const ACTIONS = new Set(['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents']);
+const ACTIONS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents'] as const;
+type Action = (typeof ACTIONS)[number];
+const isAction = (s: string): s is Action => ACTIONS.some((a) => a === s);
 
 /** POST /v1beta/models/{model}:{action} on the Gemini pool. */
 export async function geminiAction(ctx: RouteContext): Promise<void> {
@@ -13,11 +16,12 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
   const colon = rest.lastIndexOf(':');
   const model = colon > 0 ? rest.slice(0, colon) : '';
   const action = colon > 0 ? rest.slice(colon + 1) : '';
-  if (!model || !ACTIONS.has(action)) {
+  if (!model || !isAction(action)) {
     throw new HttpError('KMX_ERR_NOT_FOUND', `No route POST ${ctx.path}: expected /v1beta/models/{model}:{${[...ACTIONS].join('|')}}`);
   }
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
+  checkShape(body, action);
   const target = ctx.runtime.resolve(model, 'gemini');
   if (target.provider.adapter.profile.dialect !== 'gemini') {
     throw new HttpError('KMX_ERR_UNTRANSLATABLE', `${target.provider.name} is not a Gemini-dialect provider; use /v1/chat/completions for it`);
@@ -26,7 +30,7 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
   const stream = action === 'streamGenerateContent';
   // keymux always streams from Gemini as SSE; a client that asked for the JSON-array form gets that back.
   const wantsSse = ctx.query?.get('alt') === 'sse';
-  const job = passthroughJob(ctx.req, target, 'gemini', action as 'generateContent', body, buf.length, {
+  const job = passthroughJob(ctx.req, target, 'gemini', action, body, buf.length, {
     stream,
     modelInBody: false,
     ...(stream ? { plan: wantsSse ? { mode: 'passthrough' as const } : { mode: 'gemini-array' as const, contentType: 'application/json; charset=utf-8' } } : {}),

@@ -7,6 +7,7 @@ import { estimateTokens } from '../tokens.js';
 import type { ProviderRuntime, Runtime } from '../runtime.js';
 import type { RouteContext } from './index.js';
 import { decodeSegment, sendJson } from './respond.js';
+import { checkShape } from './shape.js';
 
 const TTL_MS = 5 * 60_000;
 
@@ -129,6 +130,7 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
 export async function tokenCount(ctx: RouteContext): Promise<void> {
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
+  checkShape(body, 'token_count');
   const target = ctx.runtime.resolve(body.model, 'openai');
   sendJson(ctx.res, 200, { object: 'token_count', model: `${target.provider.name}/${target.model}`, tokens: estimateTokens(body), method: 'estimate' });
 }

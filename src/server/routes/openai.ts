@@ -3,6 +3,7 @@ import { HttpError } from '../errors.js';
 import { passthroughJob, translatedJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
 import type { RouteContext } from './index.js';
+import { checkShape } from './shape.js';
 
 type OpenAIRoute = 'chat' | 'completions' | 'embeddings' | 'responses';
 
@@ -10,6 +11,7 @@ type OpenAIRoute = 'chat' | 'completions' | 'embeddings' | 'responses';
 export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise<void> {
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
+  checkShape(body, kind);
   const target = ctx.runtime.resolve(body.model, 'openai');
   const dialect = target.provider.adapter.profile.dialect;
   const stream = body.stream === true && kind !== 'embeddings';
