@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { isRetryable } from '../pool/index.js';
 import type { Outcome, Usage } from '../pool/index.js';
 import type { Headers } from '../providers/index.js';
+import { HttpError } from './errors.js';
 import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
 import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
@@ -68,6 +69,12 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
 /** A whole answer: relayed as the provider wrote it, or mapped into the client's dialect. */
 function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Attempted, res: ServerResponse, common: Record<string, string>, log: ProxyLog): void {
   const success = a.status >= 200 && a.status < 300;
+  // A 2xx whose body did not parse (a proxy's HTML page, an empty or cut-off body) is the provider failing:
+  // relaying it as a 200 would hand the client something its SDK cannot parse. (A 2xx carrying an error in
+  // valid JSON, as OpenRouter sends, goes through as the provider wrote it.)
+  if (success && r.outcome.kind !== 'ok' && typeof a.parsed === 'string') {
+    throw new HttpError('KMX_ERR_UPSTREAM', `${job.provider.name}: the provider answered ${a.status} with a body keymux could not read (${r.outcome.reason ?? r.outcome.kind})`);
+  }
   const secret = secretOf(r.lease);
   const headers: Record<string, string> = { ...common, ...forwarded(a.headers, secret) };
   if (!success) Object.assign(headers, errorHeaders(r.outcome, a.headers));

@@ -35,3 +35,18 @@ test.each([
   expect(bad0).toMatchObject({ successes: 0, failures: { server_error: 1 } });
   expect(good).toMatchObject({ successes: 1 });
 });
+
+test('a 200 that is not JSON on every key → 502 KMX_ERR_UPSTREAM, never the broken body as a success', async () => {
+  const server = await startUpstream((req, res) =>
+    afterBody(req, () => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>502 Bad Gateway</body></html>');
+    }),
+  );
+  up = server;
+  h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-bad-0000,sk-bad-1111', OPENAI_BASE_URL: `${server.url}/v1` }) });
+  const r = await call(h.url, '/v1/chat/completions', chatBody('x'));
+  expect(r.status).toBe(502);
+  expect(r.json.error).toMatchObject({ code: 'KMX_ERR_UPSTREAM', message: expect.stringContaining('could not read') });
+  expect(JSON.stringify(r.json)).not.toContain('<html>');
+});
