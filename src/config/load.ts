@@ -8,7 +8,7 @@ import { readDotenv } from './dotenv.js';
 import { TooLargeError, parseConfigText, readBoundedText, type ConfigFile } from './file.js';
 import { envLayer, flagLayer, getAt, resolveSettings, type Layer } from './layers.js';
 import { resolveProviders } from './providers.js';
-import { DEFAULTS, type Config, type DeepReadonly, type Flags, type ResolvedConfig } from './schema.js';
+import { DEFAULTS, type Config, type DeepReadonly, type Flags, type ResolvedConfig, type Settings } from './schema.js';
 import { dedupe, formatPath } from './util.js';
 import { isKeyFile, validateFile, type Locate } from './validate.js';
 
@@ -21,7 +21,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Command-line flags: the highest layer (FLAG_SETTINGS in schema.ts). */
   flags?: Flags;
+  /** A program's own defaults over the built-in ones, below the file (`keymux serve` keeps state in SQLite). */
+  defaults?: SettingsDefaults;
 }
+
+export type SettingsDefaults = { [K in keyof Settings]?: Settings[K] extends Record<string, unknown> ? Partial<Settings[K]> : Settings[K] };
 
 const CANDIDATES = ['keymux.yaml', 'keymux.yml', 'keymux.json'];
 
@@ -88,7 +92,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   // Proxy keys make it safe to listen beyond localhost, so they move the host's default (and only the default).
   const { hostWithProxyKeys, ...server } = DEFAULTS.server;
   const defaults: Layer = { ...DEFAULTS, server: { ...server, host: proxyKeys.length > 0 ? hostWithProxyKeys : server.host } };
-  const settings = resolveSettings([defaults, layer.settings, fromEnv, fromFlags]);
+  const settings = resolveSettings([defaults, opts.defaults ?? {}, layer.settings, fromEnv, fromFlags]);
+  settings.storage.dataDir = resolve(cwd, settings.storage.dataDir);
   const config: ResolvedConfig = { ...settings, proxyKeys, providers, aliases: {}, source: { files }, warnings };
 
   if (config.cooldown.defaultMs > config.cooldown.maxMs) {

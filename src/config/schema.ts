@@ -92,6 +92,21 @@ function unknownFields(known: readonly string[], mask = false) {
 const strict = <S extends z.ZodRawShape>(shape: S, mask = false) =>
   z.strictObject(shape, { error: unknownFields(Object.keys(shape), mask) });
 
+export const STORAGE_TYPES = ['memory', 'sqlite'] as const;
+export const storageType = z.enum(STORAGE_TYPES, { error: `expected one of ${STORAGE_TYPES.join(', ')}` });
+const usdPerMillion = z.preprocess(numeric, z.number(typeError('expected USD per million tokens')).min(0, atLeast(0)));
+/** Price overrides for usage cost: `openai/gpt-4o: { input: 2.5, output: 10, cachedInput: 1.25 }` (USD per million tokens). */
+export const prices = z.record(
+  z.string().regex(/^[^/\s]+\/\S+$/),
+  strict({ input: usdPerMillion, output: usdPerMillion, cachedInput: usdPerMillion.optional() }),
+  {
+    error: (iss) =>
+      iss.code === 'invalid_type'
+        ? 'expected a map of provider/model: { input, output, cachedInput } (USD per million tokens)'
+        : iss.code === 'invalid_key' ? "expected 'provider/model' (e.g. openai/gpt-4o)" : undefined,
+  },
+);
+
 // ---- the plain settings: one tree, layered defaults < file < env < flags by one generic merge ----
 
 /**
@@ -119,6 +134,12 @@ export const settingsSchema = z.object({
   queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0) }),
   cooldown: z.object({ defaultMs: durationMs(0), maxMs: durationMs(0), quotaMs: durationMs(0) }),
   logLevel,
+  /**
+   * Where pool state and usage live: `sqlite` (`<dataDir>/keymux.db`; the default of `keymux serve`) or `memory`
+   * (nothing survives a restart; the library's default). `retentionDays` bounds the usage history.
+   */
+  storage: z.object({ type: storageType, dataDir: text, retentionDays: int(1, 36_500) }),
+  prices,
 });
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -156,6 +177,8 @@ export const DEFAULTS = {
   queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
   cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
   logLevel: 'info',
+  storage: { type: 'memory', dataDir: './data', retentionDays: 90 },
+  prices: {},
 } as const satisfies Settings & { server: { hostWithProxyKeys: string } };
 
 /** A path to one setting: `['server', 'port']`; typed so a table row cannot name a setting that does not exist. */
@@ -172,6 +195,9 @@ export const ENV_SETTINGS: readonly { vars: readonly string[]; path: SettingPath
   { vars: ['KEYMUX_HOST'], path: ['server', 'host'] },
   { vars: ['KEYMUX_STRATEGY'], path: ['strategy'] },
   { vars: ['KEYMUX_LOG_LEVEL'], path: ['logLevel'] },
+  { vars: ['KEYMUX_STORAGE'], path: ['storage', 'type'] },
+  { vars: ['KEYMUX_DATA_DIR'], path: ['storage', 'dataDir'] },
+  { vars: ['KEYMUX_RETENTION_DAYS'], path: ['storage', 'retentionDays'] },
 ];
 
 /** Command-line flags, the highest layer: `--port` → server.port. */

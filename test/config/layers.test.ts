@@ -43,6 +43,9 @@ describe('the settings tree drives every layer', () => {
       'server.host': [' 10.1.2.3 ', '10.1.2.3'],
       strategy: ['lru', 'lru'],
       logLevel: ['debug', 'debug'],
+      'storage.type': ['sqlite', 'sqlite'],
+      'storage.dataDir': ['/srv/keymux', '/srv/keymux'],
+      'storage.retentionDays': ['30', 30],
     };
     for (const { vars, path } of ENV_SETTINGS) {
       const sample = samples[path.join('.')];

@@ -28,6 +28,8 @@ describe('defaults < file < env < flags', () => {
       queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
       cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
       logLevel: 'info',
+      storage: { type: 'memory', dataDir: expect.stringMatching(/keymux-config-[^/\\]+[/\\]data$/) as string, retentionDays: 90 },
+      prices: {},
       providers: [],
       aliases: {},
       source: { files: [] },
