@@ -30,6 +30,8 @@ export async function serve(opts: ServeOptions): Promise<number> {
       env: opts.env ?? process.env,
       ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
       flags: { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) },
+      // The server remembers: disabled keys, quota outs and usage survive a restart (storage: memory to forget).
+      defaults: { storage: { type: 'sqlite' } },
     });
   const config = load();
   const server = createServer(config);
@@ -85,6 +87,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
       ...baseUrls(config),
       auth: config.proxyKeys.length > 0 ? 'proxy keys required' : 'open on loopback (no proxy keys configured)',
       files: config.source.files,
+      storage: config.storage.type === 'sqlite' ? join(config.storage.dataDir, 'keymux.db') : 'memory',
     },
     `keymux listening on ${url}`,
   );

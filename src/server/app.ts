@@ -114,8 +114,10 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     get inFlight() {
       return inFlight;
     },
-    listen(port = config.server.port, host = config.server.host) {
-      return new Promise((resolve, reject) => {
+    async listen(port = config.server.port, host = config.server.host) {
+      // Serve nothing before the stored state is in: a restart must not re-try a key it knows is dead.
+      await runtime.ready;
+      return new Promise<string>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {
           http.off('error', reject);

@@ -4,6 +4,7 @@ import { KeyPool, systemClock, type Clock } from '../pool/index.js';
 import { createAdapter, findProvider, resolveProfile } from '../providers/index.js';
 import type { ProviderAdapter, ProviderInfo, ProviderProfile } from '../providers/index.js';
 import type { Config, ProviderConfig } from '../config/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { HttpError } from './errors.js';
 
 /** One configured provider, live: its adapter (over its profile) and key pool. A reload replaces the adapter. */
@@ -31,12 +32,24 @@ export class Runtime {
   /** The one clock of the server: pools, classification and retry hints all read it. */
   readonly clock: Clock;
   config: Config;
+  /** Where every pool's state and usage go (config.storage), kept across reloads. */
+  readonly store: Store;
+  /** Settles once the store is open and the first pools loaded their state from it; rejects if it cannot open. */
+  readonly ready: Promise<void>;
+  readonly #ownsStore: boolean;
 
-  constructor(config: Config, opts: { clock?: Clock } = {}) {
+  /** `store` replaces the one config.storage names (the caller then closes it). */
+  constructor(config: Config, opts: { clock?: Clock; store?: Store } = {}) {
     this.clock = opts.clock ?? systemClock;
     this.config = config;
     this.#dispatcher = newAgent(config);
+    const s = opts.store ? { store: opts.store, opened: Promise.resolve() } : openStore({ ...config.storage, prices: config.prices });
+    this.store = s.store;
+    this.#ownsStore = !opts.store;
     this.apply(config);
+    const pools = [...this.providers.values()].map((p) => p.pool.ready);
+    this.ready = s.opened.then(() => Promise.all(pools)).then(() => undefined);
+    this.ready.catch(() => {}); // listen() reports it; a runtime nobody listens with must not crash the process
   }
 
   /** The upstream connection pools. Taken per attempt: a reload that changes timeouts swaps it for new requests. */
@@ -78,6 +91,7 @@ export class Runtime {
         ...(config.cooldown.maxMs !== undefined ? { maxCooldownMs: config.cooldown.maxMs } : {}),
         ...(config.cooldown.quotaMs !== undefined ? { quotaCooldownMs: config.cooldown.quotaMs } : {}),
         clock: this.clock,
+        store: this.store,
       });
       this.providers.set(pc.name, { name: pc.name, adapter, pool, config: pc });
       existing?.pool.close();
@@ -136,6 +150,8 @@ export class Runtime {
   async close(): Promise<void> {
     for (const p of this.providers.values()) p.pool.close();
     await this.#dispatcher.close();
+    // After the pools: their last usage and learned limits are handed over first, and written on close.
+    if (this.#ownsStore) await this.store.close();
   }
 }
 
