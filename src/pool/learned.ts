@@ -33,8 +33,8 @@ export function learnedOf(s: Scope, now: number): LearnedRecord | undefined {
 export function restoreLearned(s: Scope, r: LearnedRecord, now: number): void {
   const b = s.budget;
   if (!b.known && !b.pacer) {
-    if (r.requests) b.requests = bucketFrom(r.requests);
-    if (r.tokens) b.tokens = bucketFrom(r.tokens);
+    if (r.requests) b.requests = bucketFrom(r.requests, now);
+    if (r.tokens) b.tokens = bucketFrom(r.tokens, now);
     if (!b.known && r.pacedRpm !== undefined && r.pacedRpm > 0) b.pacer = new Pacer(r.pacedRpm, now);
   }
   b.day ??= dayFrom(r.requestsPerDay, b.seq, now);
@@ -50,8 +50,9 @@ function bucketRecord(k: Bucket, now: number): BucketRecord {
   return { limit: k.limit, ratePerMs: k.rate, level: k.levelAt(at), at };
 }
 
-function bucketFrom(r: BucketRecord): Bucket {
-  return new Bucket(r.limit, r.ratePerMs, Math.min(r.level, r.limit), r.at);
+/** A reading from the future (the clock went back across the restart) counts as taken now: it still refills. */
+function bucketFrom(r: BucketRecord, now: number): Bucket {
+  return new Bucket(r.limit, r.ratePerMs, Math.min(r.level, r.limit), Math.min(r.at, now));
 }
 
 /** A daily budget with the dispatches since its reading taken off, while its window lasts. */

@@ -164,6 +164,17 @@ describe('learned limits survive a restart', () => {
     expect(b.snapshot().keys.map((k) => k.budgets)).toEqual(before);
   });
 
+  it('a reading stored with a later time (the clock went back) refills from now instead of staying empty', async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock();
+    const later = clock.now() + 3_600_000;
+    await store.saveLearned('openai', [{ group: 'g', at: later, requests: { limit: 60, ratePerMs: 60 / 60_000, level: 0, at: later } }]);
+    const b = new KeyPool({ provider: 'openai', keys: [{ key: fakeKey(1), group: 'g' }], clock, store, instanceId: 'b' });
+    await b.ready;
+    clock.advance(10_000);
+    expect(b.snapshot().keys[0]!.budgets).toEqual({ '*': { requestsRemaining: 10 } });
+  });
+
   it('stored knowledge never replaces what the pool learned since it started', async () => {
     const store = new MemoryStore();
     const clock = new ManualClock();
