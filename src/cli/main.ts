@@ -70,6 +70,7 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) process.stderr.write(`keymux: invalid configuration\n${redactText(err.message)}\n`);
     // The operator's problem, not a bug: no stack trace.
     else if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') process.stderr.write(`keymux: cannot listen: ${(err as Error).message}\n`);
+    else if (code === 'KMX_ERR_STORE_IN_USE') process.stderr.write(`keymux: cannot open the data store: ${(err as Error).message}\n`);
     else process.stderr.write(`keymux: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   },

@@ -14,6 +14,7 @@ const held = new Set<string>();
 const ORPHAN_MS = 10_000;
 
 export class FileInUseError extends Error {
+  override readonly name = 'FileInUseError';
   readonly code = 'KMX_ERR_STORE_IN_USE';
 }
 

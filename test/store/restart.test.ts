@@ -119,4 +119,12 @@ describe('keymux serve remembers across restarts', () => {
       [id.dead]: { auth_failed: 1 }, [id.quota]: { quota_exhausted: 1 }, [id.busy]: { rate_limited: 1 }, [id.good]: { ok: first + 8 },
     });
   });
+
+  test('a second keymux on the same data dir exits 1, naming the one that holds it', { timeout: LONG }, async () => {
+    await serve();
+    const second = runCli(['serve', '--port', '0'], { cwd: dir.dir, env: { OPENAI_API_KEYS: KEYS.good, OPENAI_BASE_URL: `${sim.url}/v1` } });
+    expect((await second.exited).code).toBe(1);
+    expect(second.stderr()).toMatch(new RegExp(`keymux: cannot open the data store: .*in use by another keymux \\(pid ${cli!.child.pid}\\)`));
+    await stop('SIGTERM');
+  });
 });
