@@ -130,6 +130,28 @@ describe('with proxy keys the key is the guard: any Host, no CORS headers for fo
   });
 });
 
+describe('server.cors with proxy keys: preflights need no key (browsers send none), requests still do', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await start({ env: openaiEnv('sk-a', { KEYMUX_PROXY_KEYS: 'kmx-secret' }), file: 'server:\n  cors: [ "https://app.example.com" ]\n' });
+  });
+  afterAll(() => h.close());
+
+  test('preflight 204 without a key; the request itself 401 without, 200 with, both carrying Access-Control-Allow-Origin', async () => {
+    const origin = 'https://app.example.com';
+    const pre = await raw(h.url, '/v1/chat/completions', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers['access-control-allow-headers']).toBe('authorization');
+    const denied = await raw(h.url, '/v1/chat/completions', { headers: { origin, ...json }, body: CHAT });
+    expect(denied.status).toBe(401);
+    // The page can read why it was refused.
+    expect(denied.headers['access-control-allow-origin']).toBe(origin);
+    const ok = await raw(h.url, '/v1/chat/completions', { headers: { origin, authorization: 'Bearer kmx-secret', ...json }, body: CHAT });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['access-control-allow-origin']).toBe(origin);
+  });
+});
+
 describe('server.cors', () => {
   let h: Harness;
   let port: string;
