@@ -8,14 +8,14 @@ import type { ProviderInfo } from './types.js';
 export const CATALOG: readonly ProviderInfo[] = [
   { name: 'openai', label: 'OpenAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.openai.com/v1', limitsPerModel: true },
   { name: 'anthropic', label: 'Anthropic', aliases: [], dialect: 'anthropic', baseUrl: 'https://api.anthropic.com', limitsPerModel: true },
-  { name: 'gemini', label: 'Google Gemini', aliases: ['google'], dialect: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', limitsPerModel: true },
+  { name: 'gemini', label: 'Google Gemini', aliases: ['google'], dialect: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', limitsPerModel: true, idPrefixes: ['models', 'tunedModels'] },
   { name: 'nvidia_nim', label: 'NVIDIA NIM', aliases: ['nvidia', 'nim'], dialect: 'openai', baseUrl: 'https://integrate.api.nvidia.com/v1', limitsPerModel: false, vendorModels: true },
   { name: 'openrouter', label: 'OpenRouter', aliases: [], dialect: 'openai', baseUrl: 'https://openrouter.ai/api/v1', limitsPerModel: false, vendorModels: true },
-  { name: 'groq', label: 'Groq', aliases: [], dialect: 'openai', baseUrl: 'https://api.groq.com/openai/v1', limitsPerModel: true },
+  { name: 'groq', label: 'Groq', aliases: [], dialect: 'openai', baseUrl: 'https://api.groq.com/openai/v1', limitsPerModel: true, slashIds: true },
   { name: 'mistral', label: 'Mistral', aliases: [], dialect: 'openai', baseUrl: 'https://api.mistral.ai/v1', limitsPerModel: false },
   { name: 'deepseek', label: 'DeepSeek', aliases: [], dialect: 'openai', baseUrl: 'https://api.deepseek.com/v1', limitsPerModel: false },
   { name: 'together', label: 'Together AI', aliases: [], dialect: 'openai', baseUrl: 'https://api.together.xyz/v1', limitsPerModel: false, vendorModels: true },
-  { name: 'fireworks', label: 'Fireworks AI', aliases: [], dialect: 'openai', baseUrl: 'https://api.fireworks.ai/inference/v1', limitsPerModel: false },
+  { name: 'fireworks', label: 'Fireworks AI', aliases: [], dialect: 'openai', baseUrl: 'https://api.fireworks.ai/inference/v1', limitsPerModel: false, slashIds: true },
   { name: 'cerebras', label: 'Cerebras', aliases: [], dialect: 'openai', baseUrl: 'https://api.cerebras.ai/v1', limitsPerModel: true },
   { name: 'xai', label: 'xAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.x.ai/v1', limitsPerModel: false },
   {

@@ -144,6 +144,8 @@ export interface ProviderProfile {
   readonly limitsPerModel: boolean;
   /** Model ids are `vendor/name` (see ProviderInfo.vendorModels). */
   readonly vendorModels: boolean;
+  /** Whether `head/rest`, with a head that names no provider, may be one of its own ids (vendor ids, slash ids, id collections). */
+  ownsId(head: string): boolean;
   /** Whose quirks apply: the catalog name, else the provider its base URL's host betrays. */
   readonly identity: string;
   readonly quirks: Quirks;
@@ -180,6 +182,7 @@ export function resolveProfile(info: ProviderInfo, s: ProfileSettings = {}): Pro
     headers: s.headers ?? {},
     limitsPerModel: s.limitsPerModel ?? info.limitsPerModel,
     vendorModels: info.vendorModels ?? false,
+    ownsId: (head: string) => info.vendorModels === true || info.slashIds === true || (info.idPrefixes?.includes(head) ?? false),
     identity,
     quirks,
   });

@@ -44,6 +44,13 @@ export interface ProviderInfo {
    * second slash, is the model `nvidia/x` itself and not the prefix `nvidia/` before a model `x`.
    */
   vendorModels?: boolean;
+  /**
+   * Some of the provider's own ids contain a slash without being `vendor/name` throughout (Groq's
+   * `openai/gpt-oss-120b`, Fireworks' `accounts/fireworks/models/…`): a `head/…` that names no provider may be one.
+   */
+  slashIds?: boolean;
+  /** Collections that prefix the provider's own ids (Gemini's `models/x`, `tunedModels/x`): never a provider name. */
+  idPrefixes?: readonly string[];
   /** Display name. */
   label: string;
   /** Azure: the api-version query parameter its data-plane URLs need (default in request.ts). */

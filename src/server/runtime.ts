@@ -155,18 +155,13 @@ export class Runtime {
   }
 }
 
-/** Gemini's own resource names (`tunedModels/x`, `models/x`) look like a prefix but are model ids. */
-const GEMINI_COLLECTIONS: ReadonlySet<string> = new Set(['models', 'tunedModels']);
-
 /**
- * Whether `head/…` may be one of the provider's own model ids, so goes to it whole. OpenAI, Anthropic and Gemini
- * ids never have a vendor prefix (vendorModels false), so there it is a mistyped or unconfigured provider; a
+ * Whether `head/…` may be one of the provider's own model ids, so goes to it whole. OpenAI's and Anthropic's ids
+ * never have a slash (and Gemini's only its collections'), so there it is a mistyped or unconfigured provider; a
  * custom provider's ids are unknown to keymux (vLLM serves `meta-llama/…`), and a listed model is the provider's.
  */
 function mayOwn(p: ProviderRuntime, model: string, head: string): boolean {
-  const profile = p.adapter.profile;
-  if (profile.vendorModels || p.config.custom || p.config.models?.includes(model)) return true;
-  return profile.dialect === 'gemini' && GEMINI_COLLECTIONS.has(head);
+  return p.adapter.profile.ownsId(head) || p.config.custom || (p.config.models?.includes(model) ?? false);
 }
 
 /** A configured provider's profile: its catalog entry (or the custom one the config describes) with its settings. */

@@ -91,4 +91,16 @@ describe('model resolution', () => {
     const listed = runtime({}, 'providers:\n  openai:\n    keys: [ sk-a ]\n    models: [ gpt-4o, org/model-x ]\n');
     expect(listed.resolve('org/model-x', 'openai')).toMatchObject({ provider: { name: 'openai' }, model: 'org/model-x' });
   });
+
+  it('ids with a slash of their own (Groq, Fireworks) go whole; the provider’s own prefix is still stripped', () => {
+    const groq = runtime({ GROQ_API_KEY: 'gsk_a' });
+    expect(groq.resolve('openai/gpt-oss-120b', 'openai')).toMatchObject({ provider: { name: 'groq' }, model: 'openai/gpt-oss-120b' });
+    expect(groq.resolve('groq/openai/gpt-oss-120b', 'openai')).toMatchObject({ model: 'openai/gpt-oss-120b' });
+    expect(groq.resolve('groq/llama-3.3-70b-versatile', 'openai')).toMatchObject({ model: 'llama-3.3-70b-versatile' });
+    const fw = runtime({ FIREWORKS_API_KEY: 'fw_a' });
+    expect(fw.resolve('accounts/fireworks/models/llama-v3p1-8b-instruct', 'openai')).toMatchObject({
+      provider: { name: 'fireworks' },
+      model: 'accounts/fireworks/models/llama-v3p1-8b-instruct',
+    });
+  });
 });
