@@ -6,7 +6,7 @@ import type { ProviderInfo } from './types.js';
  * Aliases live here and nowhere else.
  */
 export const CATALOG: readonly ProviderInfo[] = [
-  { name: 'openai', label: 'OpenAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.openai.com/v1', limitsPerModel: true },
+  { name: 'openai', label: 'OpenAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.openai.com/v1', limitsPerModel: true, responsesApi: true },
   { name: 'anthropic', label: 'Anthropic', aliases: [], dialect: 'anthropic', baseUrl: 'https://api.anthropic.com', limitsPerModel: true },
   { name: 'gemini', label: 'Google Gemini', aliases: ['google'], dialect: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', limitsPerModel: true, idPrefixes: ['models', 'tunedModels'] },
   { name: 'nvidia_nim', label: 'NVIDIA NIM', aliases: ['nvidia', 'nim'], dialect: 'openai', baseUrl: 'https://integrate.api.nvidia.com/v1', limitsPerModel: false, vendorModels: true },
@@ -20,7 +20,7 @@ export const CATALOG: readonly ProviderInfo[] = [
   { name: 'xai', label: 'xAI', aliases: [], dialect: 'openai', baseUrl: 'https://api.x.ai/v1', limitsPerModel: false },
   {
     name: 'azure_openai', label: 'Azure OpenAI', aliases: ['azure'], dialect: 'azure', baseUrl: '', limitsPerModel: true,
-    deployments: true, endpointEnv: 'AZURE_OPENAI_ENDPOINT',
+    deployments: true, endpointEnv: 'AZURE_OPENAI_ENDPOINT', responsesApi: true,
   },
 ];
 

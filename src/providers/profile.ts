@@ -146,6 +146,8 @@ export interface ProviderProfile {
   readonly vendorModels: boolean;
   /** Whether `head/rest`, with a head that names no provider, may be one of its own ids (vendor ids, slash ids, id collections). */
   ownsId(head: string): boolean;
+  /** Serves `/responses` natively (OpenAI, Azure); for every other provider keymux translates Responses to chat. */
+  readonly responsesApi: boolean;
   /** Whose quirks apply: the catalog name, else the provider its base URL's host betrays. */
   readonly identity: string;
   readonly quirks: Quirks;
@@ -183,6 +185,7 @@ export function resolveProfile(info: ProviderInfo, s: ProfileSettings = {}): Pro
     limitsPerModel: s.limitsPerModel ?? info.limitsPerModel,
     vendorModels: info.vendorModels ?? false,
     ownsId: (head: string) => info.vendorModels === true || info.slashIds === true || (info.idPrefixes?.includes(head) ?? false),
+    responsesApi: info.responsesApi === true,
     identity,
     quirks,
   });

@@ -51,6 +51,8 @@ export interface ProviderInfo {
   slashIds?: boolean;
   /** Collections that prefix the provider's own ids (Gemini's `models/x`, `tunedModels/x`): never a provider name. */
   idPrefixes?: readonly string[];
+  /** It serves OpenAI's Responses API (`/responses`) itself; the others get Responses translated to their chat route. */
+  responsesApi?: boolean;
   /** Display name. */
   label: string;
   /** Azure: the api-version query parameter its data-plane URLs need (default in request.ts). */

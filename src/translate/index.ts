@@ -33,6 +33,15 @@ export {
   translationErrorBody,
 } from './errors.js';
 export { RAW_ARGUMENTS_KEY } from './util.js';
+export {
+  openAIEmbeddingsToGemini,
+  geminiToOpenAIEmbeddings,
+  geminiEmbedToOpenAI,
+  openAIToGeminiEmbeddings,
+  float32Base64,
+  type OpenAIEmbeddingsToGemini,
+  type GeminiEmbedToOpenAI,
+} from './embeddings.js';
 export type * from './types.js';
 
 /** Options that tune one direction; each is ignored by the pairs it does not concern. */

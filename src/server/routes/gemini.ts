@@ -2,6 +2,7 @@ import { readBody, parseJsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { passthroughJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
+import { geminiEmbeddingsJob } from './embeddings.js';
 import type { RouteContext } from './index.js';
 import { decodeSegment } from './respond.js';
 import { checkShape } from './shape.js';
@@ -23,6 +24,10 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   checkShape(body, action);
   const target = ctx.runtime.resolve(model, 'gemini');
+  if ((action === 'embedContent' || action === 'batchEmbedContents') && target.provider.adapter.profile.dialect !== 'gemini') {
+    ctx.log.model = target.model;
+    return proxy(ctx.runtime, geminiEmbeddingsJob(target, action, body, buf.length), ctx.res, ctx.log);
+  }
   if (target.provider.adapter.profile.dialect !== 'gemini') {
     throw new HttpError('KMX_ERR_UNTRANSLATABLE', `${target.provider.name} is not a Gemini-dialect provider; use /v1/chat/completions for it`);
   }

@@ -2,6 +2,7 @@ import { readBody, parseJsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { passthroughJob, translatedJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
+import { openAIEmbeddingsJob } from './embeddings.js';
 import type { RouteContext } from './index.js';
 import { checkShape } from './shape.js';
 
@@ -36,6 +37,7 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
     });
     return proxy(ctx.runtime, job, ctx.res, ctx.log);
   }
+  if (kind === 'embeddings') return proxy(ctx.runtime, openAIEmbeddingsJob(target, body, buf.length), ctx.res, ctx.log);
   if (kind !== 'chat') {
     throw new HttpError(
       'KMX_ERR_UNTRANSLATABLE',
