@@ -33,6 +33,62 @@ export interface Store {
   subscribe(provider: string, listener: (change: StateChange) => void): () => void;
   /** Writes what is pending, releases files and connections; later calls reject. Idempotent. */
   close(): Promise<void>;
+
+  // ---- for the admin API (src/server/admin). Optional only until every store has them: memory and SQLite do.
+  // REDIS STORE (to implement): keys added at run time must reach every replica, so keep them in one hash for
+  // the deployment (e.g. `keymux:added-keys`, field `<provider>\u0000<keyId>`, value the JSON of AddedKeyRecord:
+  // `sealed` is already encrypted by the server, store it as is); client usage like key usage, per
+  // (client, provider, model, hour). The contract suite (test/store/contract.ts: "added keys", "client usage")
+  // states the behaviour; replicas pick up added keys by polling listKeys().
+
+  /** Keeps (or replaces) a key added at run time. The secret arrives sealed: the store never sees it in clear. */
+  putKey?(record: AddedKeyRecord): Promise<void>;
+  /** Forgets an added key; true when it was there. */
+  deleteKey?(provider: string, keyId: KeyId): Promise<boolean>;
+  /** Every added key, of every provider, oldest first. */
+  listKeys?(): Promise<AddedKeyRecord[]>;
+  /** Adds to the running totals per (client, provider, model, hour); `client` is a proxy key's id, never the key. */
+  addClientUsage?(deltas: readonly ClientUsageDelta[]): Promise<void>;
+  /** Client usage rows, optionally for one client or a time range (hours starting in [from, to)). */
+  readClientUsage?(filter?: { client?: string; from?: number; to?: number }): Promise<ClientUsageRow[]>;
+}
+
+/** A key added through the admin API. `sealed` is the secret as the server sealed it (see server/admin/vault.ts). */
+export interface AddedKeyRecord {
+  provider: string;
+  keyId: KeyId;
+  sealed: string;
+  label?: string;
+  group?: string;
+  addedAt: number;
+}
+
+/** One or more requests of one client (a proxy key's id) on one provider's model. */
+export interface ClientUsageDelta {
+  client: string;
+  provider: string;
+  model: string;
+  at: number;
+  requests: number;
+  successes: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+}
+
+/** Client usage in one UTC hour, priced like UsageRow. */
+export interface ClientUsageRow {
+  client: string;
+  provider: string;
+  model: string;
+  /** Start of the hour (epoch ms). */
+  hour: number;
+  requests: number;
+  successes: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costUsd: number;
 }
 
 export type KeyStatusRecord = 'active' | 'disabled';

@@ -1,6 +1,6 @@
 export type {
   Store, StateChange, ProviderState, KeyRecord, ScopeRecord, LearnedRecord, BucketRecord, DayRecord, UsageDelta, UsageFilter, UsageRow,
-  KeyStatusRecord, ScopeStatusRecord,
+  KeyStatusRecord, ScopeStatusRecord, AddedKeyRecord, ClientUsageDelta, ClientUsageRow,
 } from './types.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory.js';
 export { PriceTable, PRICES_AS_OF, type Price, type PriceOverrides } from './prices.js';

@@ -1,5 +1,9 @@
 import { PriceTable, type PriceOverrides } from './prices.js';
-import type { KeyId, KeyRecord, LearnedRecord, ProviderState, ScopeRecord, StateChange, Store, UsageDelta, UsageFilter, UsageRow } from './types.js';
+import { accumulateClients, clientMatches, type ClientUsageFilter } from './client-usage.js';
+import type {
+  AddedKeyRecord, ClientUsageDelta, ClientUsageRow, KeyId, KeyRecord, LearnedRecord, ProviderState, ScopeRecord, StateChange, Store, UsageDelta,
+  UsageFilter, UsageRow,
+} from './types.js';
 import { accumulate, matches } from './usage.js';
 
 interface ProviderData {
@@ -23,6 +27,9 @@ export class MemoryStore implements Store {
   #providers = new Map<string, ProviderData>();
   #closed = false;
   readonly #prices: PriceTable;
+  /** Keys added through the admin API, by provider and id, in the order they were first added. */
+  readonly #added = new Map<string, AddedKeyRecord>();
+  readonly #clients = new Map<string, ClientUsageRow>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.#prices = opts.prices instanceof PriceTable ? opts.prices : new PriceTable(opts.prices);
@@ -96,6 +103,35 @@ export class MemoryStore implements Store {
     return () => {
       d.listeners.delete(listener);
     };
+  }
+
+  async putKey(record: AddedKeyRecord): Promise<void> {
+    this.#open();
+    this.#added.set(`${record.provider}\u0000${record.keyId}`, { ...record });
+  }
+
+  async deleteKey(provider: string, keyId: KeyId): Promise<boolean> {
+    this.#open();
+    return this.#added.delete(`${provider}\u0000${keyId}`);
+  }
+
+  async listKeys(): Promise<AddedKeyRecord[]> {
+    this.#open();
+    return [...this.#added.values()].map((r) => ({ ...r })).sort((a, b) => a.addedAt - b.addedAt);
+  }
+
+  async addClientUsage(deltas: readonly ClientUsageDelta[]): Promise<void> {
+    this.#open();
+    accumulateClients(this.#clients, deltas, this.#prices);
+  }
+
+  async readClientUsage(filter: ClientUsageFilter = {}): Promise<ClientUsageRow[]> {
+    this.#open();
+    return [...this.#clients.values()].filter((r) => clientMatches(r, filter)).map((r) => ({ ...r }));
+  }
+
+  #open(): void {
+    if (this.#closed) throw new Error('MemoryStore is closed');
   }
 
   async close(): Promise<void> {

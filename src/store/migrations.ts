@@ -46,6 +46,26 @@ export const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX usage_outcome_by_hour ON usage_outcome (hour);
     `,
   },
+  {
+    // The admin API: keys added at run time (their secret sealed by the server: encrypted, or marked plain when
+    // the operator allowed it) and usage per client (a proxy key's id, never the key).
+    version: 2,
+    sql: `
+      CREATE TABLE added_key (
+        provider TEXT NOT NULL, key_id TEXT NOT NULL,
+        sealed TEXT NOT NULL, label TEXT, grp TEXT, added_at INTEGER NOT NULL,
+        PRIMARY KEY (provider, key_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE client_usage (
+        client TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, hour INTEGER NOT NULL,
+        requests INTEGER NOT NULL, successes INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        PRIMARY KEY (client, provider, model, hour)
+      ) WITHOUT ROWID;
+      CREATE INDEX client_usage_by_hour ON client_usage (hour);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { MemoryStore } from './memory.js';
 import type { PriceOverrides } from './prices.js';
-import type { LearnedRecord, ProviderState, StateChange, Store, UsageDelta, UsageFilter, UsageRow } from './types.js';
+import type { ClientUsageFilter } from './client-usage.js';
+import type {
+  AddedKeyRecord, ClientUsageDelta, ClientUsageRow, KeyId, LearnedRecord, ProviderState, StateChange, Store, UsageDelta, UsageFilter, UsageRow,
+} from './types.js';
 
 /** Where state lives, as the config says (`storage:` and `prices:`). */
 export interface StorageSettings {
@@ -52,6 +55,28 @@ class DeferredStore implements Store {
     return (await this.opened).readUsage(provider, filter);
   }
 
+  // The admin API's methods: the opened store's, and a clear refusal where it has none.
+  async putKey(record: AddedKeyRecord): Promise<void> {
+    const s = await this.opened;
+    return need(s, 'putKey').call(s, record);
+  }
+  async deleteKey(provider: string, keyId: KeyId): Promise<boolean> {
+    const s = await this.opened;
+    return need(s, 'deleteKey').call(s, provider, keyId);
+  }
+  async listKeys(): Promise<AddedKeyRecord[]> {
+    const s = await this.opened;
+    return need(s, 'listKeys').call(s);
+  }
+  async addClientUsage(deltas: readonly ClientUsageDelta[]): Promise<void> {
+    const s = await this.opened;
+    return need(s, 'addClientUsage').call(s, deltas);
+  }
+  async readClientUsage(filter?: ClientUsageFilter): Promise<ClientUsageRow[]> {
+    const s = await this.opened;
+    return need(s, 'readClientUsage').call(s, filter);
+  }
+
   subscribe(provider: string, listener: (change: StateChange) => void): () => void {
     if (this.#store) return this.#store.subscribe(provider, listener);
     let off: (() => void) | undefined;
@@ -77,4 +102,13 @@ class DeferredStore implements Store {
     }
     await s.close();
   }
+}
+
+type AdminMethod = 'putKey' | 'deleteKey' | 'listKeys' | 'addClientUsage' | 'readClientUsage';
+
+/** A store's optional admin method, or an error naming what it lacks. */
+function need<M extends AdminMethod>(s: Store, m: M): NonNullable<Store[M]> {
+  const fn = s[m];
+  if (!fn) throw new Error(`this store keeps no ${m === 'addClientUsage' || m === 'readClientUsage' ? 'client usage' : 'added keys'} (${m})`);
+  return fn;
 }

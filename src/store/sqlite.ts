@@ -29,8 +29,12 @@ import type { Database } from 'node-sqlite3-wasm';
 import { claim, hold, release } from './file-lock.js';
 import { migrate } from './migrations.js';
 import { PriceTable, type PriceOverrides } from './prices.js';
+import { accumulateClients, type ClientUsageFilter } from './client-usage.js';
+import { AdminStatements } from './sqlite-admin.js';
 import { loadProviderState, readUsageRows, Statements } from './sqlite-sql.js';
-import type { LearnedRecord, ProviderState, StateChange, Store, UsageDelta, UsageFilter, UsageRow } from './types.js';
+import type {
+  AddedKeyRecord, ClientUsageDelta, ClientUsageRow, KeyId, LearnedRecord, ProviderState, StateChange, Store, UsageDelta, UsageFilter, UsageRow,
+} from './types.js';
 import { accumulate, HOUR } from './usage.js';
 
 export interface SqliteStoreOptions {
@@ -56,6 +60,7 @@ export class SqliteStore implements Store {
   readonly file: string;
   readonly #db: Database;
   readonly #sql: Statements;
+  readonly #admin: AdminStatements;
   readonly #prices: PriceTable;
   readonly #retentionMs: number;
   readonly #flushMs: number;
@@ -63,6 +68,8 @@ export class SqliteStore implements Store {
   #ops: Pending[] = [];
   /** Usage rows gathered since the last commit, per provider and (key, model, hour). */
   #usage = new Map<string, Map<string, UsageRow>>();
+  /** Client usage gathered since the last commit, per (client, provider, model, hour). */
+  #clients = new Map<string, ClientUsageRow>();
   #settle: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   #timer: NodeJS.Timeout | undefined;
   #lastPrune = -Infinity;
@@ -88,6 +95,7 @@ export class SqliteStore implements Store {
       migrate(db, this.file);
       hold(this.file);
       this.#sql = new Statements(db);
+      this.#admin = new AdminStatements(db);
     } catch (err) {
       db.close();
       throw err;
@@ -127,6 +135,33 @@ export class SqliteStore implements Store {
     return readUsageRows(this.#db, provider, filter);
   }
 
+  /** Added keys are rare and an operator waits for the answer: written at once, not batched. */
+  async putKey(record: AddedKeyRecord): Promise<void> {
+    this.#commitNow();
+    this.#admin.putKey(record);
+  }
+
+  async deleteKey(provider: string, keyId: KeyId): Promise<boolean> {
+    this.#commitNow();
+    return this.#admin.deleteKey(provider, keyId);
+  }
+
+  async listKeys(): Promise<AddedKeyRecord[]> {
+    this.#commitNow();
+    return this.#admin.listKeys();
+  }
+
+  addClientUsage(deltas: readonly ClientUsageDelta[]): Promise<void> {
+    if (this.#closed) return closedError();
+    accumulateClients(this.#clients, deltas, this.#prices);
+    return this.#later();
+  }
+
+  async readClientUsage(filter: ClientUsageFilter = {}): Promise<ClientUsageRow[]> {
+    this.#commitNow();
+    return this.#admin.readClientUsage(filter);
+  }
+
   subscribe(provider: string, listener: (change: StateChange) => void): () => void {
     if (this.#closed) throw new Error('SqliteStore is closed');
     let set = this.#listeners.get(provider);
@@ -151,6 +186,7 @@ export class SqliteStore implements Store {
       this.#closed = true;
       this.#listeners.clear();
       this.#sql.finalize();
+      this.#admin.finalize();
       this.#db.close();
       release(this.file);
     }
@@ -185,11 +221,13 @@ export class SqliteStore implements Store {
     this.#timer = undefined;
     const ops = this.#ops;
     const usage = this.#usage;
+    const clients = this.#clients;
     const settle = this.#settle;
     this.#ops = [];
     this.#usage = new Map();
+    this.#clients = new Map();
     this.#settle = [];
-    if (ops.length === 0 && usage.size === 0) {
+    if (ops.length === 0 && usage.size === 0 && clients.size === 0) {
       for (const s of settle) s.resolve();
       return;
     }
@@ -201,6 +239,7 @@ export class SqliteStore implements Store {
           else this.#sql.writeLearned(op.provider, op.record);
         }
         for (const [provider, rows] of usage) for (const row of rows.values()) this.#sql.addUsage(provider, row);
+        for (const row of clients.values()) this.#admin.addClientUsage(row);
         this.#db.exec('COMMIT');
         this.commits++;
       } catch (err) {
@@ -219,6 +258,7 @@ export class SqliteStore implements Store {
     const now = this.#now();
     this.#lastPrune = now;
     this.#sql.prune(now - this.#retentionMs, now);
+    this.#admin.prune(now - this.#retentionMs);
   }
 }
 

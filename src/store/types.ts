@@ -4,3 +4,5 @@ export type {
   Store, StateChange, ProviderState, KeyRecord, ScopeRecord, LearnedRecord, BucketRecord, DayRecord, UsageDelta, UsageFilter, UsageRow,
   KeyStatusRecord, ScopeStatusRecord, KeyId,
 } from '../pool/index.js';
+// The admin API's records: from the port itself (the pool's door has no use for them).
+export type { AddedKeyRecord, ClientUsageDelta, ClientUsageRow } from '../pool/store-port.js';

@@ -147,6 +147,35 @@ export function storeContract(name: string, makeStore: (opts?: StoreFactoryOptio
       expect((await store.loadState('openai', 100)).scopes).toEqual([{ group: 'g', model: 'm', status: 'exhausted', until: 5_000, at: 1 }]);
     });
 
+    it('added keys: kept sealed as given, replaced by id, listed oldest first, deleted', async () => {
+      // A store without them cannot keep keys added through the admin API: every store must have them.
+      if (!store.putKey || !store.listKeys || !store.deleteKey) throw new Error(`${name} has no added-key methods`);
+      expect(await store.listKeys()).toEqual([]);
+      await store.putKey({ provider: 'openai', keyId: 'k2', sealed: 'v1:aaa', label: 'team', group: 'org', addedAt: 20 });
+      await store.putKey({ provider: 'gemini', keyId: 'k1', sealed: 'v1:bbb', addedAt: 10 });
+      await store.putKey({ provider: 'openai', keyId: 'k2', sealed: 'v1:ccc', addedAt: 20 });
+      expect(await store.listKeys()).toEqual([
+        { provider: 'gemini', keyId: 'k1', sealed: 'v1:bbb', addedAt: 10 },
+        { provider: 'openai', keyId: 'k2', sealed: 'v1:ccc', addedAt: 20 },
+      ]);
+      expect(await store.deleteKey('openai', 'k1')).toBe(false); // another provider's id
+      expect(await store.deleteKey('openai', 'k2')).toBe(true);
+      expect(await store.listKeys()).toEqual([{ provider: 'gemini', keyId: 'k1', sealed: 'v1:bbb', addedAt: 10 }]);
+    });
+
+    it('client usage: totals per (client, provider, model, hour), priced, filtered by client and time', async () => {
+      if (!store.addClientUsage || !store.readClientUsage) throw new Error(`${name} has no client usage methods`);
+      const d = { provider: 'openai', model: 'gpt-4o', requests: 1, successes: 1, inputTokens: 1_000_000, outputTokens: 0, cachedTokens: 0 };
+      await store.addClientUsage([{ ...d, client: 'c1', at: T }, { ...d, client: 'c1', at: T + 10 }, { ...d, client: 'c2', at: T + HOUR, successes: 0 }]);
+      const rows = await store.readClientUsage();
+      expect(rows).toHaveLength(2);
+      expect(rows).toContainEqual(expect.objectContaining({ client: 'c1', provider: 'openai', model: 'gpt-4o', hour: T, requests: 2, successes: 2, inputTokens: 2_000_000 }));
+      expect(rows.find((r) => r.client === 'c1')!.costUsd).toBeGreaterThan(0);
+      expect(await store.readClientUsage({ client: 'c2' })).toEqual([expect.objectContaining({ client: 'c2', hour: T + HOUR, successes: 0 })]);
+      expect(await store.readClientUsage({ from: T + HOUR })).toHaveLength(1);
+      expect(await store.readClientUsage({ to: T + HOUR })).toEqual([expect.objectContaining({ client: 'c1' })]);
+    });
+
     it('rejects calls after close, and close is idempotent', async () => {
       await store.close();
       await store.close();
