@@ -7,7 +7,7 @@ import { serve } from './serve.js';
 const USAGE = `keymux — pool many LLM API keys behind one endpoint
 
 Usage:
-  keymux serve [--port N] [--host H] [--config FILE]
+  keymux serve [--port N] [--host H] [--config FILE] [--allow-plaintext-keys]
   keymux --help | --version
 
 Keys come from the environment (OPENAI_API_KEYS=a,b,c, GEMINI_API_KEY_1=…, …), a .env file and/or a
@@ -17,9 +17,20 @@ const OPTIONS = {
   port: { type: 'string', short: 'p' },
   host: { type: 'string' },
   config: { type: 'string', short: 'c' },
+  /** Keys added through the admin API may be stored unencrypted when no KEYMUX_ENCRYPTION_KEY is set. */
+  'allow-plaintext-keys': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
+
+/** Written in by the single-executable build (scripts/build-sea.mjs), which has no package.json beside it. */
+declare const __KEYMUX_VERSION__: string | undefined;
+
+async function version(): Promise<string> {
+  if (typeof __KEYMUX_VERSION__ === 'string') return __KEYMUX_VERSION__;
+  const { createRequire } = await import('node:module');
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -32,9 +43,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.version) {
-    const { createRequire } = await import('node:module');
-    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${await version()}\n`);
     return 0;
   }
   const cmd = positionals[0] ?? (values.help ? 'help' : 'serve');
@@ -58,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.config !== undefined ? { configPath: values.config } : {}),
+    ...(values['allow-plaintext-keys'] === true ? { allowPlaintextKeys: true } : {}),
   });
 }
 
