@@ -9,6 +9,7 @@ export interface ServeOptions {
   port?: number;
   host?: string;
   configPath?: string;
+  allowPlaintextKeys?: boolean;
   cwd?: string;
   env?: Record<string, string | undefined>;
 }
@@ -29,7 +30,11 @@ export async function serve(opts: ServeOptions): Promise<number> {
       cwd: opts.cwd ?? process.cwd(),
       env: opts.env ?? process.env,
       ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
-      flags: { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) },
+      flags: {
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
+        ...(opts.allowPlaintextKeys !== undefined ? { allowPlaintextKeys: opts.allowPlaintextKeys } : {}),
+      },
       // The server remembers: disabled keys, quota outs and usage survive a restart (storage: memory to forget).
       defaults: { storage: { type: 'sqlite' } },
     });

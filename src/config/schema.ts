@@ -52,6 +52,12 @@ export const durationMs = (min = 0) =>
   z.preprocess(duration, z.number(typeError("expected milliseconds, or a duration like '30s', '10m'")).int('expected whole milliseconds').min(min, atLeast(min)));
 export const bodyLimit = z.preprocess(byteSize, z.number(typeError("expected bytes, or a size like '32mb', '512kb'")).int().min(1, atLeast(1)));
 export const port = int(0, 65535);
+/** true/false, also as the environment writes it (1/0, yes/no, on/off). */
+export const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const t = v.trim().toLowerCase();
+  return ['1', 'true', 'yes', 'on'].includes(t) ? true : ['0', 'false', 'no', 'off', ''].includes(t) ? false : v;
+}, z.boolean({ error: 'expected true or false' }));
 export const text = z.string({ error: 'expected text' }).trim().min(1, 'must not be empty');
 export const host = text;
 export const strategy = z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(', ')}` });
@@ -140,6 +146,11 @@ export const settingsSchema = z.object({
    */
   storage: z.object({ type: storageType, dataDir: text, retentionDays: int(1, 36_500) }),
   prices,
+  /**
+   * The admin API (/admin): off while `keys` is empty. Keys added through it are stored sealed with AES-256-GCM
+   * under a key derived from `encryptionKey`; without one they are refused unless `allowPlaintextKeys`.
+   */
+  admin: z.object({ keys: z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), z.array(text).readonly()), encryptionKey: text.optional(), allowPlaintextKeys: bool }),
 });
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -179,6 +190,7 @@ export const DEFAULTS = {
   logLevel: 'info',
   storage: { type: 'memory', dataDir: './data', retentionDays: 90 },
   prices: {},
+  admin: { keys: [], allowPlaintextKeys: false },
 } as const satisfies Settings & { server: { hostWithProxyKeys: string } };
 
 /** A path to one setting: `['server', 'port']`; typed so a table row cannot name a setting that does not exist. */
@@ -198,10 +210,13 @@ export const ENV_SETTINGS: readonly { vars: readonly string[]; path: SettingPath
   { vars: ['KEYMUX_STORAGE'], path: ['storage', 'type'] },
   { vars: ['KEYMUX_DATA_DIR'], path: ['storage', 'dataDir'] },
   { vars: ['KEYMUX_RETENTION_DAYS'], path: ['storage', 'retentionDays'] },
+  { vars: ['KEYMUX_ADMIN_KEYS', 'KEYMUX_ADMIN_KEY'], path: ['admin', 'keys'] },
+  { vars: ['KEYMUX_ENCRYPTION_KEY'], path: ['admin', 'encryptionKey'] },
+  { vars: ['KEYMUX_ALLOW_PLAINTEXT_KEYS'], path: ['admin', 'allowPlaintextKeys'] },
 ];
 
 /** Command-line flags, the highest layer: `--port` → server.port. */
-export const FLAG_SETTINGS = { port: ['server', 'port'], host: ['server', 'host'] } as const satisfies Record<string, SettingPath>;
+export const FLAG_SETTINGS = { port: ['server', 'port'], host: ['server', 'host'], allowPlaintextKeys: ['admin', 'allowPlaintextKeys'] } as const satisfies Record<string, SettingPath>;
 export type Flags = { [F in keyof typeof FLAG_SETTINGS]?: SettingAt<(typeof FLAG_SETTINGS)[F]> };
 
 /** A settings node as the file writes it: every field optional, unknown fields named, an empty group absent. */

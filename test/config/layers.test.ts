@@ -46,13 +46,16 @@ describe('the settings tree drives every layer', () => {
       'storage.type': ['sqlite', 'sqlite'],
       'storage.dataDir': ['/srv/keymux', '/srv/keymux'],
       'storage.retentionDays': ['30', 30],
+      'admin.keys': ['adm-1, adm-2', ['adm-1', 'adm-2']],
+      'admin.encryptionKey': [' a passphrase ', 'a passphrase'],
+      'admin.allowPlaintextKeys': ['1', true],
     };
     for (const { vars, path } of ENV_SETTINGS) {
       const sample = samples[path.join('.')];
       if (!sample) throw new Error(`no sample value for ${path.join('.')}: add one above`);
       for (const name of vars) expect(getAt(load({}, { [name]: sample[0] }), path), name).toEqual(sample[1]);
     }
-    expect(Object.keys(FLAG_SETTINGS)).toEqual(['port', 'host']);
+    expect(Object.keys(FLAG_SETTINGS)).toEqual(['port', 'host', 'allowPlaintextKeys']);
   });
 
   it('a bad flag is reported as --name, each bad value at once', () => {

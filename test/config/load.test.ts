@@ -30,6 +30,7 @@ describe('defaults < file < env < flags', () => {
       logLevel: 'info',
       storage: { type: 'memory', dataDir: expect.stringMatching(/keymux-config-[^/\\]+[/\\]data$/) as string, retentionDays: 90 },
       prices: {},
+      admin: { keys: [], allowPlaintextKeys: false },
       providers: [],
       aliases: {},
       source: { files: [] },
