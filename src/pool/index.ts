@@ -10,6 +10,7 @@ export { strategies, defaultStrategy, roundRobin, leastUsed, lru, random, weight
 export type { Strategy, Candidate, StrategyContext } from './strategy.js';
 export { sleep } from './run.js';
 export type * from './types.js';
+export type { Admission, AdmitAsk, AdmitAnswer, AdmitGrant, AdmitHold, ReleaseFacts } from './admission-port.js';
 export type {
   Store, StateChange, ProviderState, KeyRecord, ScopeRecord, LearnedRecord, BucketRecord, DayRecord, UsageDelta, UsageFilter, UsageRow,
   KeyStatusRecord, ScopeStatusRecord,

@@ -41,6 +41,8 @@ export class KeyState {
   backoffCause: 'failing' | 'refused' = 'failing';
   backoffReason: string | undefined;
   pendingRecovery = false;
+  /** Refused by the shared admission until this time: its configured windows full, or at its cap, across replicas. */
+  heldUntil = 0;
   /** Consecutive ambiguous refusals (auth_suspect) with no success between: a repeat disables the key. */
   suspectStreak = 0;
   /** The provider's last failure on this key (status when it answered), for why no key is left. */

@@ -1,3 +1,4 @@
+import type { AdmitGrant } from './admission-port.js';
 import type { KeyState } from './key-state.js';
 import type { Outcome } from './outcome.js';
 import type { Scope } from './quota.js';
@@ -8,13 +9,15 @@ export interface LeaseTicket {
   readonly state: KeyState;
   /** The budget scope the dispatch was counted on, and its counters right after. */
   readonly budget: Scope;
-  /** The group scope the request was counted on, and the group's requests in flight just before it. */
+  /** The group scope the request was counted on, and the group's requests in flight just before it (across replicas with an Admission). */
   readonly group: Scope;
   readonly groupInFlight: number;
   readonly seq: number;
   readonly tokSeq: number;
   readonly tokens: number;
   readonly acquiredAt: number;
+  /** The shared admission's grant, released with the lease (none without an Admission). */
+  readonly remote: AdmitGrant | undefined;
 }
 
 export type LeaseDone = (lease: PoolLease, ticket: LeaseTicket, outcome: Outcome) => void;

@@ -1,3 +1,5 @@
+import type { AdmitGrant } from './admission-port.js';
+import { AdmitDriver } from './admit.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { PoolState, settings, type Settings } from './core.js';
 import { AbortError, PoolClosedError } from './errors.js';
@@ -32,6 +34,7 @@ export class KeyPool {
   readonly #queue = new WaitQueue();
   readonly #link: StoreLink | undefined;
   readonly #sel: Selector;
+  readonly #admit: AdmitDriver | undefined;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
   #draining = false;
@@ -49,6 +52,8 @@ export class KeyPool {
     applyKeys(this.#s, this.#retired, options.keys);
     this.#link = options.store ? new StoreLink(options.store, this.#s, () => this.clock.now(), () => this.#drain()) : undefined;
     this.#s.persist = this.#link;
+    const host = { s: this.#s, queue: this.#queue, now: () => this.clock.now(), grant: this.#grant, drain: () => this.#drain() };
+    this.#admit = options.admission ? new AdmitDriver(options.admission, host) : undefined;
     this.ready = this.#link ? this.#link.load() : Promise.resolve();
   }
 
@@ -83,17 +88,18 @@ export class KeyPool {
     const now = this.clock.now();
     const tokens = opts.estimatedTokens ?? 0;
     const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now);
-    if (picked instanceof KeyState) return Promise.resolve(this.#grant(picked, opts.model, tokens, now));
+    if (picked instanceof KeyState && !this.#admit) return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
 
-    const wait = opts.deadlineMs ?? this.#o.queueTimeoutMs;
-    // Waiting cannot help when no key is left, or when nothing can be ready before the deadline.
-    const hopeless = picked.alive === 0 || (!picked.busy && picked.readyAt > now + wait);
-    if (wait <= 0 || hopeless) return Promise.reject(this.#sel.unavailable(opts.model, tokens, opts.exclude, now));
-    if (this.#queue.size >= this.#o.maxQueue) return Promise.reject(this.#sel.unavailable(opts.model, tokens, opts.exclude, now, 'queue_full'));
+    const wait = Math.max(0, opts.deadlineMs ?? this.#o.queueTimeoutMs);
+    if (!(picked instanceof KeyState)) {
+      // Waiting cannot help when no key is left, or when nothing can be ready before the deadline.
+      const hopeless = picked.alive === 0 || (!picked.busy && picked.readyAt > now + wait);
+      if (wait <= 0 || hopeless) return Promise.reject(this.#sel.unavailable(opts.model, tokens, opts.exclude, now));
+      if (this.#queue.size >= this.#o.maxQueue) return Promise.reject(this.#sel.unavailable(opts.model, tokens, opts.exclude, now, 'queue_full'));
+    }
 
-    const { readyAt } = picked;
     return new Promise<Lease>((resolve, reject) => {
-      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, deadline: now + wait, resolve, reject, signal, onAbort: undefined };
+      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, deadline: now + wait, resolve, reject, signal, onAbort: undefined, pending: false };
       if (signal) {
         w.onAbort = () => {
           if (this.#queue.remove(w)) reject(new AbortError(signal.reason));
@@ -101,7 +107,9 @@ export class KeyPool {
         signal.addEventListener('abort', w.onAbort, { once: true });
       }
       this.#queue.add(w);
-      this.#arm(Math.min(readyAt, w.deadline), now);
+      // A key picked with a shared admission is asked for from the queue, where a refusal leaves the waiter.
+      if (picked instanceof KeyState) this.#admit?.start(w, picked, now);
+      else this.#arm(Math.min(picked.readyAt, w.deadline), now);
     });
   }
 
@@ -187,16 +195,17 @@ export class KeyPool {
     this.#link?.close();
   }
 
-  #grant(k: KeyState, model: string, tokens: number, now: number): Lease {
+  readonly #grant = (k: KeyState, model: string, tokens: number, now: number, remote: AdmitGrant | undefined): Lease => {
     k.dispatched(now, tokens);
     const g = k.groupScope;
     const b = this.#o.limitsPerModel ? g.child(model) : g;
     b.budget.dispatch(now, tokens);
-    const groupInFlight = g.inFlight++;
+    const local = g.inFlight++;
     this.#sel.ctx.lastOrder = k.order;
-    const ticket: LeaseTicket = { state: k, budget: b, seq: b.budget.seq, tokSeq: b.budget.tokSeq, tokens, acquiredAt: now, group: g, groupInFlight };
+    const groupInFlight = remote ? remote.groupInFlight : local;
+    const ticket: LeaseTicket = { state: k, budget: b, seq: b.budget.seq, tokSeq: b.budget.tokSeq, tokens, acquiredAt: now, group: g, groupInFlight, remote };
     return new PoolLease(ticket, model, this.#done);
-  }
+  };
 
   /** Every lease ends here exactly once (report, or release as cancelled). */
   readonly #done = (lease: PoolLease, t: LeaseTicket, o: Outcome): void => {
@@ -217,6 +226,7 @@ export class KeyPool {
     else if (k.inFlight === 0) this.#retired.delete(k.id);
     this.#s.events.emit('outcome', { keyId: k.id, group: k.groupScope.group, model: lease.model, outcome: o, latencyMs: now - t.acquiredAt });
     this.#link?.usage(k, lease.model, o, now);
+    this.#admit?.release(t, o, now);
     this.#drain();
   };
 
@@ -248,6 +258,7 @@ export class KeyPool {
     const failed = this.#failedByModel;
     failed.clear();
     for (const w of this.#queue) {
+      if (w.pending) continue;
       const plain = w.exclude === undefined || w.exclude.size === 0;
       const f = plain ? failed.get(w.model) : undefined;
       if (f !== undefined && w.tokens >= f) continue;
@@ -255,14 +266,15 @@ export class KeyPool {
       if (this.#closed) break;
       const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now);
       if (picked instanceof KeyState) {
-        this.#queue.remove(w);
-        w.resolve(this.#grant(picked, w.model, w.tokens, now));
+        if (this.#admit) this.#admit.start(w, picked, now);
+        else if (this.#queue.remove(w)) w.resolve(this.#grant(picked, w.model, w.tokens, now, undefined));
         continue;
       }
       if (picked.readyAt < wake) wake = picked.readyAt;
       if (plain) failed.set(w.model, Math.min(f ?? Infinity, w.tokens));
     }
     for (const w of this.#queue) {
+      if (w.pending) continue;
       if (w.deadline > now) {
         if (w.deadline < wake) wake = w.deadline;
       } else if (this.#queue.remove(w)) {
@@ -285,5 +297,4 @@ export class KeyPool {
     this.#timerAt = Infinity;
     this.#drain();
   };
-
 }

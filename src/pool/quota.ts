@@ -17,6 +17,11 @@ export class Scope {
   reason: string | undefined;
   /** When the current cooldown was set: 429s from requests dispatched before it are stale news. */
   setAt = 0;
+  /**
+   * Refused by the shared admission until this time (its budget spent by other replicas, or the group at its cap
+   * across them). Not a cooldown: nothing is announced or stored, the pool only stops asking before then.
+   */
+  heldUntil = 0;
   /** 429s without a time since the last success: the exponent of the default cooldown. */
   strikes = 0;
   /** A cooldown whose end has not been announced with `recovered` yet. */

@@ -15,7 +15,7 @@ import type { KeyId, StrategyName, UnavailableReason } from './types.js';
  * 10 rpm). In bench:pool, with 5–30 ms one way, 31% of upstream attempts at 2× load were 429s without it
  * (every dispatch from the queue met the edge), none with it.
  */
-const TRIP_MS = 200;
+export const TRIP_MS = 200;
 
 function tripReadyAt(b: Budget, now: number, tokens: number): number {
   let t = now;
@@ -131,8 +131,12 @@ export class Selector {
     const g = k.groupScope;
     let t = now;
     if (g.until > t) t = g.until;
+    // Held back by a shared admission's refusal (admit.ts): spent by other replicas, not by this one.
+    if (g.heldUntil > t) t = g.heldUntil;
+    if (k.heldUntil > t) t = k.heldUntil;
     const m = g.models.size > 0 ? g.models.get(model) : undefined;
     if (m && m.until > t) t = m.until;
+    if (m && m.heldUntil > t) t = m.heldUntil;
     const b = this.#s.opts.limitsPerModel ? m : g;
     if (b) t = Math.max(t, b.budget.readyAt(now, tokens), tripReadyAt(b.budget, now, tokens));
     return Math.max(t, k.windowsReadyAt(now, tokens));

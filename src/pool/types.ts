@@ -1,3 +1,4 @@
+import type { Admission } from './admission-port.js';
 import type { Store } from './store-port.js';
 import type { Clock } from './clock.js';
 import type { LearnedLimits, Outcome, OutcomeKind, Usage } from './outcome.js';
@@ -167,6 +168,11 @@ export interface PoolOptions {
   random?: () => number;
   /** Where key state and usage are persisted/shared (write-behind). Default: none (memory only). */
   store?: Store;
+  /**
+   * Has the last word on shared budgets when several replicas serve one pool (Redis): each pick is admitted
+   * there before it is granted. Default: none (this pool's own state decides).
+   */
+  admission?: Admission;
   /** Names this pool in store changes, so it ignores its own echoes. Default: a random UUID. */
   instanceId?: string;
   /** Provider-wide pause after `overloaded` without a retry time. Default 500 ms; any pause is capped by maxOverloadPauseMs (default 5 s). */

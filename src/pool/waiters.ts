@@ -12,6 +12,8 @@ export interface Waiter {
   readonly reject: (error: Error) => void;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** A key was picked and the shared admission asked: the waiter keeps its place, skipped until the answer. */
+  pending: boolean;
 }
 
 /**
@@ -27,6 +29,10 @@ export class WaitQueue implements Iterable<Waiter> {
 
   add(w: Waiter): void {
     this.#set.add(w);
+  }
+
+  has(w: Waiter): boolean {
+    return this.#set.has(w);
   }
 
   /** Removes a waiter; false if it already left (granted, expired, aborted). */
