@@ -187,13 +187,15 @@ describe('a request keymux cannot translate', () => {
     expect((err as Error).message).toContain('keymux cannot translate web_search_options to the');
   });
 
-  it('openai SDK, embeddings and responses on an Anthropic model → BadRequestError that points to chat', async () => {
+  it('openai SDK, embeddings and a built-in Responses tool on an Anthropic model → BadRequestError naming the feature', async () => {
     const c = openaiClient(stack.url);
     const e1 = await rejection(c.embeddings.create({ model: 'anthropic/claude-sonnet-4-6', input: 'x' }));
     expect(e1).toBeInstanceOf(OpenAI.BadRequestError);
     expect((e1 as Error).message).toContain('/v1/chat/completions');
-    const e2 = await rejection(c.responses.create({ model: 'anthropic/claude-sonnet-4-6', input: 'x' }));
+    // Responses translate to Anthropic (translate-responses.test.ts); OpenAI's hosted tools do not.
+    const e2 = await rejection(c.responses.create({ model: 'anthropic/claude-sonnet-4-6', input: 'x', tools: [{ type: 'web_search' }] }));
     expect(e2).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((e2 as Error).message).toContain("the built-in tool 'web_search'");
   });
 
   it('anthropic SDK, a server tool (web search) over NIM → BadRequestError with an Anthropic error body', async () => {

@@ -3,6 +3,7 @@ import { HttpError } from '../errors.js';
 import { passthroughJob, translatedJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
 import { openAIEmbeddingsJob } from './embeddings.js';
+import { responsesOverChatJob } from './responses.js';
 import type { RouteContext } from './index.js';
 import { checkShape } from './shape.js';
 
@@ -17,6 +18,10 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
   const dialect = target.provider.adapter.profile.dialect;
   const stream = body.stream === true && kind !== 'embeddings';
   ctx.log.model = target.model;
+  // Only a provider with its own Responses API gets /v1/responses as it is; the others get it as chat.
+  if (kind === 'responses' && !target.provider.adapter.profile.responsesApi) {
+    return proxy(ctx.runtime, await responsesOverChatJob(ctx.runtime, target, body, buf.length), ctx.res, ctx.log);
+  }
   if (dialect === 'openai') {
     let upBody = body;
     let raw: Buffer | undefined = buf;

@@ -1,0 +1,137 @@
+// The Responses API over chat-only providers with the official openai SDK, unmodified but for base URL and key:
+// NVIDIA NIM (OpenAI chat only) and Anthropic. Plain, streamed, and a function-call round trip continued with
+// previous_response_id from keymux's own response store.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openaiClient, rejection, startStack, upstream, type Stack } from './helpers.js';
+
+let stack: Stack;
+let client: OpenAI;
+
+beforeAll(async () => {
+  stack = await startStack({
+    keys: { 'nvapi-a': {}, 'sk-ant-a': {} },
+    env: (sim) => ({
+      NVIDIA_NIM_API_KEYS: 'nvapi-a',
+      NVIDIA_NIM_BASE_URL: `${sim}/v1`,
+      ANTHROPIC_API_KEYS: 'sk-ant-a',
+      ANTHROPIC_BASE_URL: sim,
+    }),
+  });
+  client = openaiClient(stack.url);
+});
+afterAll(() => stack.close());
+beforeEach(() => stack.sim.reset());
+
+const lookup: OpenAI.Responses.FunctionTool = {
+  type: 'function',
+  name: 'lookup',
+  description: 'Look a word up',
+  parameters: { type: 'object', properties: { word: { type: 'string' } }, required: ['word'] },
+  strict: false,
+};
+
+const targets = [
+  { name: 'NVIDIA NIM', model: 'nvidia_nim/meta/llama-3.1-8b-instruct', path: '/v1/chat/completions', messages: (b: any) => b.messages },
+  { name: 'Anthropic', model: 'anthropic/claude-sonnet-4-6', path: '/v1/messages', messages: (b: any) => b.messages },
+];
+
+function lastUp(path: string): Record<string, any> {
+  const r = upstream(stack.sim, path).at(-1);
+  if (!r) throw new Error(`the simulator saw no request at ${path}`);
+  return r.body as Record<string, any>;
+}
+
+describe.each(targets)('openai SDK responses → keymux → $name (chat only)', (t) => {
+  it('responses.create: output_text, usage, instructions as the system prompt', async () => {
+    const r = await client.responses.create({ model: t.model, instructions: 'Answer briefly.', input: 'hi responses', max_output_tokens: 200 });
+    expect(r.object).toBe('response');
+    expect(r.id).toMatch(/^resp_/);
+    expect(r.status).toBe('completed');
+    expect(r.model).toBe(t.model);
+    expect(r.output_text).toBe('echo: hi responses');
+    expect(r.usage?.input_tokens).toBeGreaterThan(0);
+    expect(r.usage?.output_tokens).toBeGreaterThan(0);
+    expect(r.usage?.total_tokens).toBe(r.usage!.input_tokens + r.usage!.output_tokens);
+    expect(upstream(stack.sim, '/responses')).toHaveLength(0);
+    const up = lastUp(t.path);
+    expect(JSON.stringify(up)).toContain('Answer briefly.');
+  });
+
+  it('responses.create({stream: true}): the response.* events, in order, with usage at the end', async () => {
+    const stream = await client.responses.create({ model: t.model, input: 'streamed words here', stream: true });
+    const types: string[] = [];
+    let text = '';
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const ev of stream) {
+      types.push(ev.type);
+      if (ev.type === 'response.output_text.delta') text += ev.delta;
+      if (ev.type === 'response.completed') completed = ev.response;
+    }
+    expect(text).toBe('echo: streamed words here');
+    expect(types.slice(0, 4)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
+    expect(types.slice(-4)).toEqual(['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+    expect(completed?.usage?.output_tokens).toBeGreaterThan(0);
+    expect(completed?.output_text ?? (completed?.output[0] as any)?.content?.[0]?.text).toBe('echo: streamed words here');
+  });
+
+  it('responses.stream().finalResponse(): the SDK helper accumulates the events', async () => {
+    const final = await client.responses.stream({ model: t.model, input: 'helper' }).finalResponse();
+    expect(final.output_text).toBe('echo: helper');
+    expect(final.status).toBe('completed');
+  });
+
+  it('a function-call round trip, continued with previous_response_id (stored by keymux)', async () => {
+    const first = await client.responses.create({ model: t.model, input: 'please use a tool to look up cat', tools: [lookup] });
+    const call = first.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
+    expect(call?.name).toBe('lookup');
+    expect(JSON.parse(call!.arguments)).toHaveProperty('word');
+    const second = await client.responses.create({
+      model: t.model,
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call!.call_id, output: 'a small feline' }],
+      tools: [lookup],
+    });
+    expect(second.output_text).toContain('a small feline');
+    expect(second.previous_response_id).toBe(first.id);
+    // The provider saw the whole conversation: the user turn, the assistant's tool call, the tool's result.
+    const up = JSON.stringify(t.messages(lastUp(t.path)));
+    expect(up).toContain('please use a tool to look up cat');
+    expect(up).toContain(call!.call_id);
+    expect(up).toContain('a small feline');
+  });
+
+  it('streamed function call: function_call_arguments.delta/.done, and the item in response.completed', async () => {
+    const final = await client.responses.stream({ model: t.model, input: 'call the tool lookup now', tools: [lookup] }).finalResponse();
+    const call = final.output.find((o) => o.type === 'function_call');
+    expect(call).toMatchObject({ type: 'function_call', name: 'lookup', status: 'completed' });
+    expect(JSON.parse((call as OpenAI.Responses.ResponseFunctionToolCall).arguments)).toHaveProperty('word');
+  });
+});
+
+describe('Responses over chat: what is refused, dropped and forgotten', () => {
+  const model = 'nvidia_nim/meta/llama-3.1-8b-instruct';
+
+  it('a built-in tool is refused, naming it (KMX_ERR_UNTRANSLATABLE)', async () => {
+    const err = await rejection(client.responses.create({ model, input: 'news?', tools: [{ type: 'web_search' }] }));
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain("the built-in tool 'web_search'");
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('KMX_ERR_UNTRANSLATABLE');
+  });
+
+  it('drops are listed in x-keymux-warnings', async () => {
+    const { response } = await client.responses
+      .create({ model, input: 'hi', include: ['reasoning.encrypted_content'], prompt_cache_key: 'k' })
+      .withResponse();
+    const w = response.headers.get('x-keymux-warnings') ?? '';
+    expect(w).toContain('include dropped');
+    expect(w).toContain('prompt_cache_key dropped');
+  });
+
+  it('store: false keeps nothing: its id cannot be continued', async () => {
+    const r = await client.responses.create({ model, input: 'forget me', store: false });
+    const err = await rejection(client.responses.create({ model, input: 'again', previous_response_id: r.id }));
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as Error).message).toContain('not found');
+  });
+});
