@@ -98,6 +98,10 @@ function unknownFields(known: readonly string[], mask = false) {
 const strict = <S extends z.ZodRawShape>(shape: S, mask = false) =>
   z.strictObject(shape, { error: unknownFields(Object.keys(shape), mask) });
 
+/** A Redis URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS). */
+export const redisUrl = text.refine((v) => /^rediss?:\/\/[^/]/.test(v) && URL.canParse(v), { error: 'expected a redis:// or rediss:// URL' });
+export const USAGE_PLACES = ['local', 'redis'] as const;
+
 export const STORAGE_TYPES = ['memory', 'sqlite'] as const;
 export const storageType = z.enum(STORAGE_TYPES, { error: `expected one of ${STORAGE_TYPES.join(', ')}` });
 const usdPerMillion = z.preprocess(numeric, z.number(typeError('expected USD per million tokens')).min(0, atLeast(0)));
@@ -151,6 +155,19 @@ export const settingsSchema = z.object({
    * under a key derived from `encryptionKey`; without one they are refused unless `allowPlaintextKeys`.
    */
   admin: z.object({ keys: z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), z.array(text).readonly()), encryptionKey: text.optional(), allowPlaintextKeys: bool }),
+  /**
+   * Several replicas as one pool: with `url`, live pool state (cooldowns, disabled keys, learned budgets, windows,
+   * in-flight counts) is shared in Redis and each admission is decided there atomically. `usage`: `local` (each
+   * replica's storage) or `redis`. `leaseTtlMs`: how long the in-flight slots of a replica that died stay taken.
+   * `timeoutMs`: a Redis slower than this cannot help now, and the request is decided on local state.
+   */
+  redis: z.object({
+    url: redisUrl.optional(),
+    prefix: text,
+    usage: z.enum(USAGE_PLACES, { error: `expected one of ${USAGE_PLACES.join(', ')}` }),
+    leaseTtlMs: durationMs(1_000),
+    timeoutMs: durationMs(1),
+  }),
 });
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -191,6 +208,7 @@ export const DEFAULTS = {
   storage: { type: 'memory', dataDir: './data', retentionDays: 90 },
   prices: {},
   admin: { keys: [], allowPlaintextKeys: false },
+  redis: { prefix: 'keymux:', usage: 'local', leaseTtlMs: 60_000, timeoutMs: 100 },
 } as const satisfies Settings & { server: { hostWithProxyKeys: string } };
 
 /** A path to one setting: `['server', 'port']`; typed so a table row cannot name a setting that does not exist. */
@@ -213,6 +231,9 @@ export const ENV_SETTINGS: readonly { vars: readonly string[]; path: SettingPath
   { vars: ['KEYMUX_ADMIN_KEYS', 'KEYMUX_ADMIN_KEY'], path: ['admin', 'keys'] },
   { vars: ['KEYMUX_ENCRYPTION_KEY'], path: ['admin', 'encryptionKey'] },
   { vars: ['KEYMUX_ALLOW_PLAINTEXT_KEYS'], path: ['admin', 'allowPlaintextKeys'] },
+  { vars: ['KEYMUX_REDIS_URL'], path: ['redis', 'url'] },
+  { vars: ['KEYMUX_REDIS_PREFIX'], path: ['redis', 'prefix'] },
+  { vars: ['KEYMUX_USAGE'], path: ['redis', 'usage'] },
 ];
 
 /** Command-line flags, the highest layer: `--port` → server.port. */

@@ -49,6 +49,9 @@ describe('the settings tree drives every layer', () => {
       'admin.keys': ['adm-1, adm-2', ['adm-1', 'adm-2']],
       'admin.encryptionKey': [' a passphrase ', 'a passphrase'],
       'admin.allowPlaintextKeys': ['1', true],
+      'redis.url': [' redis://cache:6379 ', 'redis://cache:6379'],
+      'redis.prefix': ['kmx:', 'kmx:'],
+      'redis.usage': ['redis', 'redis'],
     };
     for (const { vars, path } of ENV_SETTINGS) {
       const sample = samples[path.join('.')];

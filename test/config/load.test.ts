@@ -31,6 +31,7 @@ describe('defaults < file < env < flags', () => {
       storage: { type: 'memory', dataDir: expect.stringMatching(/keymux-config-[^/\\]+[/\\]data$/) as string, retentionDays: 90 },
       prices: {},
       admin: { keys: [], allowPlaintextKeys: false },
+      redis: { prefix: 'keymux:', usage: 'local', leaseTtlMs: 60_000, timeoutMs: 100 },
       providers: [],
       aliases: {},
       source: { files: [] },
