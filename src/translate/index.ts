@@ -5,7 +5,6 @@ import { anthropicToOpenAIResponse, AnthropicToOpenAIStream, openAIToAnthropicRe
 import { geminiToOpenAIResponse, GeminiToOpenAIStream, openAIToGeminiRequest } from './openai-to-gemini.js';
 import { DIALECT, type Dialect, type StreamItem } from '../dialects/index.js';
 import { isObject } from './util.js';
-import { hubTranslator } from './hub/index.js';
 
 export {
   anthropicToOpenAIRequest,
@@ -23,8 +22,6 @@ export {
 } from './openai-to-anthropic.js';
 export { openAIToGeminiRequest, geminiToOpenAIResponse, GeminiToOpenAIStream, type GeminiToOpenAIStreamOptions } from './openai-to-gemini.js';
 export { toGeminiSchema } from './gemini-schema.js';
-export { hubTranslator, TARGET as DIALECT_NAMES } from './hub/index.js';
-export type * from './canonical.js';
 export {
   TranslationError,
   type TranslationErrorCode,
@@ -97,10 +94,9 @@ export interface Translator {
   /**
    * The client's body in the upstream's dialect, for upstream model `model`, plus warnings for
    * what was dropped (for the `x-keymux-warnings` header). Throws TranslationError (400) for
-   * what cannot be expressed. Gemini bodies carry neither model nor stream flag (both are in the URL): for a
-   * Gemini client, `stream` says whether its URL asked for a stream.
+   * what cannot be expressed. Gemini bodies carry neither model nor stream flag (both are in the URL).
    */
-  request(body: unknown, opts: { model: string; stream?: boolean }): { body: object; warnings: string[] };
+  request(body: unknown, opts: { model: string }): { body: object; warnings: string[] };
   /** A complete upstream success body in the client's dialect. */
   /** `model`: the name to report back (the one the client asked for), instead of the upstream's. */
   response(body: unknown, opts?: { model?: string }): unknown;
@@ -123,7 +119,7 @@ export function translatorFor(client: Dialect, upstream: Dialect, options: Trans
       error,
     };
   }
-  if (pair !== 'openai->anthropic' && pair !== 'openai->gemini') return hubTranslator(client, upstream, options);
+  if (pair !== 'openai->anthropic' && pair !== 'openai->gemini') return undefined;
   let includeUsage = false;
   const remember = (body: unknown): void => {
     includeUsage = isObject(body) && isObject(body.stream_options) && body.stream_options.include_usage === true;
