@@ -105,6 +105,8 @@ export function translatedJob(
   body: Record<string, unknown>,
   bodyBytes: number,
   stream: boolean,
+  /** reportModel: the model name the client hears back (Gemini clients name it in the URL); array: Gemini's JSON-array stream. */
+  opts: { reportModel?: string; array?: boolean } = {},
 ): ProxyJob {
   const p = target.provider;
   const upstream = p.adapter.profile.dialect;
@@ -115,8 +117,9 @@ export function translatedJob(
       `${p.name} speaks the ${upstream} dialect and this route speaks ${client}; that pair is not translated (use the ${upstream}-dialect endpoint)`,
     );
   }
-  const { body: upBody, warnings } = tr.request(body, { model: target.model });
-  const reported = typeof body.model === 'string' ? { model: body.model } : {};
+  const { body: upBody, warnings } = tr.request(body, { model: target.model, stream });
+  const asked = opts.reportModel ?? body.model;
+  const reported = typeof asked === 'string' ? { model: asked } : {};
   const route = p.adapter.chatRoute;
   const text = JSON.stringify(p.adapter.prepare(route, upBody).body);
   return {
@@ -129,7 +132,9 @@ export function translatedJob(
     // The client hears back the model name it asked for (Claude Code checks it), not the upstream's.
     mapBody: (b) => tr.response(b, reported),
     mapError: (status, b) => tr.error(status, b),
-    ...(stream ? { streamPlan: { mode: 'translate' as const, translator: tr.stream(reported) } } : {}),
+    ...(stream
+      ? { streamPlan: { mode: 'translate' as const, translator: tr.stream(reported), ...(opts.array ? { array: true, contentType: 'application/json; charset=utf-8' } : {}) } }
+      : {}),
     extraHeaders: warnings.length > 0 ? { 'x-keymux-warnings': headerValue(warnings.join('; ')) } : {},
   };
 }

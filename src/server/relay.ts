@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { DIALECT, sseText, type Dialect } from '../dialects/index.js';
+import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/index.js';
 import type { StreamEnd, StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
@@ -11,8 +11,8 @@ export type StreamPlan =
   | { mode: 'passthrough'; stripUsageChunk?: boolean; contentType?: string }
   /** Gemini without alt=sse: the client gets one JSON array, streamed element by element. */
   | { mode: 'gemini-array'; contentType?: string }
-  /** Each upstream event is translated into the client's dialect. */
-  | { mode: 'translate'; translator: StreamTranslator; contentType?: string };
+  /** Each upstream event is translated into the client's dialect; `array`: as one JSON array (Gemini without alt=sse). */
+  | { mode: 'translate'; translator: StreamTranslator; contentType?: string; array?: boolean };
 
 /**
  * Relays an upstream SSE stream to the client, event by event, feeding the provider's tracker on the way, and
@@ -33,13 +33,23 @@ export async function relayStream(
   const splitter = new SseSplitter();
   let first = true;
   const arrayMode = plan.mode === 'gemini-array';
+  /** Translated items in the client's framing: SSE, or elements of the Gemini JSON array. */
+  const format = (items: readonly StreamItem[]): string => {
+    if (plan.mode !== 'translate' || !plan.array) return sseText(items);
+    let s = '';
+    for (const it of items) {
+      s += (first ? '[' : ',\r\n') + JSON.stringify(it.data);
+      first = false;
+    }
+    return s;
+  };
   const handle = (events: SseEvent[]): string => {
     let out = '';
     for (const ev of events) {
       const data = ev.data;
       if (data === undefined || data === '[DONE]') {
         if (plan.mode === 'passthrough') out += ev.raw;
-        else if (plan.mode === 'translate' && data === '[DONE]') out += sseText(plan.translator.end());
+        else if (plan.mode === 'translate' && data === '[DONE]') out += format(plan.translator.end());
         continue;
       }
       // Parse only what the tracker reads or what must be transformed: pass-through stays cheap.
@@ -59,7 +69,7 @@ export async function relayStream(
         out += (first ? '[' : ',\r\n') + data;
         first = false;
       } else if (plan.mode === 'translate' && parsed !== undefined) {
-        out += sseText(plan.translator.push(ev.event, parsed));
+        out += format(plan.translator.push(ev.event, parsed));
       }
     }
     return out;
@@ -71,14 +81,17 @@ export async function relayStream(
       if (out && !res.write(maskText(out, secret))) await drained(res);
     }
     let tail = handle(splitter.flush());
-    if (plan.mode === 'translate') tail += sseText(plan.translator.end());
-    if (arrayMode) tail += first ? '[]' : ']';
+    if (plan.mode === 'translate') tail += format(plan.translator.end());
+    if (arrayMode || (plan.mode === 'translate' && plan.array)) tail += first ? '[]' : ']';
     res.end(maskText(tail, secret));
     return { kind: 'complete' };
   } catch (e) {
     if (signal.aborted || res.destroyed) return { kind: 'cancelled' };
     const message = `The provider's stream broke: ${(e as { code?: string }).code ?? (e as Error).message}`;
-    if (!res.writableEnded) res.end(streamError(plan, client, message, first));
+    if (!res.writableEnded) {
+      if (plan.mode === 'translate' && plan.array) res.end(format(plan.translator.error(message)) + (first ? '[]' : ']'));
+      else res.end(streamError(plan, client, message, first));
+    }
     return { kind: 'broken', message };
   } finally {
     if (!body.destroyed) body.destroy();

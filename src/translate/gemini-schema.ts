@@ -23,15 +23,21 @@ type Schema = Record<string, unknown>;
  * depth of 12 with a bare OBJECT), non-string enums and unsupported formats dropped, `required`
  * limited to declared properties, empty `properties` removed (Gemini rejects an empty map).
  */
-export function toGeminiSchema(schema: unknown): Schema | undefined {
-  return isObject(schema) ? convert(schema, schema, 0) : undefined;
+export function toGeminiSchema(schema: unknown, dropped?: Set<string>): Schema | undefined {
+  return isObject(schema) ? convert(schema, schema, 0, dropped) : undefined;
 }
 
-function convert(input: Schema, root: Schema, depth: number): Schema {
+/** Keys the conversion reads or rewrites (not "dropped" when absent from the output). */
+const HANDLED = new Set(['type', 'properties', 'required', 'items', 'anyOf', 'oneOf', 'allOf', 'enum', 'const', 'format', '$ref', '$defs', 'definitions', '$schema']);
+
+function convert(input: Schema, root: Schema, depth: number, dropped?: Set<string>): Schema {
   let s = input;
   const ref = s.$ref;
   if (typeof ref === 'string') {
-    if (depth >= MAX_REF_DEPTH) return { type: 'OBJECT', ...(typeof s.description === 'string' ? { description: s.description } : {}) };
+    if (depth >= MAX_REF_DEPTH) {
+      dropped?.add('$ref cycle');
+      return { type: 'OBJECT', ...(typeof s.description === 'string' ? { description: s.description } : {}) };
+    }
     const rest = { ...s };
     delete rest.$ref;
     s = { ...resolveRef(root, ref), ...rest };
@@ -39,7 +45,10 @@ function convert(input: Schema, root: Schema, depth: number): Schema {
   }
   if (Array.isArray(s.allOf)) s = mergeAllOf(s, root);
   const out: Schema = {};
-  for (const [k, v] of Object.entries(s)) if (KEEP.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(s)) {
+    if (KEEP.has(k)) out[k] = v;
+    else if (!HANDLED.has(k) && v !== undefined) dropped?.add(k);
+  }
 
   let types: string[] = Array.isArray(s.type) ? s.type.filter((t): t is string => typeof t === 'string') : typeof s.type === 'string' ? [s.type] : [];
   if (types.includes('null')) {
@@ -55,11 +64,11 @@ function convert(input: Schema, root: Schema, depth: number): Schema {
   if (types.length > 1) anyOf = types.map((t) => ({ ...s, type: t, anyOf: undefined, oneOf: undefined, nullable: undefined }));
   if (anyOf && anyOf.length === 1 && isObject(anyOf[0])) {
     // One alternative left (the other was null): the schema is that alternative.
-    const only = convert(anyOf[0], root, depth);
+    const only = convert(anyOf[0], root, depth, dropped);
     return { ...only, ...out, ...(only.description && !out.description ? { description: only.description } : {}) };
   }
   if (anyOf && anyOf.length > 1) {
-    out.anyOf = anyOf.filter(isObject).map((x) => convert(x, root, depth));
+    out.anyOf = anyOf.filter(isObject).map((x) => convert(x, root, depth, dropped));
     return out;
   }
 
@@ -70,18 +79,22 @@ function convert(input: Schema, root: Schema, depth: number): Schema {
     const values = enumValues.filter((e) => e !== null);
     if (values.length < enumValues.length) out.nullable = true;
     if (values.length && values.every((e) => typeof e === 'string')) out.enum = values; // Gemini enums are strings only
+    else if (values.length) dropped?.add('non-string enum');
   }
-  if (typeof s.format === 'string' && type && FORMATS[type]?.has(s.format)) out.format = s.format;
+  if (typeof s.format === 'string') {
+    if (type && FORMATS[type]?.has(s.format)) out.format = s.format;
+    else dropped?.add(`format '${s.format}'`);
+  }
   if (out.enum && type === 'STRING') out.format = 'enum';
   if (isObject(s.properties)) {
     const props: Record<string, Schema> = {};
-    for (const [name, p] of Object.entries(s.properties)) if (isObject(p)) props[name] = convert(p, root, depth);
+    for (const [name, p] of Object.entries(s.properties)) if (isObject(p)) props[name] = convert(p, root, depth, dropped);
     if (Object.keys(props).length) out.properties = props;
     const req = Array.isArray(s.required) ? s.required.filter((r): r is string => typeof r === 'string' && r in props) : [];
     if (req.length) out.required = req;
   }
   const items = Array.isArray(s.items) ? s.items[0] : s.items; // a tuple keeps its first item's schema
-  if (isObject(items)) out.items = convert(items, root, depth);
+  if (isObject(items)) out.items = convert(items, root, depth, dropped);
   return out;
 }
 

@@ -1,10 +1,12 @@
 import { readBody, parseJsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
-import { passthroughJob } from '../jobs.js';
+import { isObject } from '../../translate/util.js';
+import { passthroughJob, translatedJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
 import { geminiEmbeddingsJob } from './embeddings.js';
 import type { RouteContext } from './index.js';
-import { decodeSegment } from './respond.js';
+import { estimateTokens } from '../tokens.js';
+import { decodeSegment, sendJson } from './respond.js';
 import { checkShape } from './shape.js';
 
 const ACTIONS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents'] as const;
@@ -28,13 +30,19 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
     ctx.log.model = target.model;
     return proxy(ctx.runtime, geminiEmbeddingsJob(target, action, body, buf.length), ctx.res, ctx.log);
   }
-  if (target.provider.adapter.profile.dialect !== 'gemini') {
-    throw new HttpError('KMX_ERR_UNTRANSLATABLE', `${target.provider.name} is not a Gemini-dialect provider; use /v1/chat/completions for it`);
-  }
   ctx.log.model = target.model;
   const stream = action === 'streamGenerateContent';
   // keymux always streams from Gemini as SSE; a client that asked for the JSON-array form gets that back.
   const wantsSse = ctx.query?.get('alt') === 'sse';
+  if (target.provider.adapter.profile.dialect !== 'gemini') {
+    if (action === 'countTokens') {
+      // Other dialects' providers have no counting endpoint here: an estimate, as for Anthropic clients.
+      const counted = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
+      return sendJson(ctx.res, 200, { totalTokens: estimateTokens(counted) }, { 'x-keymux-token-count': 'estimate' });
+    }
+    const job = translatedJob(target, 'gemini', body, buf.length, stream, { reportModel: model, array: stream && !wantsSse });
+    return proxy(ctx.runtime, job, ctx.res, ctx.log);
+  }
   const job = passthroughJob(ctx.req, target, 'gemini', action, body, buf.length, {
     stream,
     modelInBody: false,
