@@ -6,9 +6,9 @@
 //   dist/sea/keymux        the executable: a copy of the Node binary that runs this build, with the bundle injected
 //
 // The executable is for the platform of the `node` running this script (Linux x64 here). For another platform,
-// run it there (macOS arm64, Windows x64, …) with Node ≥ 20.18, or set KEYMUX_SEA_NODE to a Node binary of
-// that platform (same major version) and run it anywhere: the bundle and its blob are platform-independent;
-// on macOS, sign the result afterwards (`codesign --sign - dist/sea/keymux`).
+// run it there (macOS arm64, Windows x64, …) with Node ≥ 20.18, or set KEYMUX_SEA_NODE to that platform's Node
+// binary of the same version as the Node running this script (the blob's format is that version's; the bundle
+// is platform-independent); on macOS, sign the result afterwards (`codesign --sign - dist/sea/keymux`).
 //
 // The SQLite driver (node-sqlite3-wasm) reads its .wasm from beside its .js, which a single file does not have:
 // the .wasm goes in as a SEA asset, and a small esbuild plugin hands it to the driver as `Module.wasmBinary`.
