@@ -43,7 +43,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   // (4.9 against 3.7 µs under load, 7.4 against 3.7 µs on an idle server: bench:logline), and a line written is
   // never lost in a crash. A reader that stops reading (a full pipe) slows the server rather than filling memory.
   const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: true }));
-  const runtime = new Runtime(config, opts.clock ? { clock: opts.clock } : {});
+  const runtime = new Runtime(config, { ...(opts.clock ? { clock: opts.clock } : {}), log: (level, msg, fields) => logger[level](fields ?? {}, msg) });
   let auth = new ProxyAuth(config.proxyKeys);
   let guard = new RequestGuard(config.proxyKeys, config.server.cors);
   let inFlight = 0;

@@ -5,6 +5,7 @@ import { createAdapter, findProvider, resolveProfile } from '../providers/index.
 import type { ProviderAdapter, ProviderInfo, ProviderProfile } from '../providers/index.js';
 import type { Config, ProviderConfig } from '../config/index.js';
 import { openStore, type Store } from '../store/index.js';
+import { openRedis, type Log, type SharedState } from '../store/redis-open.js';
 import { HttpError } from './errors.js';
 
 /** One configured provider, live: its adapter (over its profile) and key pool. A reload replaces the adapter. */
@@ -38,13 +39,25 @@ export class Runtime {
   readonly ready: Promise<void>;
   readonly #ownsStore: boolean;
 
-  /** `store` replaces the one config.storage names (the caller then closes it). */
-  constructor(config: Config, opts: { clock?: Clock; store?: Store } = {}) {
+  /** With redis.url: the admission every pool asks, shared with the other replicas. */
+  readonly #admission: SharedState['admission'] | undefined;
+
+  /** `store` replaces the one config.storage names (the caller then closes it). `log` hears of Redis going and coming. */
+  constructor(config: Config, opts: { clock?: Clock; store?: Store; log?: Log } = {}) {
     this.clock = opts.clock ?? systemClock;
     this.config = config;
     this.#dispatcher = newAgent(config);
     const s = opts.store ? { store: opts.store, opened: Promise.resolve() } : openStore({ ...config.storage, prices: config.prices });
-    this.store = s.store;
+    // Several replicas as one pool: live state in Redis and admissions decided there; usage stays in storage
+    // unless redis.usage says otherwise. A reload does not move a running server to or from Redis.
+    const { url, ...redis } = config.redis;
+    const clock = this.clock;
+    const shared = url !== undefined && !opts.store
+      ? openRedis({ ...redis, url }, s.store, { now: () => clock.now(), retentionDays: config.storage.retentionDays, prices: config.prices, ...(opts.log ? { log: opts.log } : {}) })
+      : undefined;
+    if (shared) s.opened = Promise.all([s.opened, shared.opened]).then(() => undefined);
+    this.store = shared?.store ?? s.store;
+    this.#admission = shared?.admission;
     this.#ownsStore = !opts.store;
     this.apply(config);
     const pools = [...this.providers.values()].map((p) => p.pool.ready);
@@ -92,6 +105,7 @@ export class Runtime {
         ...(config.cooldown.quotaMs !== undefined ? { quotaCooldownMs: config.cooldown.quotaMs } : {}),
         clock: this.clock,
         store: this.store,
+        ...(this.#admission ? { admission: this.#admission } : {}),
       });
       this.providers.set(pc.name, { name: pc.name, adapter, pool, config: pc });
       existing?.pool.close();

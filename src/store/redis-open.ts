@@ -1,0 +1,154 @@
+import type { Admission, AdmitAnswer, AdmitAsk, AdmitGrant, ReleaseFacts } from '../pool/index.js';
+import type { ClientUsageFilter } from './client-usage.js';
+import { MemoryAdmission } from './memory-admission.js';
+import type { PriceOverrides } from './prices.js';
+import type { RedisAdmission } from './redis-admission.js';
+import type { Log } from './redis-link.js';
+
+export type { Log };
+import type { RedisStore } from './redis-store.js';
+import type {
+  AddedKeyRecord, ClientUsageDelta, ClientUsageRow, KeyId, LearnedRecord, ProviderState, StateChange, Store, UsageDelta, UsageFilter, UsageRow,
+} from './types.js';
+
+export interface RedisSettings {
+  url: string;
+  prefix: string;
+  usage: 'local' | 'redis';
+  leaseTtlMs: number;
+  timeoutMs: number;
+}
+
+export interface SharedState {
+  /** Live state and added keys in Redis; usage in `local` or in Redis, as the settings say. */
+  store: Store;
+  admission: Admission;
+  /** Settles once Redis answered, or did not within a second (then replicas start on local state). */
+  opened: Promise<void>;
+}
+
+/**
+ * Several replicas as one pool: the store and admission a config with `redis.url` asks for, at once, while
+ * ioredis is imported (only here: a keymux without Redis never loads it) and Redis connected behind them.
+ */
+export function openRedis(s: RedisSettings, local: Store, o: { now: () => number; log?: Log; prices?: PriceOverrides; retentionDays: number }): SharedState {
+  const parts = (async () => {
+    const [{ RedisLink }, { RedisStore }, { RedisAdmission }] = await Promise.all([import('./redis-link.js'), import('./redis-store.js'), import('./redis-admission.js')]);
+    const link = await RedisLink.open({ url: s.url, timeoutMs: s.timeoutMs, now: o.now, ...(o.log ? { log: o.log } : {}) });
+    const admission = new RedisAdmission(link, { prefix: s.prefix, leaseTtlMs: s.leaseTtlMs, now: o.now });
+    const store = new RedisStore(link, { prefix: s.prefix, retentionDays: o.retentionDays, now: o.now, ...(o.prices ? { prices: o.prices } : {}) });
+    return { link, admission, store };
+  })();
+  parts.catch((error: unknown) => o.log?.('warn', 'redis unavailable (could not load its client): every replica decides alone', { error: String(error) }));
+  const store = new SharedStore(parts, local, s.usage === 'redis');
+  const admission = new LazyAdmission(parts.then((p) => p.admission), s.leaseTtlMs);
+  return { store, admission, opened: parts.then(() => undefined) };
+}
+
+type Parts = Promise<{ link: { close(): Promise<void> }; admission: RedisAdmission; store: RedisStore }>;
+
+/** The admission once Redis' client is loaded; a client that cannot load leaves this replica deciding alone. */
+class LazyAdmission implements Admission {
+  #ready: Admission | undefined;
+  readonly #parts: Promise<Admission>;
+
+  constructor(parts: Promise<Admission>, leaseTtlMs: number) {
+    this.#parts = parts.then(
+      (a) => (this.#ready = a),
+      () => (this.#ready = new MemoryAdmission({ leaseTtlMs })),
+    );
+  }
+
+  async admit(provider: string, ask: AdmitAsk): Promise<AdmitAnswer> {
+    return (this.#ready ?? (await this.#parts)).admit(provider, ask);
+  }
+
+  release(provider: string, grant: AdmitGrant, facts: ReleaseFacts): void {
+    if (this.#ready) this.#ready.release(provider, grant, facts);
+    else void this.#parts.then((a) => a.release(provider, grant, facts));
+  }
+}
+
+/** State in Redis, usage where the settings say; each call waits for the client to be loaded. */
+class SharedStore implements Store {
+  readonly #parts: Parts;
+
+  constructor(
+    parts: Parts,
+    private readonly local: Store,
+    private readonly usageInRedis: boolean,
+  ) {
+    this.#parts = parts;
+  }
+
+  async #redis(): Promise<RedisStore> {
+    return (await this.#parts).store;
+  }
+
+  async #usage(): Promise<Store> {
+    return this.usageInRedis ? this.#redis() : this.local;
+  }
+
+  async loadState(provider: string, now: number): Promise<ProviderState> {
+    return (await this.#redis()).loadState(provider, now);
+  }
+  async writeState(provider: string, change: StateChange): Promise<void> {
+    return (await this.#redis()).writeState(provider, change);
+  }
+  async saveLearned(provider: string, records: readonly LearnedRecord[]): Promise<void> {
+    return (await this.#redis()).saveLearned(provider, records);
+  }
+  async addUsage(provider: string, deltas: readonly UsageDelta[]): Promise<void> {
+    return (await this.#usage()).addUsage(provider, deltas);
+  }
+  async readUsage(provider: string, filter?: UsageFilter): Promise<UsageRow[]> {
+    return (await this.#usage()).readUsage(provider, filter);
+  }
+  async putKey(record: AddedKeyRecord): Promise<void> {
+    return (await this.#redis()).putKey(record);
+  }
+  async deleteKey(provider: string, keyId: KeyId): Promise<boolean> {
+    return (await this.#redis()).deleteKey(provider, keyId);
+  }
+  async listKeys(): Promise<AddedKeyRecord[]> {
+    return (await this.#redis()).listKeys();
+  }
+  async addClientUsage(deltas: readonly ClientUsageDelta[]): Promise<void> {
+    const s = await this.#usage();
+    if (!s.addClientUsage) throw new Error('this store keeps no client usage');
+    return s.addClientUsage(deltas);
+  }
+  async readClientUsage(filter?: ClientUsageFilter): Promise<ClientUsageRow[]> {
+    const s = await this.#usage();
+    if (!s.readClientUsage) throw new Error('this store keeps no client usage');
+    return s.readClientUsage(filter);
+  }
+
+  subscribe(provider: string, listener: (change: StateChange) => void): () => void {
+    let off: (() => void) | undefined;
+    let cancelled = false;
+    this.#parts.then(
+      (p) => {
+        if (!cancelled) off = p.store.subscribe(provider, listener);
+      },
+      () => {},
+    );
+    return () => {
+      cancelled = true;
+      off?.();
+    };
+  }
+
+  /** Leaves the replica count, closes the Redis connections, then the local store. */
+  async close(): Promise<void> {
+    try {
+      const p = await this.#parts;
+      await p.admission.close();
+      await p.store.close();
+      await p.link.close();
+    } catch {
+      // never opened: nothing of Redis to release
+    }
+    await this.local.close();
+  }
+}
