@@ -123,10 +123,10 @@ describe('bad requests', () => {
     expect(g.status).toBe(400);
   });
 
-  test('a wrong-dialect model on a dialect-native route says which endpoint to use', async () => {
+  test('an OpenAI model on the Gemini route is translated (#15), no longer refused', async () => {
     const r = await call(h.url, '/v1beta/models/openai%2Fgpt-4o-mini:generateContent', geminiBody('x'));
-    expect(r.status).toBe(400);
-    expect(r.json.error.message).toContain('/v1/chat/completions');
+    expect(r.status).toBe(200);
+    expect(r.json.candidates[0].content.parts[0].text).toBe('echo: x');
   });
 
   test('the server is still healthy after all of that', async () => {

@@ -89,7 +89,9 @@ describe('round trips', () => {
 describe('translatorFor', () => {
   it.each([
     ['anthropic', 'openai', true], ['openai', 'anthropic', true], ['openai', 'gemini', true],
-    ['openai', 'openai', false], ['anthropic', 'anthropic', false], ['anthropic', 'gemini', false], ['gemini', 'openai', false], ['gemini', 'anthropic', false],
+    // #15: every pair of different dialects is translated through the hub; same-dialect traffic passes through.
+    ['openai', 'openai', false], ['anthropic', 'anthropic', false], ['gemini', 'gemini', false],
+    ['anthropic', 'gemini', true], ['gemini', 'openai', true], ['gemini', 'anthropic', true],
   ])('%s client over %s upstream: %s', (client, upstream, supported) => {
     expect(translatorFor(client as Dialect, upstream as Dialect) !== undefined).toBe(supported);
   });
