@@ -13,6 +13,7 @@ import { capConnections, clientSocketOptions } from './sockets.js';
 import { TranslationError } from '../translate/index.js';
 import type { ProxyLog } from './proxy.js';
 import { route, type RouteContext } from './routes/index.js';
+import { Admin, isAdminPath } from './admin/index.js';
 
 export interface ServerOptions {
   clock?: Clock;
@@ -46,6 +47,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   const runtime = new Runtime(config, { ...(opts.clock ? { clock: opts.clock } : {}), log: (level, msg, fields) => logger[level](fields ?? {}, msg) });
   let auth = new ProxyAuth(config.proxyKeys);
   let guard = new RequestGuard(config.proxyKeys, config.server.cors);
+  const admin = new Admin(runtime, config, logger);
   let inFlight = 0;
   let closing = false;
   let url = '';
@@ -69,10 +71,14 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     const query = q < 0 ? undefined : new URLSearchParams(req.url!.slice(q + 1));
     const log: ProxyLog = {};
     let dialect: Dialect = dialectOf(path, req);
+    let presented: string | undefined;
     try {
       if (closing) throw new HttpError('KMX_ERR_SHUTTING_DOWN', undefined, { headers: { connection: 'close' } });
       if (guard.check(req, res, path)) return;
-      if (path !== '/healthz' && path !== '/readyz' && !auth.check(presentedKey(req, query))) {
+      // The admin API has keys of its own: a proxy key does not open it.
+      if (isAdminPath(path)) return await admin.handle(req, res, path, query);
+      presented = presentedKey(req, query);
+      if (path !== '/healthz' && path !== '/readyz' && !auth.check(presented)) {
         throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
       }
       const ctx: RouteContext = { req, res, path, query, runtime, config: runtime.config, log, logger };
@@ -101,6 +107,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       } satisfies Record<keyof ProxyLog, unknown> & Record<string, unknown>;
       if (res.statusCode >= 500) logger.warn(fields, 'request');
       else logger.info(fields, 'request');
+      admin.recordClient(presented, log.provider, log.model, log.outcome, log.usage);
     }
   }
 
@@ -117,6 +124,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     async listen(port = config.server.port, host = config.server.host) {
       // Serve nothing before the stored state is in: a restart must not re-try a key it knows is dead.
       await runtime.ready;
+      await admin.start();
       return new Promise<string>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {
@@ -131,6 +139,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       const refused = refuseOpenReload(http.address(), next.proxyKeys);
       if (refused) throw new Error(refused);
       runtime.apply(next);
+      admin.reload(next);
       auth = new ProxyAuth(next.proxyKeys);
       guard = new RequestGuard(next.proxyKeys, next.server.cors);
     },
@@ -155,12 +164,14 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       });
     }
     http.closeAllConnections();
+    admin.stop();
     await runtime.close();
   }
 }
 
 /** Which dialect the client speaks, from the route (Anthropic's /v1/models is told by its version header). */
 function dialectOf(path: string, req: IncomingMessage): Dialect {
+  if (isAdminPath(path)) return 'openai';
   if (path.startsWith('/v1beta/')) return 'gemini';
   if (path.startsWith('/v1/messages')) return 'anthropic';
   if (req.headers['anthropic-version'] !== undefined && !path.startsWith('/v1/chat')) return 'anthropic';

@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import type { Dialect } from '../dialects/index.js';
-import { KeyPool, systemClock, type Clock } from '../pool/index.js';
+import { KeyPool, systemClock, type Clock, type KeyConfig } from '../pool/index.js';
 import { createAdapter, findProvider, resolveProfile } from '../providers/index.js';
 import type { ProviderAdapter, ProviderInfo, ProviderProfile } from '../providers/index.js';
 import type { Config, ProviderConfig } from '../config/index.js';
@@ -38,6 +38,8 @@ export class Runtime {
   /** Settles once the store is open and the first pools loaded their state from it; rejects if it cannot open. */
   readonly ready: Promise<void>;
   readonly #ownsStore: boolean;
+  /** Keys added through the admin API, per provider: served beside the configured ones, across reloads. */
+  readonly #added = new Map<string, readonly KeyConfig[]>();
 
   /** With redis.url: the admission every pool asks, shared with the other replicas. */
   readonly #admission: SharedState['admission'] | undefined;
@@ -87,7 +89,7 @@ export class Runtime {
       const strategy = pc.strategy ?? config.strategy;
       const adapter = createAdapter(profileOf(pc));
       if (existing && existing.adapter.profile.wire === adapter.profile.wire) {
-        existing.pool.setKeys(pc.keys);
+        existing.pool.setKeys(this.keysOf(pc));
         existing.pool.setStrategy(strategy);
         existing.config = pc;
         existing.adapter = adapter;
@@ -95,7 +97,7 @@ export class Runtime {
       }
       const pool = new KeyPool({
         provider: pc.name,
-        keys: pc.keys,
+        keys: this.keysOf(pc),
         strategy,
         limitsPerModel: pc.limitsPerModel,
         queueTimeoutMs: config.queue.timeoutMs,
@@ -116,6 +118,19 @@ export class Runtime {
         p.pool.close();
       }
     }
+  }
+
+  /** A provider's keys: the configured ones, then those added at run time. */
+  keysOf(pc: ProviderConfig): ReadonlyArray<ProviderConfig['keys'][number] | KeyConfig> {
+    const added = this.#added.get(pc.name);
+    return added && added.length > 0 ? [...pc.keys, ...added] : pc.keys;
+  }
+
+  /** Replaces the keys added at run time to a provider (the admin API) and hands the whole list to its pool. */
+  setAdded(provider: string, keys: readonly KeyConfig[]): void {
+    this.#added.set(provider, keys);
+    const p = this.providers.get(provider);
+    if (p) p.pool.setKeys(this.keysOf(p.config));
   }
 
   /** Providers of one wire dialect (for dialect-native routes with bare model names). */
