@@ -2,6 +2,7 @@
 // `response`, the chat stream as response.* events, and the bounded response store.
 import { describe, expect, it } from 'vitest';
 import { ChatToResponsesStream, MemoryResponseStore, parseResponsesRequest, responsesOverChat, TranslationError } from '../../src/translate/index.js';
+import { accumulateResponse } from 'openai/lib/responses/ResponseAccumulator';
 import { oaChunk } from './helpers.js';
 
 const over = (body: Record<string, unknown>, history: any[] = []) =>
@@ -148,6 +149,24 @@ describe('chat stream → response.* events', () => {
     ]);
     expect(done.response.usage).toMatchObject({ input_tokens: 2, output_tokens: 5, total_tokens: 7 });
     expect(s.end()).toEqual([]);
+  });
+
+  it('reasoning_content (NIM, DeepSeek) or reasoning (OpenRouter, Groq) becomes a reasoning item before the message', () => {
+    const s = new ChatToResponsesStream(env);
+    const items = [...s.push(oaChunk({ reasoning_content: 'think' })), ...s.push(oaChunk({ reasoning: 'ing' })), ...s.push(oaChunk({ content: 'ok' }, 'stop')), ...s.end()];
+    expect(types(items).slice(2, 8)).toEqual([
+      'response.output_item.added', 'response.content_part.added', 'response.reasoning_text.delta', 'response.reasoning_text.delta',
+      'response.reasoning_text.done', 'response.content_part.done',
+    ]);
+    const done: any = items.at(-1)?.data;
+    expect(done.response.output.map((o: any) => o.type)).toEqual(['reasoning', 'message']);
+    // The openai SDK's own accumulator (what responses.stream() runs) takes every event and builds the same output.
+    let snap: any;
+    for (const it of items.slice(0, -1)) snap = accumulateResponse(it.data as any, snap);
+    expect(snap.output).toEqual(done.response.output);
+    expect(done.response.output[0].content).toEqual([{ type: 'reasoning_text', text: 'thinking' }]);
+    const r: any = over({ input: 'x' }).response({ choices: [{ finish_reason: 'stop', message: { content: 'a', reasoning_content: 'why' } }] });
+    expect(r.output.map((o: any) => o.type)).toEqual(['reasoning', 'message']);
   });
 
   it('an in-stream error chunk, or a broken upstream: error then response.failed, and nothing after', () => {

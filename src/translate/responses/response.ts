@@ -46,6 +46,13 @@ export function messageItem(id: string, status: string, text: string | undefined
   return { id, type: 'message', status, role: 'assistant', content };
 }
 
+export const reasoningPart = (text: string): Record<string, unknown> => ({ type: 'reasoning_text', text });
+
+/** Open models' visible reasoning (chat's reasoning_content / reasoning) as a reasoning item's reasoning_text. */
+export function reasoningItem(id: string, status: string, text: string | undefined): OutputItem {
+  return { id, type: 'reasoning', status, summary: [], content: text !== undefined ? [reasoningPart(text)] : [] };
+}
+
 export function functionCallItem(id: string, status: string, call: { call_id: string; name: string; arguments: string }): OutputItem {
   return { id, type: 'function_call', status, ...call };
 }
@@ -105,6 +112,8 @@ const chatCompletion = z.looseObject({
         message: z.looseObject({
           content: z.string().nullish(),
           refusal: z.string().nullish(),
+          reasoning_content: z.string().nullish(),
+          reasoning: z.string().nullish(),
           tool_calls: z.array(z.looseObject({ id: z.string(), function: z.looseObject({ name: z.string(), arguments: z.string().nullish() }) })).nullish(),
         }),
       }),
@@ -127,6 +136,8 @@ export function chatToResponse(body: unknown, e: Envelope): Converted | undefine
   if (!choice) return undefined;
   const m = choice.message;
   const output: OutputItem[] = [];
+  const reasoning = m.reasoning_content ?? m.reasoning;
+  if (reasoning) output.push(reasoningItem(newId('rs'), 'completed', reasoning));
   if (m.content || m.refusal) output.push(messageItem(newId('msg'), 'completed', m.content ?? undefined, m.refusal ?? undefined));
   const calls = (m.tool_calls ?? []).map((c) => ({ call_id: c.id, name: c.function.name, arguments: c.function.arguments ?? '' }));
   for (const c of calls) output.push(functionCallItem(newId('fc'), 'completed', c));

@@ -4,7 +4,7 @@
 // the openai SDK's ResponseStream accumulates and Codex CLI reads.
 import type { StreamItem } from '../../dialects/index.js';
 import type { OpenAIMessage } from '../types.js';
-import { assistantMessage, functionCallItem, messageItem, newId, responseObject, responseUsage, statusOf, textPart, type Envelope, type OutputItem, type ResponseUsage } from './response.js';
+import { assistantMessage, functionCallItem, messageItem, newId, reasoningItem, reasoningPart, responseObject, responseUsage, statusOf, textPart, type Envelope, type OutputItem, type ResponseUsage } from './response.js';
 
 interface OpenText { index: number; id: string; text: string }
 interface OpenCall { index: number; id: string; call_id: string; name: string; args: string; done: boolean }
@@ -19,6 +19,7 @@ export class ChatToResponsesStream {
   private closed = false;
   private readonly output: OutputItem[] = [];
   private text: OpenText | undefined;
+  private reasoning: OpenText | undefined;
   private allText = '';
   private readonly calls = new Map<number, OpenCall>();
   private finish: unknown = null;
@@ -55,6 +56,34 @@ export class ChatToResponsesStream {
     );
   }
 
+  private closeReasoning(out: StreamItem[]): void {
+    const t = this.reasoning;
+    if (!t) return;
+    this.reasoning = undefined;
+    const at = { item_id: t.id, output_index: t.index, content_index: 0 };
+    const item = reasoningItem(t.id, 'completed', t.text);
+    this.output[t.index] = item;
+    out.push(
+      this.ev('response.reasoning_text.done', { ...at, text: t.text }),
+      this.ev('response.content_part.done', { ...at, part: reasoningPart(t.text) }),
+      this.ev('response.output_item.done', { output_index: t.index, item }),
+    );
+  }
+
+  private onReasoning(delta: string, out: StreamItem[]): void {
+    if (!this.reasoning) {
+      const t: OpenText = { index: this.output.length, id: newId('rs'), text: '' };
+      this.reasoning = t;
+      this.output.push(reasoningItem(t.id, 'in_progress', undefined));
+      out.push(
+        this.ev('response.output_item.added', { output_index: t.index, item: reasoningItem(t.id, 'in_progress', undefined) }),
+        this.ev('response.content_part.added', { item_id: t.id, output_index: t.index, content_index: 0, part: reasoningPart('') }),
+      );
+    }
+    this.reasoning.text += delta;
+    out.push(this.ev('response.reasoning_text.delta', { item_id: this.reasoning.id, output_index: this.reasoning.index, content_index: 0, delta }));
+  }
+
   private closeCall(c: OpenCall, out: StreamItem[]): void {
     if (c.done) return;
     c.done = true;
@@ -67,6 +96,7 @@ export class ChatToResponsesStream {
   }
 
   private onText(delta: string, out: StreamItem[]): void {
+    this.closeReasoning(out);
     if (!this.text) {
       const t: OpenText = { index: this.output.length, id: newId('msg'), text: '' };
       this.text = t;
@@ -86,6 +116,7 @@ export class ChatToResponsesStream {
     const fn = rec(tc.function) ?? {};
     let c = this.calls.get(key);
     if (!c) {
+      this.closeReasoning(out);
       this.closeText(out);
       c = { index: this.output.length, id: newId('fc'), call_id: str(tc.id) || newId('call'), name: str(fn.name), args: '', done: false };
       this.calls.set(key, c);
@@ -114,6 +145,9 @@ export class ChatToResponsesStream {
     const choice = rec(choices[0]);
     if (!choice) return out;
     const delta = rec(choice.delta) ?? {};
+    // DeepSeek, NIM and vLLM say reasoning_content; OpenRouter and Groq say reasoning.
+    const thought = str(delta.reasoning_content) || str(delta.reasoning);
+    if (thought) this.onReasoning(thought, out);
     if (typeof delta.content === 'string' && delta.content) this.onText(delta.content, out);
     if (Array.isArray(delta.tool_calls)) for (const tc of delta.tool_calls) this.onToolCall(rec(tc) ?? {}, out);
     if (choice.finish_reason != null) this.finish = choice.finish_reason;
@@ -126,6 +160,7 @@ export class ChatToResponsesStream {
     this.closed = true;
     const out: StreamItem[] = [];
     this.start(out);
+    this.closeReasoning(out);
     this.closeText(out);
     for (const c of this.calls.values()) this.closeCall(c, out);
     const st = statusOf(this.finish);
