@@ -115,6 +115,44 @@ describe.each(targets)('openai SDK responses → keymux → $name (chat only)', 
 describe('Responses over chat: what is refused, dropped and forgotten', () => {
   const model = 'nvidia_nim/meta/llama-3.1-8b-instruct';
 
+  it("a Codex CLI-shaped request (store: false, reasoning items sent back, include, prompt_cache_key): SSE with event: lines", async () => {
+    const res = await fetch(`${stack.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer unused', 'openai-beta': 'responses=experimental' },
+      body: JSON.stringify({
+        model,
+        instructions: 'You are a coding agent.',
+        input: [
+          { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'list files' }] },
+          { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'opaque' },
+          { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'shell', arguments: '{"command":["ls"]}' },
+          { type: 'function_call_output', call_id: 'call_1', output: 'README.md' },
+        ],
+        tools: [{ type: 'function', name: 'shell', description: 'Runs a command', strict: false, parameters: { type: 'object', properties: { command: { type: 'array', items: { type: 'string' } } } } }],
+        tool_choice: 'auto',
+        parallel_tool_calls: false,
+        reasoning: { effort: 'medium', summary: 'auto' },
+        store: false,
+        stream: true,
+        include: ['reasoning.encrypted_content'],
+        prompt_cache_key: 'session-1',
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(res.headers.get('x-keymux-warnings')).toContain('reasoning input items dropped');
+    const text = await res.text();
+    const events = [...text.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    expect(events[0]).toBe('response.created');
+    expect(events.at(-1)).toBe('response.completed');
+    const last = JSON.parse(text.trim().split('\n').at(-1)!.slice('data: '.length));
+    expect(last.response.output[0].content[0].text).toBe('echo: tool result: README.md');
+    expect(last.response.usage.input_tokens_details).toEqual({ cached_tokens: 0 });
+    const up = lastUp('/v1/chat/completions');
+    expect(up.messages.map((m: any) => m.role)).toEqual(['system', 'user', 'assistant', 'tool']);
+    expect(up).not.toHaveProperty('store');
+  });
+
   it('a built-in tool is refused, naming it (KMX_ERR_UNTRANSLATABLE)', async () => {
     const err = await rejection(client.responses.create({ model, input: 'news?', tools: [{ type: 'web_search' }] }));
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
