@@ -142,9 +142,23 @@ export function renderSection(r: Report): string {
         return `${sc.name} ${signed(cpu).replace(/\.\d+$/, '')} µs CPU per request, ${pct(rps)} of the warn-level req/s`;
       })
       .join('; ')}.`,
-    '',
-    END,
   );
+  if (r.targets.some((t) => t.name === 'keymux-redis' && !t.skipped)) {
+    L.push(
+      '',
+      `Cost of Redis (keymux-redis against keymux, same run; a round trip to the ADMIT script per pick, the release after): ${r.scenarios
+        .map((sc) => {
+          const lat = r.latency[sc.name];
+          const thr = r.throughput[sc.name];
+          const p50 = paired(lat?.['keymux-redis'], lat?.keymux, (a, b) => a.p50 - b.p50);
+          const p99 = paired(lat?.['keymux-redis'], lat?.keymux, (a, b) => a.p99 - b.p99);
+          const rps = paired(thr?.['keymux-redis'], thr?.keymux, (a, b) => a.rps / b.rps);
+          return `${sc.name} p50 ${signed(p50)} ms, p99 ${signed(p99)} ms at ${s.rate} req/s ${Number.isFinite(p50) ? (p50 < 1 ? '✓' : '✗') : ''}, ${pct(rps)} of keymux's req/s`;
+        })
+        .join('; ')} (target: added p50 under 1 ms at ${s.rate} req/s).`,
+    );
+  }
+  L.push('', END);
   return L.join('\n');
 }
 

@@ -3,7 +3,10 @@
 //   tsx bench/proxy/run.ts [--runs 5] [--duration 5] [--latency-duration 3] [--warmup 2] [--connections 32]
 //     [--rate 200] [--quick] [--no-pin] [--no-portkey] [--no-write] [--targets a,b] [--scenarios a,b]
 //     [--cli path/dist/cli/main.js] [--baseline [name=]path/dist/cli/main.js …] [--profile [--profile-duration 8]]
+//     [--redis redis://127.0.0.1:6379 | --no-redis]
 import { execFileSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, availableParallelism, release } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +51,9 @@ const { values: args } = parseArgs({
     /** Another keymux build timed beside this one (A/B): `--baseline path/dist/cli/main.js` or `name=path`, repeatable. */
     baseline: { type: 'string', multiple: true },
     'profile-duration': { type: 'string', default: '8' },
+    /** The Redis of the keymux-redis target (keymux with KEYMUX_REDIS_URL: every pick admitted there). */
+    redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    'no-redis': { type: 'boolean', default: false },
   },
 });
 
@@ -161,20 +167,26 @@ async function main(): Promise<void> {
       targets.push({ name: 'bare', label: 'bare pass-through (node:http + undici, ~30 lines)', url: p.url, headers: auth, pid: p.child.pid });
     }
     const kmxHeaders = { 'content-type': 'application/json', authorization: `Bearer ${PROXY_KEY}` };
-    for (const [name, level] of [
-      ['keymux', 'info'],
-      ['keymux-warn', 'warn'],
+    const redis = want('keymux-redis') ? await benchRedis() : undefined;
+    for (const [name, level, label] of [
+      ['keymux', 'info', 'keymux serve (log level info: a JSON line per request → /dev/null)'],
+      ['keymux-warn', 'warn', 'keymux serve (KEYMUX_LOG_LEVEL=warn)'],
+      ['keymux-redis', 'info', `keymux serve with KEYMUX_REDIS_URL=${args.redis} (every pick admitted by a Lua script there, lease released after; log level info)`],
     ] as const) {
       if (!want(name)) continue;
-      const p = await startKeymux(name, { cpu: pin.serverCpu, upstream: sim.url, keys: KEYS, proxyKey: PROXY_KEY, logLevel: level, ...(args.cli ? { cli: args.cli } : {}) });
-      procs.push(p);
-      targets.push({
-        name,
-        label: level === 'info' ? 'keymux serve (log level info: a JSON line per request → /dev/null)' : 'keymux serve (KEYMUX_LOG_LEVEL=warn)',
-        url: p.url,
-        headers: kmxHeaders,
-        pid: p.child.pid,
+      let shared: { url: string; prefix: string } | undefined;
+      if (name === 'keymux-redis') {
+        if (!redis || 'skipped' in redis) {
+          targets.push({ name, label, url: '', headers: {}, skipped: redis?.skipped ?? 'skipped' });
+          continue;
+        }
+        shared = redis;
+      }
+      const p = await startKeymux(name, {
+        cpu: pin.serverCpu, upstream: sim.url, keys: KEYS, proxyKey: PROXY_KEY, logLevel: level, ...(args.cli ? { cli: args.cli } : {}), ...(shared ? { redis: shared } : {}),
       });
+      procs.push(p);
+      targets.push({ name, label, url: p.url, headers: kmxHeaders, pid: p.child.pid });
     }
     for (const spec of args.baseline ?? []) {
       const [name, cli] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : ['baseline', spec];
@@ -281,6 +293,45 @@ async function main(): Promise<void> {
     } else log(`RESULTS.md not written (${quick ? '--quick' : '--no-write'}); raw results in ${raw}`);
   } finally {
     await stopAll();
+    await dropBenchKeys();
+  }
+}
+
+const REDIS_PREFIX = `kmxbench:${randomUUID().slice(0, 8)}:`;
+
+/** The Redis of keymux-redis, or why that target is not run (no Redis answering is no failure of the benchmark). */
+async function benchRedis(): Promise<{ url: string; prefix: string } | { skipped: string }> {
+  if (args['no-redis']) return { skipped: 'skipped (--no-redis)' };
+  const r = new Redis(args.redis, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2_000, retryStrategy: () => null });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    await r.ping();
+    return { url: args.redis, prefix: REDIS_PREFIX };
+  } catch (e) {
+    return { skipped: `no Redis answering at ${args.redis} (${(e as Error).message})` };
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Removes what keymux-redis left in Redis (budgets, windows, leases expire on their own; this is sooner). */
+async function dropBenchKeys(): Promise<void> {
+  if (args['no-redis']) return;
+  const r = new Redis(args.redis, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await r.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    // no Redis: nothing was left there
+  } finally {
+    r.disconnect();
   }
 }
 

@@ -155,14 +155,19 @@ export interface KeymuxOptions {
   cpuProfDir?: string;
   /** Another build's dist/cli/main.js (an A/B baseline); default this checkout's dist. */
   cli?: string;
+  /** Shared state in this Redis, under this prefix (KEYMUX_REDIS_URL, KEYMUX_REDIS_PREFIX). */
+  redis?: { url: string; prefix: string };
 }
 
-/** `keymux serve` from dist (npm run bench:proxy builds first), in an empty folder so no keymux.yaml or .env is read. */
+/**
+ * `keymux serve` from dist (npm run bench:proxy builds first), in an empty folder of its own so no keymux.yaml or
+ * .env is read, and no two of them share a data dir (serve keeps its state in SQLite there).
+ */
 export async function startKeymux(name: string, o: KeymuxOptions): Promise<Proc> {
   const cli = resolve(ROOT, o.cli ?? 'dist/cli/main.js');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` (npm run bench:proxy does)`);
   const port = await freePort();
-  const cwd = join(SCRATCH, 'keymux-cwd');
+  const cwd = join(SCRATCH, 'keymux-cwd', name);
   mkdirSync(cwd, { recursive: true });
   const out = openSync(o.logFile ?? '/dev/null', 'w');
   const args = [...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []), cli, 'serve', '--port', String(port), '--host', '127.0.0.1'];
@@ -175,6 +180,7 @@ export async function startKeymux(name: string, o: KeymuxOptions): Promise<Proc>
       OPENAI_BASE_URL: `${o.upstream}/v1`,
       KEYMUX_PROXY_KEYS: o.proxyKey,
       KEYMUX_LOG_LEVEL: o.logLevel,
+      ...(o.redis ? { KEYMUX_REDIS_URL: o.redis.url, KEYMUX_REDIS_PREFIX: o.redis.prefix } : {}),
     },
   });
   const stderr = tailOf(child);
