@@ -195,6 +195,8 @@ export function responsesToChat(req: ResponsesRequest, raw: Record<string, unkno
   if (conversation.length === 0) throw new TranslationError('KMX_ERR_BAD_REQUEST', 'The request has no "input"; it is required');
   const messages: OpenAIMessage[] = req.instructions ? [{ role: 'system', content: req.instructions }, ...conversation] : conversation;
   const effort = req.reasoning?.effort;
+  const mapped = effort === 'low' || effort === 'medium' || effort === 'high' || effort === 'minimal';
+  if (effort && !mapped) warnings.add(`reasoning.effort '${effort}' dropped`);
   const chat: OpenAIChatRequest = {
     model: opts.model,
     messages,
@@ -204,7 +206,7 @@ export function responsesToChat(req: ResponsesRequest, raw: Record<string, unkno
     ...(req.temperature != null && { temperature: req.temperature }),
     ...(req.top_p != null && { top_p: req.top_p }),
     ...(req.parallel_tool_calls != null && req.tools?.length && { parallel_tool_calls: req.parallel_tool_calls }),
-    ...(effort === 'low' || effort === 'medium' || effort === 'high' || effort === 'minimal' ? { reasoning_effort: effort } : {}),
+    ...(mapped ? { reasoning_effort: effort } : {}),
     ...((req.user ?? req.safety_identifier) ? { user: req.user ?? req.safety_identifier ?? '' } : {}),
     ...(req.stream === true && { stream: true, stream_options: { include_usage: true } }),
   };
