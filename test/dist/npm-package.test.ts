@@ -87,6 +87,17 @@ describe('the npm package', () => {
     expect(out).toBe(`${pkg.version}\n`);
   });
 
+  test('npx keymux finds the installed package (--no-install: nothing fetched)', () => {
+    const cwd = join(tmp, 'npx');
+    mkdirSync(cwd);
+    const out = execFileSync('npx', ['--no-install', 'keymux', '--version'], {
+      cwd,
+      env: { ...npmEnv(), npm_config_prefix: prefix },
+      encoding: 'utf8',
+    });
+    expect(out).toBe(`${pkg.version}\n`);
+  });
+
   test('keymux serve from an empty directory: a request reaches the provider, the store is SQLite in ./data, SIGTERM exits 0', { timeout: 60_000 }, async () => {
     const cwd = join(tmp, 'empty');
     mkdirSync(cwd);
