@@ -25,7 +25,7 @@ export function isAdminPath(path: string): boolean {
 
 /**
  * The admin API under /admin: its own keys (proxy keys do not open it; off while none is set), OpenAI's error
- * shape, JSON in and out. A hand router: eleven routes of one shape (/admin/keys[/:id[/action]], usage, stats)
+ * shape, JSON in and out. A hand router: nine routes of one shape (/admin/keys[/:id[/action]], usage, stats)
  * need no framework, and the proxy's hot path gains nothing but one prefix test.
  */
 export class Admin {
@@ -113,7 +113,7 @@ export class Admin {
     const provider = query?.get('provider') ?? undefined;
     const [a, id, action] = seg;
     const method = (allowed: string) => {
-      if (m !== allowed && !(allowed === 'GET' && m === 'HEAD')) throw new HttpError('KMX_ERR_METHOD', `${m} is not allowed on ${path}: use ${allowed}`);
+      if (m !== allowed && !(allowed === 'GET' && m === 'HEAD')) throw new HttpError('KMX_ERR_METHOD', `${m} is not allowed on ${path.slice(0, 200)}: use ${allowed}`);
     };
     if (a === 'keys' && id === undefined) {
       if (m === 'POST') return sendJson(res, 201, { key: await addKey(d, await this.#body(req), this.#vault.canSeal) });
