@@ -49,6 +49,11 @@ export interface CellResult {
   /** Client latency of served requests (arrival → response, queue and retries included), and its queue part. */
   latencies: Float64Array;
   queueWaits: Float64Array;
+  /** When (ms from the start) each upstream attempt of the measured span was made, and which of them succeeded or met a 429. */
+  attemptAt: Float64Array;
+  okAt: Float64Array;
+  limitedAt: Float64Array;
+  durationMs: number;
 }
 
 interface Req {
@@ -124,9 +129,24 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   const r: CellResult = {
     capacity: cap.total, offered: 0, served: 0, errors: 0, attempts: 0, r429: 0, attemptsLate: 0, r429Late: 0,
     successes: 0, perGroup: cap.groups.map(() => 0), latencies: new Float64Array(0), queueWaits: new Float64Array(0),
+    attemptAt: new Float64Array(0), okAt: new Float64Array(0), limitedAt: new Float64Array(0), durationMs: spec.durationMs,
   };
   const lats: number[] = [];
   const waits: number[] = [];
+  const attemptAt: number[] = [];
+  const okAt: number[] = [];
+  const limitedAt: number[] = [];
+  // Capacity that changes mid-run: every key's limits scaled from the scenario's (the client is not told).
+  for (const c of s.changes ?? []) {
+    clock.setTimer(() => {
+      s.keys.forEach((k, i) => {
+        const scaled = { ...k };
+        if (k.rpm !== undefined) scaled.rpm = k.rpm * c.factor;
+        if (k.tpm !== undefined) scaled.tpm = k.tpm * c.factor;
+        provider.setBehaviour(secrets[i]!, scaled);
+      });
+    }, Math.round(c.at * spec.durationMs));
+  }
 
   /** One upstream attempt: counted when sent, answered after its latency, classified by the real adapter. */
   const upstream = async (key: string, q: Req, n: number): Promise<Outcome> => {
@@ -137,12 +157,15 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     if (t < end) {
       const late = t - start >= spec.warmupMs;
       r.attempts++;
+      attemptAt.push(t - start);
       if (late) r.attemptsLate++;
       if (res.wire.status === 429) {
         r.r429++;
+        limitedAt.push(t - start);
         if (late) r.r429Late++;
       } else if (res.wire.status === 200) {
         r.successes++;
+        okAt.push(t - start);
         const g = groupOfKey.get(key)!;
         if (g >= 0) r.perGroup[g]!++;
       }
@@ -229,6 +252,9 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   if (pending > 0) throw new Error(`cell ${s.id}/${spec.client}: ${pending} requests never finished`);
   r.latencies = Float64Array.from(lats).sort();
   r.queueWaits = Float64Array.from(waits).sort();
+  r.attemptAt = Float64Array.from(attemptAt);
+  r.okAt = Float64Array.from(okAt);
+  r.limitedAt = Float64Array.from(limitedAt);
   return r;
 }
 

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ClientName } from './cell.js';
 import { summarize, type Row, type Summary } from './metrics.js';
-import { END, START, mainTable, method, strategyTable, targetsTable, type Results } from './report.js';
-import { MAIN, STRATEGY_CASES, type Case } from './scenarios.js';
+import { END, START, mainTable, method, strategyTable, targetsTable, windowTable, windowTargetsTable, type Results } from './report.js';
+import { MAIN, STRATEGY_CASES, WINDOW_CASES, type Case, type Section } from './scenarios.js';
 import type { Done, Job } from './worker.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,11 +31,13 @@ const minutes = Math.max(1, Number(args.minutes));
 const jobs = Math.max(1, Number(args.jobs));
 const only = args.only ? new Set(args.only.split(',')) : undefined;
 const pickCases = (cs: Case[]) => cs.filter((c) => !only || only.has(c.id));
-const main = args.section === 'strategies' ? [] : pickCases(MAIN);
-const strat = args.section === 'main' ? [] : pickCases(STRATEGY_CASES);
+const want = (sec: Section) => args.section === 'all' || args.section === sec;
+const main = want('main') ? pickCases(MAIN) : [];
+const strat = want('strategies') ? pickCases(STRATEGY_CASES) : [];
+const wins = want('windows') ? pickCases(WINDOW_CASES) : [];
 
 const todo: Job[] = [];
-for (const [section, cases] of [['main', main], ['strategies', strat]] as const) {
+for (const [section, cases] of [['main', main], ['strategies', strat], ['windows', wins]] as const) {
   for (const c of cases) {
     for (const load of c.loads) {
       for (const client of c.clients) {
@@ -80,7 +82,7 @@ async function runAll(list: Job[]): Promise<Done[]> {
   return out;
 }
 
-function collect(done: Done[], section: 'main' | 'strategies', cases: Case[]): Results {
+function collect(done: Done[], section: Section, cases: Case[]): Results {
   const rows = new Map<string, Row[]>();
   const key = (id: string, load: number, client: string) => `${id}\0${load}\0${client}`;
   for (const d of done) {
@@ -127,6 +129,7 @@ const wallS = (Date.now() - wall0) / 1000;
 const cpuS = done.reduce((a, d) => a + d.cpuMs, 0) / 1000;
 const mainRes = collect(done, 'main', main);
 const stratRes = collect(done, 'strategies', strat);
+const winRes = collect(done, 'windows', wins);
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const env = {
@@ -156,6 +159,17 @@ if (strat.length > 0) {
     '',
   );
   for (const c of strat) parts.push(strategyTable(c, stratRes.get(c.id)!), '');
+}
+if (wins.length > 0) {
+  parts.push(
+    '### Header-less windows, and capacity that changes',
+    '',
+    'NVIDIA NIM-style keys (no rate-limit headers, a 429 with no hint, each key its own account, nothing configured) whose limit is per window of 1 s, 10 s or 60 s, and pools whose capacity doubles at a third of the run and halves back at two thirds. Everything keymux serves here comes from the pace it learns (pace.ts). *Settled goodput*: successes from the third window of the start to the first change (or the end), % of the capacity\'s rate; *after doubling*: from five windows after the capacity doubled to when it halves back, % of the doubled rate; *429s after the first window*: % of upstream attempts after it.',
+    '',
+    windowTargetsTable(wins, winRes),
+    '',
+  );
+  for (const c of wins) parts.push(windowTable(c, winRes.get(c.id)!), '');
 }
 parts.push(END);
 const section = parts.join('\n');

@@ -1,6 +1,6 @@
 // From cell results to the figures the tables show; medians over seeds.
 import type { CellResult } from './cell.js';
-import { groupCaps, type Scenario } from './scenario.js';
+import { MINUTE, capacityOf, groupCaps, phasesOf, windowOf, type Scenario } from './scenario.js';
 
 /** The figures of one cell (one seed). */
 export interface Row {
@@ -20,6 +20,25 @@ export interface Row {
   /** Least over most of the groups' (share of successes ÷ share of capacity); NaN when not meaningful. */
   balance: number;
   successes: number;
+  /** Goodput from the third window of the start to the first capacity change (or the end), % of the capacity's rate. */
+  settledPct: number;
+  /** Goodput from five windows after the capacity doubled to the next change, % of the new rate; NaN without. */
+  afterUpPct: number;
+  /** 429s after the first window, % of upstream attempts after it. */
+  wastedAfterW1Pct: number;
+}
+
+const countIn = (xs: Float64Array, from: number, to: number): number => {
+  let n = 0;
+  for (const x of xs) if (x >= from && x < to) n++;
+  return n;
+};
+
+/** Successes over [from, to) as % of what `factor` × the scenario's capacity refills meanwhile. */
+function goodputIn(s: Scenario, r: CellResult, from: number, to: number, factor: number): number {
+  if (!(to > from)) return Number.NaN;
+  const perMs = (capacityOf(s, r.durationMs).perMinute * factor) / MINUTE;
+  return (100 * countIn(r.okAt, from, to)) / (perMs * (to - from));
 }
 
 export function quantile(sorted: Float64Array, q: number): number {
@@ -69,6 +88,28 @@ export function rowOf(s: Scenario, r: CellResult, single: boolean): Row {
     qmean: r.queueWaits.reduce((a, b) => a + b, 0) / Math.max(1, r.queueWaits.length),
     balance: single ? Number.NaN : balanceOf(s, r),
     successes: r.successes,
+    ...rampOf(s, r),
+  };
+}
+
+/** The figures in windows: how soon the pool reaches the capacity, and finds it again after it doubled. */
+function rampOf(s: Scenario, r: CellResult): Pick<Row, 'settledPct' | 'afterUpPct' | 'wastedAfterW1Pct'> {
+  const w = windowOf(s);
+  const phases = phasesOf(s, r.durationMs);
+  const first = phases[0]!;
+  let afterUpPct = Number.NaN;
+  for (let i = 1; i < phases.length; i++) {
+    const p = phases[i]!;
+    if (p.factor > phases[i - 1]!.factor) {
+      afterUpPct = goodputIn(s, r, p.from + 5 * w, p.to, p.factor);
+      break;
+    }
+  }
+  const late = countIn(r.attemptAt, w, Infinity);
+  return {
+    settledPct: goodputIn(s, r, 3 * w, first.to, first.factor),
+    afterUpPct,
+    wastedAfterW1Pct: (100 * countIn(r.limitedAt, w, Infinity)) / Math.max(1, late),
   };
 }
 
@@ -97,6 +138,9 @@ export function summarize(rows: readonly Row[], singles: readonly Row[]): Summar
     qmean: pick((r) => r.qmean),
     balance: pick((r) => r.balance),
     successes: pick((r) => r.successes),
+    settledPct: pick((r) => r.settledPct),
+    afterUpPct: pick((r) => r.afterUpPct),
+    wastedAfterW1Pct: pick((r) => r.wastedAfterW1Pct),
     timesOneKey: median(times),
     fewerErrorsPct: median(fewer),
     seeds: rows.length,

@@ -70,6 +70,11 @@ export class SimProvider {
     this.adapter = adapterFor(spec.provider);
   }
 
+  /** Changes a key's behaviour from now on (its account starts afresh): capacity that changes mid-run. */
+  setBehaviour(key: string, b: KeyBehaviour): void {
+    this.#reg.set(key, b);
+  }
+
   /**
    * One request on `key` costing `tokens`, decided now. A success takes `okLatencyMs` upstream; a refusal
    * (429, 401, 5xx) comes back fast (`errLatencyMs`), as providers answer those before any generation.

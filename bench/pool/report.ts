@@ -1,7 +1,7 @@
 // Markdown for bench/RESULTS.md: the method, the targets, one table per case.
 import type { ClientName } from './cell.js';
 import type { Summary } from './metrics.js';
-import { capacityOf } from './scenario.js';
+import { capacityOf, windowOf } from './scenario.js';
 import type { Case } from './scenarios.js';
 
 export const START = '<!-- bench:pool:start -->';
@@ -108,4 +108,50 @@ export function method(env: Env): string {
 
 - **Clients.** The five strategies run through \`KeyPool.run\` (maxAttempts 3, a 30 s deadline for queueing and retries). *Naive rotation* (written in the bench) is what simple key-rotation proxies do: next key in turn, on a 429 cool that key for its retry-after (60 s without one) and retry at once on the next key, drop a key on 401/403, no budgets, no queue (all keys cooling → the client gets the 429). *Single key* is one key with the pool's capacity divided by its number of keys (in (a), one of its keys), used directly like the official SDKs do (3 attempts, waiting retry-after up to 60 s or a 0.5 s exponential backoff, within the same 30 s).
 - **Capacity**: what the providers can give in the hour — each quota group's rate × 60 min plus its full bucket at the start, times the success rate of a flaky key; revoked and out-of-quota keys give nothing. **Goodput** = upstream successes ÷ capacity. **429s** = upstream answers with status 429 ÷ upstream attempts (also after the first 5 minutes, once limits are learned). **Client errors** = requests that failed after retries or past the deadline, or were refused. **Latency** = arrival → answer of served requests, queue wait and retries included. **Balance** = each quota group's share of the successes ÷ its share of the capacity, least over most (1 = every account used in proportion to what it can give). **× one key** and **fewer errors than one key** compare with the single-key row of the same load and seed, like the published figures do.`;
+}
+
+const win = (ms: number): string => (ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
+
+/** One table per window case: the ramp figures beside the usual ones. */
+export function windowTable(c: Case, byLoad: Map<number, Map<ClientName, Summary>>): string {
+  const rows: string[][] = [];
+  for (const [load, byClient] of byLoad) {
+    for (const [client, s] of byClient) {
+      rows.push([
+        `${load}×`, name(client), pct(s.goodputPct), pct(s.settledPct), pct(s.afterUpPct), pct(s.wastedPct, 2), pct(s.wastedAfterW1Pct, 2), errs(s), secs(s.p50), secs(s.p99),
+        client === 'single' ? '—' : ratio(s.balance),
+      ]);
+    }
+  }
+  const head = ['load', 'client', 'goodput', 'settled goodput (from window 3)', 'after doubling (from window 5)', '429s', '429s after the first window', 'client errors', 'p50', 'p99', 'balance'];
+  const cap = capacityOf(c.scenario, 3_600_000);
+  return `#### (${c.id}) ${c.title}\n\nCapacity ${Math.round(cap.perMinute)} requests/min; window ${win(windowOf(c.scenario))}.\n\n${table(head, rows)}`;
+}
+
+/** Issue #18's targets for the default strategy on the window cases. */
+export function windowTargetsTable(cases: Case[], res: Results): string {
+  const rows: string[][] = [];
+  for (const c of cases) {
+    const at = (load: number) => res.get(c.id)?.get(load)?.get('default');
+    const s2 = at(2);
+    const s07 = at(0.7);
+    const s1 = at(1);
+    if (!s2 || !s07 || !s1) continue;
+    const bal = Math.min(...[s07, s1, s2].map((s) => s.balance));
+    const up = Number.isNaN(s2.afterUpPct) ? '—' : `${pct(s2.afterUpPct)} ${mark(s2.afterUpPct >= 90)}`;
+    rows.push([
+      `(${c.id})`,
+      `${pct(s2.settledPct)} ${mark(s2.settledPct >= 95)}`,
+      `${pct(s2.wastedPct, 2)} ${mark(s2.wastedPct <= 3)}`,
+      `${Math.round(s07.errors)} ${mark(s07.errors === 0)}`,
+      `${pct(s07.wastedAfterW1Pct, 2)} ${mark(s07.wastedAfterW1Pct <= 1)}`,
+      `${ratio(bal)} ${mark(bal >= 0.95)}`,
+      up,
+    ]);
+  }
+  const head = [
+    'scenario', 'goodput at 2× from window 3 (≥ 95%)', '429s at 2× (≤ 3%)', 'errors at 0.7× (none)', '429s at 0.7× after the first window (≤ 1%)',
+    'balance, worst load (≥ 0.95)', 'after doubling, 2×, from window 5 (≥ 90%)',
+  ];
+  return table(head, rows);
 }

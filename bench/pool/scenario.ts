@@ -25,6 +25,16 @@ export interface Scenario {
   tokens?: (u: number) => number;
   /** Mean of `tokens`, for the capacity of token-limited accounts. */
   meanTokens?: number;
+  /**
+   * Capacity changes mid-run: at `at` (a fraction of the run) every key's limits become `factor` × the
+   * scenario's. The provider starts each changed account afresh (a full bucket of the new size).
+   */
+  changes?: { at: number; factor: number }[];
+}
+
+/** The longest window of the scenario's limits (a minute unless keys say otherwise): the unit of "within N windows". */
+export function windowOf(s: Scenario): number {
+  return Math.max(...s.keys.map((k) => k.windowMs ?? MINUTE));
 }
 
 /** How requests arrive: a Poisson stream, or Poisson batches (a job firing `meanBatch` requests at once on average). */
@@ -62,7 +72,7 @@ export function groupCaps(s: Scenario): GroupCap[] {
     if (k.tpm !== undefined) rate = Math.min(rate, k.tpm / (s.meanTokens ?? 1));
     if (!Number.isFinite(rate)) throw new Error(`scenario ${s.id}: key ${i} has no limit`);
     const ok = 1 - (k.failRate ?? 0) - (k.overloadRate ?? 0);
-    g.perMinute = rate * ok;
+    g.perMinute = (rate * ok * MINUTE) / (k.windowMs ?? MINUTE);
     g.burst = rate * ok;
   });
   return [...byName.values()];
@@ -77,7 +87,27 @@ export function capacityOf(s: Scenario, durationMs: number): { perMinute: number
     perMinute += g.perMinute;
     total += (g.perMinute * durationMs) / MINUTE + g.burst;
   }
+  // With changes, each phase gives its own refill and a fresh bucket of its size.
+  if (s.changes && s.changes.length > 0) {
+    total = 0;
+    for (const p of phasesOf(s, durationMs)) total += (p.factor * (perMinute * (p.to - p.from))) / MINUTE + p.factor * groups.reduce((a, g) => a + g.burst, 0);
+  }
   return { perMinute, total, groups };
+}
+
+/** The spans of constant capacity of a run: [from, to) in ms from the start, and the factor in force. */
+export function phasesOf(s: Scenario, durationMs: number): { from: number; to: number; factor: number }[] {
+  const out: { from: number; to: number; factor: number }[] = [];
+  let from = 0;
+  let factor = 1;
+  for (const c of s.changes ?? []) {
+    const at = Math.round(c.at * durationMs);
+    out.push({ from, to: at, factor });
+    from = at;
+    factor = c.factor;
+  }
+  out.push({ from, to: durationMs, factor });
+  return out;
 }
 
 /**

@@ -161,8 +161,56 @@ export const STRATEGY_CASES: Case[] = [
   ),
 ];
 
-export function findCase(section: 'main' | 'strategies', id: string): Case {
-  const c = (section === 'main' ? MAIN : STRATEGY_CASES).find((x) => x.id === id);
+/** Header-less keys (NIM-style, each its own account, nothing configured) limited per window of `windowMs`. */
+const windowed = (id: string, title: string, n: number, perWindow: number, windowMs: number, over: Partial<Scenario> = {}): Scenario => ({
+  id,
+  title,
+  ...nim,
+  keys: times(n, (i) => own(i, { rpm: perWindow, windowMs })),
+  ...over,
+});
+
+/**
+ * Windows other than a minute, and capacity that changes (issue #18): the pool is told nothing and sees no
+ * header; what it serves comes from the pace it learns. Default strategy beside round-robin, naive rotation
+ * and a single key.
+ */
+export const WINDOW_SCENARIOS: Scenario[] = [
+  windowed('w1', '5 keys, 3 requests per 1 s window each (NIM-style: no headers, a 429 with no hint)', 5, 3, 1_000),
+  windowed('w10', '5 keys, 10 requests per 10 s window each', 5, 10, 10_000),
+  windowed('w60', '5 keys, 40 requests per 60 s window each (free NVIDIA NIM)', 5, 40, 60_000),
+  windowed('wmix', '6 keys: two per 1 s (3 each), two per 10 s (10 each), two per 60 s (40 each)', 6, 0, 60_000, {
+    keys: [3, 3, 10, 10, 40, 40].map((perWindow, i) => own(i, { rpm: perWindow, windowMs: i < 2 ? 1_000 : i < 4 ? 10_000 : 60_000 })),
+  }),
+  windowed('up10', 'the keys of (w10); capacity doubles at a third of the run and halves back at two thirds', 5, 10, 10_000, {
+    changes: [
+      { at: 1 / 3, factor: 2 },
+      { at: 2 / 3, factor: 1 },
+    ],
+  }),
+  windowed('up60', 'the keys of (w60); capacity doubles at a third of the run and halves back at two thirds', 5, 40, 60_000, {
+    changes: [
+      { at: 1 / 3, factor: 2 },
+      { at: 2 / 3, factor: 1 },
+    ],
+  }),
+];
+
+export const WINDOW_CASES: Case[] = WINDOW_SCENARIOS.map((scenario) => ({
+  id: scenario.id,
+  title: scenario.title,
+  scenario,
+  arrivals: { kind: 'poisson' },
+  loads: [0.7, 1, 2],
+  clients: ['default', 'round-robin', 'naive', 'single'],
+  latency: LATENCY,
+  network: NETWORK,
+}));
+
+export type Section = 'main' | 'strategies' | 'windows';
+
+export function findCase(section: Section, id: string): Case {
+  const c = (section === 'main' ? MAIN : section === 'windows' ? WINDOW_CASES : STRATEGY_CASES).find((x) => x.id === id);
   if (!c) throw new Error(`unknown ${section} case ${id}`);
   return c;
 }

@@ -1,10 +1,10 @@
 // A child process of `bench:pool`: runs the cells it is sent, one at a time, and sends back their figures.
 import { runCell, type ClientName } from './cell.js';
 import { rowOf, type Row } from './metrics.js';
-import { findCase } from './scenarios.js';
+import { findCase, type Section } from './scenarios.js';
 
 export interface Job {
-  section: 'main' | 'strategies';
+  section: Section;
   caseId: string;
   client: ClientName;
   load: number;

@@ -1,4 +1,5 @@
 import type { BudgetReading, LearnedLimits } from './outcome.js';
+import { Pacer } from './pace.js';
 import { SlidingWindow } from './window.js';
 
 const MINUTE = 60_000;
@@ -80,31 +81,7 @@ function dayFrom(r: BudgetReading | undefined, readingAt: number, seqAt: number)
   return { limit: r.limit, remaining: r.remaining, resetAt: readingAt + r.resetMs, seqAt };
 }
 
-/**
- * Pacing for providers that send no limit headers: after a 429 the group's per-minute rate is estimated from
- * the successes of the last minute and requests are spaced to it, so waiting requests queue in keymux instead
- * of probing the provider. Each success relaxes the pace upward a little (about 2% a minute); each fresh 429
- * cuts it to 90% of what actually got through.
- */
-export class Pacer {
-  nextAt = 0;
-  cutAt: number;
-  constructor(
-    public rpm: number,
-    now: number,
-  ) {
-    this.cutAt = now;
-  }
-  readyAt(now: number): number {
-    return Math.max(now, this.nextAt);
-  }
-  dispatched(now: number): void {
-    this.nextAt = Math.ceil(now + MINUTE / this.rpm);
-  }
-  succeeded(): void {
-    this.rpm += Math.max(1, 0.02 * this.rpm) / this.rpm;
-  }
-}
+export { Pacer } from './pace.js';
 
 /** Everything the pool knows about one budget scope's limits: learned buckets, daily windows, pacing. */
 export class Budget {
@@ -119,6 +96,13 @@ export class Budget {
   pacer: Pacer | undefined;
   /** Successes of the last minute, kept only while no header told the limits (the pacing estimate). */
   #wins = new SlidingWindow(MINUTE, 64);
+  /** Dispatches and 429s of the last minute, while no header told the limits: what got through before a first 429. */
+  #sent = new SlidingWindow(MINUTE, 64);
+  #refused = new SlidingWindow(MINUTE, 64);
+  /** First dispatch on the scope and the successes since, until the first 429 (the window's first burst). */
+  #since = Number.NaN;
+  #sentTotal = 0;
+  #refusedTotal = 0;
 
   get known(): boolean {
     return this.requests !== undefined || this.tokens !== undefined;
@@ -127,9 +111,14 @@ export class Budget {
   dispatch(now: number, tokens: number): void {
     this.seq++;
     this.tokSeq += tokens;
+    if (Number.isNaN(this.#since)) this.#since = now;
+    if (!this.known && !this.pacer) {
+      this.#sent.add(now);
+      this.#sentTotal++;
+    }
     this.requests?.take(now, 1);
     if (tokens > 0) this.tokens?.take(now, tokens);
-    this.pacer?.dispatched(now);
+    this.pacer?.dispatched(now, this.seq);
   }
 
   /** Earliest time this scope can take a request of `tokens` (now when it can). */
@@ -175,20 +164,29 @@ export class Budget {
   succeeded(now: number): void {
     if (this.known) return;
     this.#wins.add(now);
-    this.pacer?.succeeded();
   }
 
-  /** A 429 on a scope whose limits no header told: start or tighten pacing (once per fresh 429, not per stale one). */
-  rateLimited(now: number, leaseAcquiredAt: number): void {
+  /**
+   * A 429 on a scope whose limits no header told: start pacing, or let the pace learn from it (pace.ts).
+   * `leaseSeq` is this scope's counter right after that request was dispatched at `leaseAcquiredAt`.
+   */
+  rateLimited(now: number, leaseAcquiredAt: number, leaseSeq = this.seq): void {
     if (this.known) return;
-    const seen = this.#wins.used(now);
-    if (!this.pacer) {
-      // A 429 after fewer than two successes says nothing about our rate (someone else's traffic, a burst
-      // limit): the cooldown handles it, pacing would only crawl back up from a rate near zero.
-      if (seen >= MIN_PACE) this.pacer = new Pacer(seen, now);
-    } else if (leaseAcquiredAt > this.pacer.cutAt) {
-      this.pacer.rpm = Math.max(1, Math.min(this.pacer.rpm, Math.max(seen, MIN_PACE)) * 0.9);
-      this.pacer.cutAt = now;
+    if (this.pacer) {
+      this.pacer.limited(now, leaseAcquiredAt, leaseSeq);
+      return;
     }
+    // What got through in the last minute: the successes, or, when their answers are still on the way, the
+    // requests sent and not refused (a burst into a one-second window is refused before any success returns).
+    const seen = Math.max(this.#wins.used(now), this.#sent.used(now) - this.#refused.used(now) - 1);
+    this.#refused.add(now);
+    this.#refusedTotal++;
+    // A 429 after fewer than two got through says nothing about our rate (someone else's traffic, a burst
+    // limit): the cooldown handles it, pacing would only crawl back up from a rate near zero.
+    if (seen < MIN_PACE) return;
+    // The successes of the last minute are what a minute-long window gave: the pace starts there and doubles
+    // with each request demand sends at it, until the next fresh 429 measures the rate (pace.ts).
+    const since = Number.isNaN(this.#since) ? leaseAcquiredAt : this.#since;
+    this.pacer = new Pacer(seen, now, { at: leaseAcquiredAt, seq: leaseSeq, first: { through: this.#sentTotal - this.#refusedTotal, since } });
   }
 }

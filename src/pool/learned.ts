@@ -35,7 +35,7 @@ export function restoreLearned(s: Scope, r: LearnedRecord, now: number): void {
   if (!b.known && !b.pacer) {
     if (r.requests) b.requests = bucketFrom(r.requests, now);
     if (r.tokens) b.tokens = bucketFrom(r.tokens, now);
-    if (!b.known && r.pacedRpm !== undefined && r.pacedRpm > 0) b.pacer = new Pacer(r.pacedRpm, now);
+    if (!b.known && r.pacedRpm !== undefined && r.pacedRpm > 0) b.pacer = new Pacer(r.pacedRpm, now, { measured: true });
   }
   b.day ??= dayFrom(r.requestsPerDay, b.seq, now);
   b.dayTokens ??= dayFrom(r.tokensPerDay, b.tokSeq, now);

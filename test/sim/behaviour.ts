@@ -8,6 +8,8 @@ export type Flavor = 'openai' | 'nvidia_nim' | 'openrouter' | 'groq' | 'gemini_o
 export interface KeyBehaviour {
   rpm?: number;
   tpm?: number;
+  /** The window of rpm/tpm when it is not a minute (QuotaSpec.windowMs). */
+  windowMs?: number;
   rpd?: number;
   maxConcurrent?: number;
   /** Keys of one group share one QuotaModel (the first key of the group to be used supplies the limits). */
@@ -199,6 +201,7 @@ export class KeyRegistry {
       const spec: QuotaSpec = {
         rpm: b.rpm,
         tpm: b.tpm,
+        windowMs: b.windowMs,
         rpd: b.rpd,
         maxConcurrent: b.maxConcurrent,
         headers: style,

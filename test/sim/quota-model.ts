@@ -5,10 +5,12 @@
 export type HeaderStyle = 'openai' | 'groq' | 'anthropic' | 'none';
 
 export interface QuotaSpec {
-  /** Requests per minute (bucket capacity; refills rpm/60000 per ms). */
+  /** Requests per minute (bucket capacity; refills rpm/60000 per ms); per `windowMs` when that is set. */
   rpm?: number;
-  /** Tokens per minute (bucket capacity; refills tpm/60000 per ms). */
+  /** Tokens per minute (bucket capacity; refills tpm/60000 per ms); per `windowMs` when that is set. */
   tpm?: number;
+  /** The window of `rpm`/`tpm` (a bucket of that size refilling over it). Default a minute; NIM-style keys may limit per second or per 10 s. */
+  windowMs?: number;
   /** Requests per day; resets at the day boundary (UTC midnight of now(), shifted by dayOffsetMs). */
   rpd?: number;
   /** Requests in flight at once; each admitted request must be release()d. */
@@ -47,10 +49,10 @@ class Bucket {
   private level: number;
   private last: number;
   readonly rate: number;
-  constructor(readonly capacity: number, now: number) {
+  constructor(readonly capacity: number, now: number, windowMs = MINUTE) {
     this.level = capacity;
     this.last = now;
-    this.rate = capacity / MINUTE;
+    this.rate = capacity / windowMs;
   }
   refill(now: number): number {
     if (now > this.last) {
@@ -108,8 +110,8 @@ export class QuotaModel {
     private readonly now: () => number,
   ) {
     const t = now();
-    this.requests = spec.rpm !== undefined ? new Bucket(spec.rpm, t) : undefined;
-    this.tokens = spec.tpm !== undefined ? new Bucket(spec.tpm, t) : undefined;
+    this.requests = spec.rpm !== undefined ? new Bucket(spec.rpm, t, spec.windowMs) : undefined;
+    this.tokens = spec.tpm !== undefined ? new Bucket(spec.tpm, t, spec.windowMs) : undefined;
   }
 
   /** Try to admit one request (tokens = its token cost) at now(). */

@@ -1,0 +1,209 @@
+const MINUTE = 60_000;
+
+/** Floor of any pace: one request a minute still finds out whether the limit came back. */
+const MIN_RPM = 1;
+/**
+ * Fewest requests through between two fresh 429s from which their rate is measured. Fewer say too little:
+ * the refill over the interval is known only to ±1 request.
+ */
+const MIN_SPAN = 4;
+/** The cut of a pace refused again before a rate could be measured: the limit fell (TCP CUBIC's β). */
+const BETA = 0.7;
+/** After a cut the pace restarts this far below the plateau, so the emptied budget refills a little before the climb. */
+const CUT = 0.9;
+/**
+ * The plateau sits this far below the limit found: the budget gains 2% of a request per request sent, so the
+ * network's jitter (requests reaching the provider a few ms early) does not meet an empty one.
+ */
+const MARGIN = 0.02;
+/**
+ * Requests sent at the pace after a cut before it probes past the plateau: one cycle of AIMD costs about one
+ * fresh 429 (and the few sent before it was answered), so a cycle this long keeps 429s near 2% of requests.
+ * The climb to the plateau is concave (a fifth of the gap per request): most of it in the first few.
+ */
+const HOLD_REQUESTS = 60;
+const CLIMB = 0.2;
+/** The probe past the plateau: the first step (a fraction of it), growing by a quarter per request sent at the pace — doubled capacity is found within ~30 requests. */
+const PROBE_STEP = 0.005;
+const PROBE_GROWTH = 1.25;
+/**
+ * The largest probe step (a fraction of the plateau): past it the probe grows linearly, so a large budget
+ * draining slowly under an overshooting pace (40 a minute takes dozens of requests to empty) is not met by a
+ * pace grown a thousandfold, with everything in flight refused at once.
+ */
+const PROBE_MAX = 0.05;
+/** Before a rate is measured, the pace doubles every SLOW_START_MS that demand waits on it. */
+const SLOW_START_MS = 500;
+/** A dispatch counts as "at the pace" (demand was waiting for it) when it comes this close after nextAt, as a fraction of the interval. */
+const EDGE = 0.25;
+
+/**
+ * Pacing for a quota scope whose limits no header tells (NVIDIA NIM, Gemini): requests are spaced to a
+ * learned rate, so waiting requests queue in keymux instead of probing the provider into 429s.
+ *
+ * The rate: the provider refills its budget continuously (or per window) and refuses when it is empty. At a
+ * fresh 429 the budget is empty; at the next fresh 429 it is empty again; everything that got through between
+ * them was refill. So (requests through between two fresh 429s) ÷ (time between their dispatches) is the refill
+ * rate, whatever the window — a second or a day — exactly when the budget never sat full between them (a
+ * lower bound when it did).
+ *
+ * The window: the first burst. A rested scope gives its whole budget and then the refill; the requests through
+ * before the first 429, less the measured rate's refill over that time, are the budget, and budget ÷ rate is
+ * the window (`windowMs`). It decides which of the two bounds to trust: a large budget (40 a minute) holds a
+ * whole cycle's shortfall, so its measured rate is exact; a small one (3 a second) fills up within a window of
+ * pacing below its rate, the lost refill makes the measure low, and the pace that was refused — just past the
+ * rate — is the better guide.
+ *
+ * How the pace moves (AIMD, shaped like TCP CUBIC): before a rate is measured it starts from the requests of the
+ * last minute (all a minute-long window could have given) and doubles every SLOW_START_MS that demand waits on
+ * it. A fresh 429 sets the plateau just below the limit found and cuts the pace to 90% of it (70% when refused
+ * again before a rate could be measured); then, while demand keeps it at the pace, it climbs back concavely,
+ * holds HOLD_REQUESTS requests, and probes past the plateau in steps growing by a quarter a request: flat near
+ * the last 429, fast far from it, so capacity that returns is found within a few dozen requests. Demand below
+ * the pace never raises it.
+ */
+export class Pacer {
+  /** The pace, requests per minute. */
+  rpm: number;
+  nextAt = 0;
+  /** When the last cut was made: 429s of requests dispatched before it are stale news. */
+  cutAt: number;
+  /** The limit found at the last fresh 429 (rpm): the plateau sits just below it. Undefined in slow start. */
+  measuredRpm: number | undefined;
+  /** Estimated window: the first burst above the measured rate, in time at that rate (ms). */
+  windowMs: number | undefined;
+  #hold = 0;
+  #probe = 0;
+  /** Where the current probe began (dispatch time and budget sequence number). */
+  #probeFrom: { at: number; seq: number } | undefined;
+  /** The last dispatch, and when demand first waited on the pace since (slow start). */
+  #last = 0;
+  #waitSince: number | undefined;
+  /** Dispatch time and budget sequence number of the last fresh 429, and the stale 429s sent after it. */
+  #lastAt: number;
+  #lastSeq: number;
+  #stale = 0;
+  /** The first fresh 429 (dispatch time, requests through before it since the scope was first used): for the window. */
+  #first: { at: number; through: number; since: number } | undefined;
+
+  constructor(rpm: number, now: number, opts: { at?: number; seq?: number; measured?: boolean; first?: { through: number; since: number } } = {}) {
+    this.rpm = Math.max(MIN_RPM, rpm);
+    this.cutAt = now;
+    this.#lastAt = opts.at ?? now;
+    this.#lastSeq = opts.seq ?? Number.NaN;
+    if (opts.measured) {
+      this.measuredRpm = this.rpm;
+      this.#hold = HOLD_REQUESTS;
+    }
+    if (opts.first) this.#first = { at: this.#lastAt, ...opts.first };
+  }
+
+  /**
+   * When the next request may go. In slow start the wait shrinks while demand waits on it: the pace doubles
+   * every SLOW_START_MS from the first refused ask, so a pace started from a minute's requests reaches a
+   * one-second window's rate in seconds, not in minutes of ever shorter gaps.
+   */
+  readyAt(now: number): number {
+    if (now >= this.nextAt) return now;
+    if (this.measuredRpm !== undefined) return this.nextAt;
+    const ws = (this.#waitSince ??= now);
+    const gap0 = this.nextAt - this.#last;
+    // The earliest t with t − last ≥ gap0 · 2^(−(t − ws)/SLOW_START_MS): the left side grows with t, the right shrinks.
+    const due = (t: number) => t - this.#last >= gap0 * 2 ** (-(t - ws) / SLOW_START_MS);
+    if (due(now)) return now;
+    let lo = now;
+    let hi = this.nextAt;
+    for (let i = 0; i < 40 && hi - lo > 0.5; i++) {
+      const t = (lo + hi) / 2;
+      if (due(t)) hi = t;
+      else lo = t;
+    }
+    return Math.ceil(hi);
+  }
+
+  dispatched(now: number, seq = Number.NaN): void {
+    const edge = this.nextAt > 0 && now - this.nextAt <= EDGE * (MINUTE / this.rpm);
+    if (this.measuredRpm === undefined) {
+      // Grown by the time demand waited, but never past the rate actually sent at (a cooldown may have held it);
+      // and a quarter for a request that demand sent the moment the pace allowed.
+      let grown = edge ? this.rpm * PROBE_GROWTH : this.rpm;
+      if (this.#waitSince !== undefined && now > this.#waitSince && now > this.#last) {
+        grown = Math.max(grown, Math.min(this.rpm * 2 ** ((now - this.#waitSince) / SLOW_START_MS), MINUTE / (now - this.#last), 2 * this.rpm));
+      }
+      this.rpm = grown;
+    } else if (edge) {
+      if (this.#hold === 0 && !this.#probeFrom) this.#probeFrom = { at: now, seq };
+      this.#grow(this.measuredRpm * (1 - MARGIN));
+    }
+    this.#waitSince = undefined;
+    this.#last = now;
+    this.nextAt = Math.ceil(now + MINUTE / this.rpm);
+  }
+
+  /** Demand met the pace: climb to the plateau, hold, then probe past it. */
+  #grow(plateau: number): void {
+    if (this.#hold > 0) {
+      this.#hold--;
+      if (this.rpm < plateau) this.rpm = Math.min(plateau, this.rpm + Math.max((plateau - this.rpm) * CLIMB, plateau * 0.001));
+      return;
+    }
+    this.#probe = this.#probe === 0 ? PROBE_STEP * plateau : Math.min(this.#probe * PROBE_GROWTH, PROBE_MAX * plateau);
+    this.rpm += this.#probe;
+  }
+
+  /**
+   * A 429 on a request dispatched at `acquiredAt`, counted as number `seq` on the scope's budget. Fresh (sent
+   * after the last cut): measure the rate since the previous fresh one, and cut. Stale: only counted, as a
+   * request that did not get through between two fresh ones.
+   */
+  limited(now: number, acquiredAt: number, seq: number): void {
+    if (acquiredAt <= this.cutAt) {
+      if (seq > this.#lastSeq) this.#stale++;
+      return;
+    }
+    const through = seq - this.#lastSeq - 1 - this.#stale;
+    const span = acquiredAt - this.#lastAt;
+    const refused = this.rpm;
+    const held = this.measuredRpm;
+    const rate = through >= MIN_SPAN && span > 0 ? Math.min((through / span) * MINUTE, refused) : undefined;
+    if (rate !== undefined) this.#window(rate);
+    let limit: number;
+    if (held === undefined) {
+      // Out of slow start: the rate between the first two fresh 429s (low if the pace started far below it and
+      // the budget sat full meanwhile: the probe, which starts at once, finds the rest).
+      limit = rate ?? refused * BETA;
+    } else if (this.#hold === 0) {
+      // Refused while probing past a plateau that held for a whole hold: the limit is at least the plateau's,
+      // and at least the rate measured over the cycle. The pace refused is no guide: it grew while the budget
+      // drained, for as long as that took. A probe that went far (capacity grew) is measured on its own span,
+      // as what got through while it ran.
+      const p = this.#probeFrom;
+      const far = p && seq - p.seq - 1 >= MIN_SPAN && acquiredAt > p.at ? Math.min(refused, ((seq - p.seq - 1) / (acquiredAt - p.at)) * MINUTE) : 0;
+      limit = Math.max(held, rate ?? 0, far);
+    } else {
+      // Refused at or below the plateau: the limit fell, or the plateau was set too high. The measured rate
+      // (the pace was above it all along, so nothing was lost to a full budget), but no deeper than BETA.
+      limit = Math.max(rate ?? 0, refused * BETA);
+    }
+    this.measuredRpm = limit;
+    this.rpm = Math.max(MIN_RPM, limit * (1 - MARGIN) * CUT);
+    this.#hold = held === undefined ? 0 : HOLD_REQUESTS;
+    this.#probe = 0;
+    this.#probeFrom = undefined;
+    this.cutAt = now;
+    this.#lastAt = acquiredAt;
+    this.#lastSeq = seq;
+    this.#stale = 0;
+  }
+
+  /** The first burst: requests through before the first 429 beyond what the rate refilled meanwhile, in time at that rate. */
+  #window(rate: number): void {
+    const f = this.#first;
+    if (!f) return;
+    this.#first = undefined;
+    const burst = f.through - (rate * (f.at - f.since)) / MINUTE;
+    if (burst >= 1 && rate > 0) {
+      this.windowMs = Math.round((burst / rate) * MINUTE);
+    }
+  }
+}
