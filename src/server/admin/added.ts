@@ -15,6 +15,8 @@ export class AddedKeys {
   /** What the pools were last given, per provider, by key id: to apply only what changed. */
   #applied = new Map<string, Map<KeyId, KeyConfig>>();
   #timer: NodeJS.Timeout | undefined;
+  /** Bumped by every local add and remove: a sync that listed before one of them must not undo it. */
+  #edits = 0;
   /** Records that could not be opened, by provider and id, logged once each. */
   readonly #unreadable = new Set<string>();
 
@@ -91,7 +93,9 @@ export class AddedKeys {
   async sync(): Promise<void> {
     const ops = keyOps(this.store);
     if (!ops) return;
+    const edits = this.#edits;
     const records = await ops.list();
+    if (edits !== this.#edits) return; // the next sync sees the store with that edit in it
     const next = new Map<string, Map<KeyId, KeyConfig>>();
     for (const r of records) {
       let secret: string;
@@ -115,6 +119,7 @@ export class AddedKeys {
   }
 
   #apply(provider: string, m: Map<KeyId, KeyConfig>): void {
+    this.#edits++;
     this.#applied.set(provider, m);
     this.rt.setAdded(provider, [...m.values()]);
   }
