@@ -70,8 +70,9 @@ export class RedisAdmission implements Admission {
     }
     const tokens = Math.max(0, Math.round(ask.tokens));
     if (this.#link.usable) {
+      const pending = this.#link.client.kmxAdmit(...this.#admitArgs(provider, { ...ask, tokens }, leaseId, expiresAt));
       try {
-        const r = await this.#link.client.kmxAdmit(...this.#admitArgs(provider, { ...ask, tokens }, leaseId, expiresAt));
+        const r = await this.#link.timed(pending);
         this.#link.ok();
         const a = parseAdmit(r);
         if (!a.granted) return { granted: false, readyAt: a.readyAt, hold: a.hold };
@@ -81,6 +82,12 @@ export class RedisAdmission implements Admission {
         return { granted: true, grant: { leaseId, groupInFlight: a.groupInFlight } };
       } catch (error) {
         this.#link.failed(error);
+        // A grant that comes after the deadline is given back at once: this request is decided here instead.
+        pending.then((late) => {
+          if (!parseAdmit(late).granted) return;
+          const info: LeaseInfo = { keyId: ask.keyId, group: ask.group, scope: scopeOf(ask.group, ask.model), seq: Number.NaN, tseq: Number.NaN };
+          return this.#link.client.kmxRelease(...this.#releaseArgs(provider, leaseId, info, { now: ask.now }));
+        }).catch(() => {});
       }
     }
     const a = this.#local.admit(provider, { ...ask, tokens }, leaseId, expiresAt, this.#share(provider));

@@ -17,7 +17,7 @@ export type Log = (level: 'warn' | 'info', msg: string, fields?: Record<string, 
 
 export interface RedisLinkOptions {
   url: string;
-  /** A command not answered within this is a Redis that cannot help now: the hot path goes local. */
+  /** An admission not answered within this is decided locally (timed(): the hot path never waits longer). */
   timeoutMs: number;
   now: () => number;
   log?: Log;
@@ -25,8 +25,12 @@ export interface RedisLinkOptions {
   connectMs?: number;
 }
 
-/** After a failed command, Redis is not asked again for this long: a hung Redis must not cost every request a timeout. */
+/** After an outage is declared, Redis is not asked again for this long: a hung Redis must not cost every request a timeout. */
 const RETRY_MS = 1_000;
+/** Failures in a row (no success between) that make an outage: one slow answer is one request decided locally, not an outage. */
+const FAILS_FOR_OUTAGE = 3;
+/** ioredis' own limit on any command, the store's and heartbeats' included: a hung Redis must not pile them up. */
+const COMMAND_TIMEOUT_MS = 2_000;
 
 /**
  * One process's connections to Redis (commands; a second one for pub/sub, which a subscribed connection needs)
@@ -37,6 +41,7 @@ const RETRY_MS = 1_000;
 export class RedisLink {
   #down = false;
   #downUntil = 0;
+  #fails = 0;
   #closed = false;
   readonly #resync: Array<() => Promise<void>> = [];
 
@@ -54,7 +59,7 @@ export class RedisLink {
   static async open(o: RedisLinkOptions): Promise<RedisLink> {
     const { Redis } = await import('ioredis');
     const options = {
-      commandTimeout: o.timeoutMs,
+      commandTimeout: Math.max(COMMAND_TIMEOUT_MS, o.timeoutMs),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
@@ -99,15 +104,46 @@ export class RedisLink {
     return this.#down || this.#closed;
   }
 
-  /** A command failed or timed out: local decisions for a while, then Redis is asked again. */
+  /**
+   * A command failed or timed out. A few in a row (or a lost connection) are an outage: local decisions for a
+   * while, then Redis is asked again.
+   */
   failed(error: unknown): void {
+    if (++this.#fails < FAILS_FOR_OUTAGE && this.#ready()) return;
     this.#downUntil = this.o.now() + RETRY_MS;
     this.#markDown(error instanceof Error ? error.message : String(error));
   }
 
   /** A command answered: Redis is back if it was away (a hung Redis comes back without a reconnect). */
   ok(): void {
+    this.#fails = 0;
     if (this.#down) this.#up();
+  }
+
+  /**
+   * The command's answer, or a TimeoutError after timeoutMs. Checked once more after the poll phase: a process
+   * whose event loop was busy past the deadline runs its due timers before reading the answers already in its
+   * sockets, and an answer that arrived in time must not count as a timeout.
+   */
+  timed<T>(command: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const t = setTimeout(() => setImmediate(() => {
+        if (!settled) reject(new RedisTimeout(this.o.timeoutMs));
+      }), this.o.timeoutMs);
+      command.then(
+        (v) => {
+          settled = true;
+          clearTimeout(t);
+          resolve(v);
+        },
+        (e: unknown) => {
+          settled = true;
+          clearTimeout(t);
+          reject(e);
+        },
+      );
+    });
   }
 
   /** Called when Redis comes back after an outage, to replay what was kept and catch up with the others. */
@@ -122,6 +158,7 @@ export class RedisLink {
   }
 
   #up(): void {
+    this.#fails = 0;
     if (!this.#down || this.#closed) return;
     this.#down = false;
     this.#downUntil = 0;
@@ -135,6 +172,13 @@ export class RedisLink {
     this.#closed = true;
     this.client.disconnect();
     this.sub.disconnect();
+  }
+}
+
+export class RedisTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer from Redis within ${ms} ms`);
+    this.name = 'RedisTimeout';
   }
 }
 

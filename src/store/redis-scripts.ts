@@ -94,7 +94,8 @@ return {1, seq, tseq, inflight}
 /**
  * A lease ends (or, without a lease id, a reading is replayed after an outage): frees its slots, counts tokens
  * used into the tpm window, and takes what the response told about the scope's budgets, less every dispatch
- * counted since its lease (from all replicas). A reading older than the one in force is ignored.
+ * counted since its lease (from all replicas). A reading older than the one in force is ignored. `now` is when
+ * the reading was taken.
  * KEYS: scope hash, group leases, key leases, tpm window.
  * ARGV: now, leaseId, leaseSeq, leaseTseq, usedTokens, rl, rr, rv, ra, tl, tr, tv, ta, dl, dr, dx, el, er, ex, keepMs.
  */
@@ -108,11 +109,14 @@ if lease ~= '' then
 end
 local rl, tl, dl, el = num(ARGV[6]), num(ARGV[10]), num(ARGV[14]), num(ARGV[17])
 if not (rl or tl or dl or el) then return 0 end
-local f = redis.call('HMGET', KEYS[1], 'seq', 'tseq', 'rs')
+local f = redis.call('HMGET', KEYS[1], 'seq', 'tseq', 'rs', 'rt')
 local seq, tseq = num(f[1]) or 0, num(f[2]) or 0
+-- A reading without its lease's place (learned while Redis was away) is taken as of now, unless Redis holds one
+-- taken since: the others kept it current, and nothing could be taken off the older one for what they sent.
+if not num(ARGV[3]) and num(f[4]) and num(f[4]) >= now then return 0 end
 local at, tat = num(ARGV[3]) or seq, num(ARGV[4]) or tseq
 if at < (num(f[3]) or -1) then return 0 end
-redis.call('HSET', KEYS[1], 'rs', at)
+redis.call('HSET', KEYS[1], 'rs', at, 'rt', now)
 if rl then redis.call('HSET', KEYS[1], 'rl', ARGV[6], 'rr', ARGV[7], 'rv', tostring(tonumber(ARGV[8]) - (seq - at)), 'ra', ARGV[9]) end
 if tl then redis.call('HSET', KEYS[1], 'tl', ARGV[10], 'tr', ARGV[11], 'tv', tostring(tonumber(ARGV[12]) - (tseq - tat)), 'ta', ARGV[13]) end
 if dl then redis.call('HSET', KEYS[1], 'dl', ARGV[14], 'dr', ARGV[15], 'dx', ARGV[16], 'ds', at) end
