@@ -1,4 +1,5 @@
 import type { PoolState } from './core.js';
+import { inferenceOf } from './groups-inferred.js';
 import type { KeyState } from './key-state.js';
 import type { LeaseTicket } from './lease.js';
 import type { LearnedLimits, Outcome } from './outcome.js';
@@ -73,6 +74,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       }
       if (o.limits) b.budget.learn(o.limits, seq, tokSeq, t.acquiredAt, now);
       b.budget.succeeded(now);
+      if (!b.budget.known) inferenceOf(p).observe(p, k, false, t.acquiredAt, now);
       return;
     case 'rate_limited': {
       if (o.limits) b.budget.learn(o.limits, seq, tokSeq, t.acquiredAt, now);
@@ -88,6 +90,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       const ms = o.retryAfterMs !== undefined && o.retryAfterMs >= 0 ? o.retryAfterMs : opts.defaultCooldownMs * 2 ** Math.min(30, Math.max(0, s.strikes - 1));
       block(p, g, s, 'cooling', now + Math.min(ms, opts.maxCooldownMs), o.reason ?? 'rate limited', now);
       b.budget.rateLimited(now, t.acquiredAt, seq);
+      if (!b.budget.known) inferenceOf(p).observe(p, k, true, t.acquiredAt, now);
       return;
     }
     case 'quota_exhausted': {

@@ -1,3 +1,4 @@
+import { INFERRED, inferenceOf } from './groups-inferred.js';
 import type { Scope } from './quota.js';
 import type { PoolState } from './core.js';
 import type { KeyState } from './key-state.js';
@@ -9,12 +10,13 @@ function budgetSnapshot(s: Scope, now: number): BudgetSnapshot | undefined {
   if (b.requests) out.requestsRemaining = Math.floor(b.requests.levelAt(now));
   if (b.tokens) out.tokensRemaining = Math.floor(b.tokens.levelAt(now));
   if (b.pacer) out.pacedRpm = Math.round(b.pacer.rpm * 10) / 10;
+  if (b.pacer?.windowMs !== undefined) out.windowMs = b.pacer.windowMs;
   if (s.cap !== Infinity) out.maxConcurrent = s.cap;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** One key as operators see it: id and masked form only, never the secret. */
-export function keySnapshot(k: KeyState, now: number): KeySnapshot {
+export function keySnapshot(k: KeyState, now: number, p?: PoolState): KeySnapshot {
   const g = k.groupScope;
   let status: KeyStatus = 'active';
   let reason: string | undefined;
@@ -67,9 +69,10 @@ export function keySnapshot(k: KeyState, now: number): KeySnapshot {
     if (mb) budgets[model] = mb;
   }
   if (Object.keys(budgets).length > 0) snap.budgets = budgets;
+  if (p && g.group.startsWith(INFERRED)) snap.groupInferred = { confidence: inferenceOf(p).confidence.get(g.group) ?? 0 };
   return snap;
 }
 
 export function keySnapshots(p: PoolState, now: number): KeySnapshot[] {
-  return p.keys.map((k) => keySnapshot(k, now));
+  return p.keys.map((k) => keySnapshot(k, now, p));
 }

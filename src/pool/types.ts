@@ -113,6 +113,8 @@ export interface KeySnapshot {
   lastUsedAt?: number;
   /** The pool's current estimate of the group's budgets: '*' for the whole group, else per model (limitsPerModel). */
   budgets?: Record<string, BudgetSnapshot>;
+  /** The group was inferred from behaviour (keys refused and recovering together), with this confidence (0..1). */
+  groupInferred?: { confidence: number };
 }
 
 /** What the pool believes is left of a budget now (learned from headers), or the pace it learned without them. */
@@ -121,6 +123,8 @@ export interface BudgetSnapshot {
   tokensRemaining?: number;
   /** Requests per minute the pool paces this group to (providers without rate-limit headers). */
   pacedRpm?: number;
+  /** The window of that limit as learned from the first burst (ms), when one was. */
+  windowMs?: number;
   /** Concurrency cap learned from 429s that came with rate budget to spare, while it holds. */
   maxConcurrent?: number;
 }
@@ -140,6 +144,12 @@ export interface PoolEvents {
   disabled: { keyId: KeyId; reason?: string };
   exhausted: { keyId: KeyId; group: string; model?: string; until: number; reason?: string };
   enabled: { keyId: KeyId };
+  /**
+   * Keys keymux was not told share a quota behave as if they do (429s together, recoveries together): they are
+   * budgeted as one inferred group from now on (`merged`), or a key is split out of one again because later
+   * evidence contradicts it. Said once per change, for the log: the operator can confirm it with `group:`.
+   */
+  inferred: { group: string; keyIds: KeyId[]; confidence: number; merged: boolean };
   /** Every reported outcome, for usage accounting and stores. */
   outcome: { keyId: KeyId; group: string; model: string; outcome: Outcome; latencyMs: number };
   /** A store failed (op `store.writeState`, …) or an event listener threw (op `listener:<event>`). Never thrown. */
