@@ -161,16 +161,26 @@ export class AdmissionBook {
     for (const id of leaseIds) {
       const info = p.leases.get(id);
       if (!info) continue;
-      const g = p.groups.get(info.group);
-      if (g?.has(id)) g.set(id, expiresAt);
-      const k = p.keys.get(info.keyId)?.leases;
-      if (k?.has(id)) k.set(id, expiresAt);
+      extend(p.groups.get(info.group), id, expiresAt);
+      extend(p.keys.get(info.keyId)?.leases, id, expiresAt);
     }
   }
 }
 
+/**
+ * Leases are kept in the order they expire (one TTL per book, and a renewal moves a lease to the end), so the
+ * expired ones are the first: O(expired), not O(in flight), per admission.
+ */
 function expire(leases: Map<string, number>, now: number): void {
-  for (const [id, until] of leases) if (until <= now) leases.delete(id);
+  for (const [id, until] of leases) {
+    if (until > now) return;
+    leases.delete(id);
+  }
+}
+
+function extend(leases: Map<string, number> | undefined, id: string, until: number): void {
+  if (!leases?.delete(id)) return;
+  leases.set(id, until);
 }
 
 function evict(e: Entries, edge: number): void {
