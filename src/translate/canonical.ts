@@ -35,7 +35,8 @@ export interface ToolResultPart {
 
 export type CanonPart = TextPart | MediaPart | ThinkingPart | ToolCallPart | ToolResultPart;
 
-export interface CanonMessage { role: 'user' | 'assistant'; parts: CanonPart[] }
+/** A `system` message sits inside the conversation (OpenAI, Anthropic's system role); writers without one hoist it. */
+export interface CanonMessage { role: 'user' | 'assistant' | 'system'; parts: CanonPart[] }
 
 export interface CanonTool { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean; cache?: unknown }
 
@@ -70,6 +71,8 @@ export interface CanonRequest {
   reasoning?: CanonReasoning;
   responseFormat?: { schema?: Record<string, unknown> };
   user?: string;
+  /** Sampling options only OpenAI has (logit_bias, logprobs, top_logprobs, verbosity, prediction), as sent: each writer names what it drops. */
+  openaiOnly?: Record<string, unknown>;
 }
 
 /** Why a turn ended, in words every dialect can map to its own. */
@@ -82,16 +85,20 @@ export interface CanonChoice { parts: CanonPart[]; stop: CanonStop; stopSequence
 
 export interface CanonResponse { id?: string; model?: string; choices: CanonChoice[]; usage: CanonUsage }
 
-/** One step of an upstream stream, already in the hub's words. Tool calls are keyed (several may be open). */
+/**
+ * One step of an upstream stream, already in the hub's words. Tool calls are keyed (several may be open);
+ * `choice` is the candidate (n > 1), 0 when absent — writers of one-choice dialects keep choice 0 only.
+ */
 export type CanonEvent =
   | { type: 'start'; id?: string; model?: string; usage?: CanonUsage }
-  | { type: 'text'; text: string; sig?: Signatures }
-  | { type: 'thinking'; text: string; sig?: Signatures; redacted?: string }
-  | { type: 'tool_start'; key: number; id: string; name: string; sig?: Signatures }
-  | { type: 'tool_args'; key: number; json: string }
+  | { type: 'text'; text: string; sig?: Signatures; choice?: number }
+  | { type: 'thinking'; text: string; sig?: Signatures; redacted?: string; choice?: number }
+  | { type: 'tool_start'; key: number; id: string; name: string; sig?: Signatures; choice?: number }
+  | { type: 'tool_args'; key: number; json: string; choice?: number }
   | { type: 'usage'; usage: CanonUsage }
-  | { type: 'finish'; stop: CanonStop; stopSequence?: string }
-  | { type: 'error'; status: number; message: string };
+  | { type: 'finish'; stop: CanonStop; stopSequence?: string; choice?: number }
+  /** `code`: the upstream's own word for the error (Anthropic's error type, Google's status). */
+  | { type: 'error'; status: number; message: string; code?: string };
 
 export const ZERO_USAGE: CanonUsage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, reasoning: 0 };
 

@@ -47,7 +47,8 @@ function convert(input: Schema, root: Schema, depth: number, dropped?: Set<strin
   const out: Schema = {};
   for (const [k, v] of Object.entries(s)) {
     if (KEEP.has(k)) out[k] = v;
-    else if (!HANDLED.has(k) && v !== undefined) dropped?.add(k);
+    // additionalProperties: false asks for nothing Gemini would do otherwise; anything else is a real loss.
+    else if (!HANDLED.has(k) && v !== undefined && !(k === 'additionalProperties' && v === false)) dropped?.add(k);
   }
 
   let types: string[] = Array.isArray(s.type) ? s.type.filter((t): t is string => typeof t === 'string') : typeof s.type === 'string' ? [s.type] : [];

@@ -1,27 +1,28 @@
-// The translate module's only door: dialect translation between a client's API and an upstream's.
-import { anthropicToOpenAIRequest, openAIToAnthropicResponse, OpenAIToAnthropicStream } from './anthropic-to-openai.js';
-import { errorBodyFor } from './errors.js';
-import { anthropicToOpenAIResponse, AnthropicToOpenAIStream, openAIToAnthropicRequest } from './openai-to-anthropic.js';
-import { geminiToOpenAIResponse, GeminiToOpenAIStream, openAIToGeminiRequest } from './openai-to-gemini.js';
-import { DIALECT, type Dialect, type StreamItem } from '../dialects/index.js';
-import { isObject } from './util.js';
+// The translate module's only door: dialect translation between a client's API and an upstream's, through the hub
+// (hub/: per dialect a reader into the canonical form of canonical.ts and a writer out of it).
+import type { Dialect, StreamItem } from '../dialects/index.js';
+import { hubTranslator } from './hub/index.js';
 
 export {
   anthropicToOpenAIRequest,
   openAIToAnthropicResponse,
   OpenAIToAnthropicStream,
-  type AnthropicToOpenAIOptions,
-  type OpenAIToAnthropicStreamOptions,
-} from './anthropic-to-openai.js';
-export {
   openAIToAnthropicRequest,
   anthropicToOpenAIResponse,
   AnthropicToOpenAIStream,
+  openAIToGeminiRequest,
+  geminiToOpenAIResponse,
+  GeminiToOpenAIStream,
+  SKIP_THOUGHT_SIGNATURE,
+  type AnthropicToOpenAIOptions,
+  type OpenAIToAnthropicStreamOptions,
   type OpenAIToAnthropicOptions,
   type AnthropicToOpenAIStreamOptions,
-} from './openai-to-anthropic.js';
-export { openAIToGeminiRequest, geminiToOpenAIResponse, GeminiToOpenAIStream, type GeminiToOpenAIStreamOptions } from './openai-to-gemini.js';
+  type GeminiToOpenAIStreamOptions,
+} from './pairs.js';
 export { toGeminiSchema } from './gemini-schema.js';
+export { hubTranslator, TARGET as DIALECT_NAMES } from './hub/index.js';
+export type * from './canonical.js';
 export {
   TranslationError,
   type TranslationErrorCode,
@@ -94,9 +95,10 @@ export interface Translator {
   /**
    * The client's body in the upstream's dialect, for upstream model `model`, plus warnings for
    * what was dropped (for the `x-keymux-warnings` header). Throws TranslationError (400) for
-   * what cannot be expressed. Gemini bodies carry neither model nor stream flag (both are in the URL).
+   * what cannot be expressed. Gemini bodies carry neither model nor stream flag (both are in the URL): for a
+   * Gemini client, `stream` says whether its URL asked for a stream.
    */
-  request(body: unknown, opts: { model: string }): { body: object; warnings: string[] };
+  request(body: unknown, opts: { model: string; stream?: boolean }): { body: object; warnings: string[] };
   /** A complete upstream success body in the client's dialect. */
   /** `model`: the name to report back (the one the client asked for), instead of the upstream's. */
   response(body: unknown, opts?: { model?: string }): unknown;
@@ -105,80 +107,7 @@ export interface Translator {
   error(status: number, upstreamErrorBody: unknown): unknown;
 }
 
-/** The translator for a client dialect over an upstream dialect, or undefined for a pair not translated (including same-dialect pairs). */
+/** The translator for a client dialect over an upstream dialect, or undefined for a same-dialect pair (passed through untouched). */
 export function translatorFor(client: Dialect, upstream: Dialect, options: TranslatorOptions = {}): Translator | undefined {
-  const pair = `${client}->${upstream}`;
-  const error = (status: number, body: unknown): unknown => errorBodyFor(client, status, body);
-  if (pair === 'anthropic->openai') {
-    return {
-      client,
-      upstream,
-      request: (body, { model }) => anthropicToOpenAIRequest(body, { ...options, model }),
-      response: (body, o = {}) => openAIToAnthropicResponse(body, o),
-      stream: (ctx = {}) => anthropicStream(new OpenAIToAnthropicStream(ctx.model ? { model: ctx.model } : {})),
-      error,
-    };
-  }
-  if (pair !== 'openai->anthropic' && pair !== 'openai->gemini') return undefined;
-  let includeUsage = false;
-  const remember = (body: unknown): void => {
-    includeUsage = isObject(body) && isObject(body.stream_options) && body.stream_options.include_usage === true;
-  };
-  const streamOpts = (ctx: StreamContext) => ({ includeUsage: ctx.includeUsage ?? includeUsage, ...(ctx.model ? { model: ctx.model } : {}) });
-  if (pair === 'openai->anthropic') {
-    return {
-      client,
-      upstream,
-      request: (body, { model }) => {
-        remember(body);
-        return openAIToAnthropicRequest(body, { ...options, model });
-      },
-      response: (body, o = {}) => anthropicToOpenAIResponse(body, o),
-      stream: (ctx = {}) => {
-        const s = new AnthropicToOpenAIStream(streamOpts(ctx));
-        return openAIStream((event, data) => s.push(event, data), () => s.end());
-      },
-      error,
-    };
-  }
-  return {
-    client,
-    upstream,
-    request: (body) => {
-      remember(body);
-      return openAIToGeminiRequest(body);
-    },
-    response: (body, o = {}) => geminiToOpenAIResponse(body, o),
-    stream: (ctx = {}) => {
-      const s = new GeminiToOpenAIStream(streamOpts(ctx));
-      return openAIStream((_event, data) => s.push(data), () => s.end());
-    },
-    error,
-  };
-}
-
-function anthropicStream(s: OpenAIToAnthropicStream): StreamTranslator {
-  return {
-    push: (_event, data) => s.push(data),
-    end: () => s.end(),
-    error: (message) => s.error(message),
-  };
-}
-
-function openAIStream(push: (event: string | undefined, data: unknown) => object[], end: () => object[]): StreamTranslator {
-  let closed = false;
-  const close = (items: object[]): StreamItem[] => {
-    if (closed) return [];
-    closed = true;
-    return [...items.map((data) => ({ data })), { data: '[DONE]' }];
-  };
-  return {
-    push: (event, data) => (closed ? [] : push(event, data).map((d) => ({ data: d }))),
-    end: () => close(end()),
-    error: (message) => {
-      if (closed) return [];
-      closed = true;
-      return DIALECT.openai.streamError(502, message, 'KMX_ERR_UPSTREAM');
-    },
-  };
+  return hubTranslator(client, upstream, options);
 }

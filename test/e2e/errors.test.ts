@@ -227,12 +227,13 @@ describe('a request keymux cannot translate', () => {
     expect((err as Error).message).toContain('mcp_servers');
   });
 
-  it('@google/genai against a non-Gemini provider → 400 with a Gemini error status', async () => {
-    const err = (await rejection(geminiClient(stack.url).models.generateContent({ model: 'nvidia_nim/meta/llama-3.1-8b-instruct', contents: 'hi' }))) as {
-      status?: number;
-      message: string;
-    };
+  // #15: a Gemini client is translated to other providers now; what cannot be carried is refused by name.
+  it('@google/genai against a non-Gemini provider, with a tool only Gemini has → 400 with a Gemini error status', async () => {
+    const err = (await rejection(
+      geminiClient(stack.url).models.generateContent({ model: 'nvidia_nim/meta/llama-3.1-8b-instruct', contents: 'hi', config: { tools: [{ codeExecution: {} }] } }),
+    )) as { status?: number; message: string };
     expect(err.status).toBe(400);
-    expect(err.message).toContain('not a Gemini-dialect provider');
+    expect(err.message).toContain('INVALID_ARGUMENT');
+    expect(err.message).toContain("Gemini tool 'codeExecution'");
   });
 });

@@ -24,7 +24,7 @@ const weather: Anthropic.Tool = {
   description: 'Weather for a city',
   input_schema: {
     type: 'object',
-    additionalProperties: false,
+    additionalProperties: { type: 'string' },
     properties: { city: { type: 'string' }, when: { type: 'string', format: 'date' } },
     required: ['city'],
   },
@@ -84,7 +84,7 @@ describe('@anthropic-ai/sdk → keymux → Gemini', () => {
     expect(use?.input).toMatchObject({ city: expect.any(String) });
     const sent = geminiBody(0);
     expect(sent.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } });
-    // Gemini's schema subset: additionalProperties and the date format are dropped, and the client is told.
+    // Gemini's schema subset: extra properties' schema and the date format are dropped, and the client is told.
     expect(sent.tools[0].functionDeclarations[0].parameters).toEqual({
       type: 'OBJECT',
       properties: { city: { type: 'STRING' }, when: { type: 'STRING' } },

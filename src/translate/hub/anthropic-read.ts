@@ -9,7 +9,7 @@ import {
   type AnthropicSystemIn,
   type AnthropicUserBlockIn,
 } from '../parse-anthropic.js';
-import { isObject, list, num, parseToolArguments, randomId, str, warnUnknownFields } from '../util.js';
+import { isObject, list, num, parseToolArguments, str, warnUnknownFields } from '../util.js';
 
 /** Read, or knowingly ignored: hints (service_tier, speed, inference_geo) and metadata other than the user id. */
 const KNOWN = new Set([
@@ -24,7 +24,7 @@ export function readAnthropicRequest(input: unknown, ctx: HubContext): CanonRequ
   const messages: CanonMessage[] = [];
   const system = systemParts(req.system);
   for (const m of req.messages) {
-    if (m.role === 'system') system.push(...systemParts(m.content));
+    if (m.role === 'system') messages.push({ role: 'system', parts: systemParts(m.content) });
     else if (m.role === 'user') messages.push({ role: 'user', parts: userParts(m.content, ctx) });
     else messages.push({ role: 'assistant', parts: assistantParts(m.content, ctx) });
   }
@@ -46,7 +46,6 @@ export function readAnthropicRequest(input: unknown, ctx: HubContext): CanonRequ
   if (t?.type === 'enabled' && typeof t.budget_tokens === 'number') out.reasoning = { budget: t.budget_tokens, ...(effort ? { effort } : {}) };
   else if (t?.type === 'disabled') out.reasoning = { off: true };
   else if (effort) out.reasoning = { effort };
-  else if (t?.type === 'adaptive') out.reasoning = { effort: 'medium' };
   const format = req.output_config?.format;
   if (format?.type === 'json_schema') out.responseFormat = format.schema ? { schema: format.schema } : {};
   const user = isObject(req.metadata) ? str(req.metadata.user_id) : undefined;
@@ -56,7 +55,7 @@ export function readAnthropicRequest(input: unknown, ctx: HubContext): CanonRequ
 
 function systemParts(system: AnthropicSystemIn | null | undefined): TextPart[] {
   if (system === undefined || system === null) return [];
-  if (typeof system === 'string') return system ? [{ type: 'text', text: system }] : [];
+  if (typeof system === 'string') return [{ type: 'text', text: system }];
   return system.flatMap((b): TextPart[] => (b.type === 'text' ? [{ type: 'text', text: b.text, ...cache(b) }] : []));
 }
 
@@ -176,7 +175,7 @@ function responsePart(b: Record<string, unknown>): CanonPart | undefined {
     return { type: 'thinking', text: str(b.thinking) ?? '', ...(sig ? { sig: { anthropic: sig } } : {}) };
   }
   if (b.type === 'redacted_thinking') return { type: 'thinking', text: '', redacted: str(b.data) ?? '' };
-  if (b.type === 'tool_use') return { type: 'tool_call', id: str(b.id) || randomId('toolu_'), name: str(b.name) ?? '', args: isObject(b.input) ? b.input : {} };
+  if (b.type === 'tool_use') return { type: 'tool_call', id: str(b.id) ?? '', name: str(b.name) ?? '', args: isObject(b.input) ? b.input : {} };
   return undefined;
 }
 
@@ -214,7 +213,7 @@ export class AnthropicStreamReader {
       }
       case 'content_block_start': {
         const b = isObject(data.content_block) ? data.content_block : {};
-        if (b.type === 'tool_use') return [{ type: 'tool_start', key: index, id: str(b.id) || randomId('toolu_'), name: str(b.name) ?? '' }];
+        if (b.type === 'tool_use') return [{ type: 'tool_start', key: index, id: str(b.id) ?? '', name: str(b.name) ?? '' }];
         if (b.type === 'redacted_thinking') return [{ type: 'thinking', text: '', redacted: str(b.data) ?? '' }];
         if (b.type === 'thinking') return [{ type: 'thinking', text: str(b.thinking) ?? '' }];
         if (b.type === 'text' && str(b.text)) return [{ type: 'text', text: str(b.text) ?? '' }];
@@ -241,7 +240,8 @@ export class AnthropicStreamReader {
       }
       case 'error': {
         const err = isObject(data.error) ? data.error : {};
-        return [{ type: 'error', status: ERROR_STATUS[str(err.type) ?? ''] ?? 500, message: str(err.message) ?? 'the upstream stream failed' }];
+        const code = str(err.type) ?? 'api_error';
+        return [{ type: 'error', status: ERROR_STATUS[code] ?? 500, message: str(err.message) ?? 'the upstream stream failed', code }];
       }
       default: return [];
     }

@@ -3,6 +3,7 @@
 import type { CanonEvent, CanonStop, CanonUsage } from '../canonical.js';
 import { ZERO_USAGE } from '../canonical.js';
 import { DIALECT, type StreamItem } from '../../dialects/index.js';
+import { randomId } from '../util.js';
 import { anthropicStopReason, anthropicUsageOut, messageId } from './anthropic-write.js';
 
 type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; key: number };
@@ -17,12 +18,16 @@ export class AnthropicStreamWriter {
   private stopSequence: string | undefined;
   private tools = 0;
 
-  constructor(private readonly opts: { model?: string } = {}) {}
+  private sawUsage = false;
+
+  /** inputTokens: message_start's input_tokens when the upstream tells none before the end (an estimate; default 0). */
+  constructor(private readonly opts: { model?: string; inputTokens?: number } = {}) {}
 
   push(events: CanonEvent[]): StreamItem[] {
     const out: StreamItem[] = [];
     for (const e of events) {
       if (this.done) break;
+      if ('choice' in e && e.choice) continue; // one-choice dialect: other candidates stay behind
       if (e.type === 'error') {
         out.push(...this.error(e.message, e.status));
         break;
@@ -52,14 +57,17 @@ export class AnthropicStreamWriter {
           this.tools++;
           const index = this.next++;
           this.open = { kind: 'tool', index, key: e.key };
-          out.push(item('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: e.id, name: e.name, input: {} } }));
+          out.push(item('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: e.id || randomId('toolu_'), name: e.name, input: {} } }));
           break;
         }
         case 'tool_args':
           // Blocks are sequential: fragments of a call whose block is already stopped cannot be said (no known upstream sends them).
           if (e.json && this.open?.kind === 'tool' && this.open.key === e.key) out.push(this.delta({ type: 'input_json_delta', partial_json: e.json }));
           break;
-        case 'usage': this.usage = e.usage; break;
+        case 'usage':
+          this.usage = e.usage;
+          this.sawUsage = true;
+          break;
         case 'finish':
           this.stop = e.stop;
           this.stopSequence = e.stopSequence;
@@ -77,24 +85,29 @@ export class AnthropicStreamWriter {
     this.close(out);
     let stop = this.stop ?? 'end';
     if (stop === 'end' && this.tools > 0) stop = 'tool_use';
-    const { input_tokens: _in, ...usage } = anthropicUsageOut(this.usage);
     const delta = { stop_reason: anthropicStopReason(stop), stop_sequence: stop === 'stop_sequence' ? (this.stopSequence ?? null) : null };
-    out.push(item('message_delta', { type: 'message_delta', delta, usage: { ...usage, input_tokens: this.usage.input } }));
+    const usage = this.sawUsage ? anthropicUsageOut(this.usage) : { output_tokens: 0 };
+    out.push(item('message_delta', { type: 'message_delta', delta, usage }));
     out.push(item('message_stop', { type: 'message_stop' }));
     this.done = true;
     return out;
   }
 
   /** The stream broke after it started: Anthropic sends an `error` event and no message_stop. */
-  error(message: string, status = 502): StreamItem[] {
+  /** `type`: Anthropic's error type when known (else the one of `status`). */
+  error(message: string, status = 502, type?: string): StreamItem[] {
     if (this.done) return [];
     this.done = true;
+    if (type) return [item('error', { type: 'error', error: { type, message } })];
     return DIALECT.anthropic.streamError(status, message);
   }
 
   private start(out: StreamItem[], e: Extract<CanonEvent, { type: 'start' }>): void {
     this.started = true;
-    if (e.usage) this.usage = e.usage;
+    if (e.usage) {
+      this.usage = e.usage;
+      this.sawUsage = true;
+    } else this.usage = { ...ZERO_USAGE, input: this.opts.inputTokens ?? 0 };
     const message = {
       id: messageId(e.id),
       type: 'message',

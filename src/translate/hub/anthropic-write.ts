@@ -1,22 +1,40 @@
 // canonical → Anthropic Messages: the upstream's request, and a client's response and stream.
-import type { CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonUsage, HubContext, MediaPart } from '../canonical.js';
+import type { CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonUsage, HubContext, MediaPart, TextPart } from '../canonical.js';
 import { untranslatable } from '../errors.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicMessagesRequest, AnthropicResponseBlock, AnthropicStopReason, AnthropicTool, AnthropicToolChoice } from '../types.js';
-import { budgetFromEffort, randomId } from '../util.js';
+import { budgetFromEffort, isObject, randomId } from '../util.js';
 
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 
 export interface AnthropicWriteOptions { model: string; defaultMaxTokens?: number }
 
+/** Options no Anthropic field carries, in the order they are named; each with when it counts as set. */
+const DROPPED: Array<[string, (r: CanonRequest) => unknown, (v: unknown) => boolean]> = [
+  ['frequency_penalty', (r) => r.frequencyPenalty, (v) => v !== 0],
+  ['presence_penalty', (r) => r.presencePenalty, (v) => v !== 0],
+  ['logit_bias', (r) => r.openaiOnly?.logit_bias, (v) => isObject(v) && Object.keys(v).length > 0],
+  ['logprobs', (r) => r.openaiOnly?.logprobs, (v) => v === true],
+  ['top_logprobs', (r) => r.openaiOnly?.top_logprobs, () => true],
+  ['seed', (r) => r.seed, () => true],
+  ['verbosity', (r) => r.openaiOnly?.verbosity, () => true],
+  ['prediction', (r) => r.openaiOnly?.prediction, () => true],
+];
+
 export function writeAnthropicRequest(req: CanonRequest, opts: AnthropicWriteOptions, ctx: HubContext): AnthropicMessagesRequest {
   const w = ctx.warnings;
   if (req.candidates !== undefined && req.candidates > 1) throw untranslatable('n > 1 (several choices)', ctx.target, 'send n separate requests');
-  const body: AnthropicMessagesRequest = { model: opts.model, max_tokens: req.maxTokens ?? opts.defaultMaxTokens ?? 4096, messages: messages(req.messages, ctx) };
-  if (req.system.length) {
-    const cached = req.system.some((p) => p.cache !== undefined);
+  for (const [name, get, isSet] of DROPPED) {
+    const v = get(req);
+    if (v !== undefined && v !== null && isSet(v)) w.push(`dropped '${name}': no Anthropic equivalent`);
+  }
+  const system = [...req.system];
+  const body: AnthropicMessagesRequest = { model: opts.model, max_tokens: req.maxTokens ?? opts.defaultMaxTokens ?? 4096, messages: messages(req.messages, system, ctx) };
+  const texts = system.filter((p) => p.text !== '');
+  if (texts.length) {
+    const cached = texts.some((p) => p.cache !== undefined);
     body.system = cached
-      ? req.system.map((p) => ({ type: 'text' as const, text: p.text, ...(p.cache !== undefined ? { cache_control: p.cache } : {}) }))
-      : req.system.map((p) => p.text).join('\n\n');
+      ? texts.map((p) => ({ type: 'text' as const, text: p.text, ...(p.cache !== undefined ? { cache_control: p.cache } : {}) }))
+      : texts.map((p) => p.text).join('\n\n');
   }
   if (req.temperature !== undefined) {
     // Other dialects allow 0..2, Anthropic 0..1: clamped, not scaled (0.7 means about the same on both).
@@ -28,14 +46,11 @@ export function writeAnthropicRequest(req: CanonRequest, opts: AnthropicWriteOpt
   if (req.stop?.length) body.stop_sequences = req.stop;
   if (req.stream) body.stream = true;
   if (req.user) body.metadata = { user_id: req.user };
-  for (const [k, v] of [['seed', req.seed], ['presence penalty', req.presencePenalty], ['frequency penalty', req.frequencyPenalty]] as const) {
-    if (v !== undefined && v !== 0) w.push(`dropped ${k}: no Anthropic equivalent`);
-  }
   tools(req, body);
   if (req.reasoning && !req.reasoning.off) thinking(req, body, opts, w);
   if (req.responseFormat) {
     if (req.responseFormat.schema) body.output_config = { format: { type: 'json_schema', schema: req.responseFormat.schema } };
-    else w.push('dropped JSON mode: Anthropic has no JSON mode without a schema');
+    else w.push("dropped response_format 'json_object': Anthropic has no JSON mode without a schema");
   }
   return body;
 }
@@ -45,11 +60,11 @@ function thinking(req: CanonRequest, body: AnthropicMessagesRequest, opts: Anthr
   let budget = r.budget ?? (r.effort ? budgetFromEffort(r.effort) : undefined);
   if (budget === undefined || budget <= 0) return;
   const forced = body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool';
-  if (forced) return void w.push('dropped thinking: Anthropic cannot think while tool_choice forces a tool');
+  if (forced) return void w.push('dropped reasoning_effort: Anthropic cannot think while tool_choice forces a tool');
   budget = Math.max(1024, budget);
   if (req.maxTokens !== undefined) {
     // Other dialects count reasoning inside the output limit, as Anthropic counts thinking inside max_tokens.
-    if (req.maxTokens <= 1024) return void w.push('dropped thinking: max_tokens leaves no room for the minimum thinking budget (1024)');
+    if (req.maxTokens <= 1024) return void w.push('dropped reasoning_effort: max_tokens leaves no room for the minimum thinking budget (1024)');
     budget = Math.min(budget, req.maxTokens - 1);
   } else body.max_tokens = budget + (opts.defaultMaxTokens ?? 4096);
   body.thinking = { type: 'enabled', budget_tokens: budget };
@@ -100,12 +115,14 @@ function media(p: MediaPart, ctx: HubContext): AnthropicContentBlock {
     return { type: 'image', source: { type: 'url', url: m.url }, ...cache };
   }
   const type = m.mediaType === 'image/jpg' ? 'image/jpeg' : m.mediaType;
+  if (p.type === 'image' && !IMAGE_TYPES.has(type)) throw untranslatable(`image type '${type}'`, ctx.target, 'Anthropic takes jpeg, png, gif and webp');
   if (IMAGE_TYPES.has(type)) return { type: 'image', source: { type: 'base64', media_type: type, data: m.data }, ...cache };
   if (type === 'application/pdf') return { type: 'document', source: { type: 'base64', media_type: type, data: m.data }, ...(p.title ? { title: p.title } : {}), ...cache };
   if (type.startsWith('text/')) {
     return { type: 'document', source: { type: 'text', media_type: 'text/plain', data: Buffer.from(m.data, 'base64').toString('utf8') }, ...(p.title ? { title: p.title } : {}), ...cache };
   }
-  throw untranslatable(`media type '${type}'`, ctx.target, 'Anthropic takes jpeg, png, gif and webp images, PDF and plain text');
+  if (p.type === 'image') throw untranslatable(`image type '${type}'`, ctx.target, 'Anthropic takes jpeg, png, gif and webp');
+  throw untranslatable(`file type '${type}'`, ctx.target, 'Anthropic takes PDF, plain text and images');
 }
 
 function block(p: CanonPart, ctx: HubContext): AnthropicContentBlock | undefined {
@@ -118,15 +135,26 @@ function block(p: CanonPart, ctx: HubContext): AnthropicContentBlock | undefined
       return p.sig?.anthropic ? { type: 'thinking', thinking: p.text, signature: p.sig.anthropic } : undefined;
     case 'tool_call': return { type: 'tool_use', id: p.id, name: p.name, input: p.args };
     case 'tool_result': {
-      const content = p.content.flatMap((x) => block(x, ctx) ?? []).filter((b) => b.type === 'text' || b.type === 'image' || b.type === 'document');
-      return { type: 'tool_result', tool_use_id: p.id, ...(content.length ? { content } : {}), ...(p.isError ? { is_error: true } : {}) };
+      // Text only goes as a string, as most clients write it; media make it a list of blocks.
+      const onlyText = p.content.every((x) => x.type === 'text');
+      const text = p.content.map((x) => (x.type === 'text' ? x.text : '')).join('\n\n');
+      const content = onlyText ? text : p.content.flatMap((x) => block(x, ctx) ?? []).filter((b) => b.type === 'text' || b.type === 'image' || b.type === 'document');
+      return { type: 'tool_result', tool_use_id: p.id, ...(content.length ? { content } : {}), ...(p.isError ? { is_error: true } : {}), ...(p.cache !== undefined ? { cache_control: p.cache } : {}) };
     }
   }
 }
 
-function messages(list: CanonMessage[], ctx: HubContext): AnthropicMessageParam[] {
+/** Turns; system messages inside the conversation join `system` (Anthropic has one system prompt). */
+function messages(list: CanonMessage[], system: TextPart[], ctx: HubContext): AnthropicMessageParam[] {
   const out: AnthropicMessageParam[] = [];
   for (const m of list) {
+    if (m.role === 'system') {
+      if (out.length && !ctx.warnings.some((x) => x.startsWith('system messages'))) {
+        ctx.warnings.push('system messages after the conversation start were moved into the top-level system prompt');
+      }
+      for (const p of m.parts) if (p.type === 'text') system.push(p);
+      continue;
+    }
     const blocks = m.parts.flatMap((p) => block(p, ctx) ?? []);
     // Tool results lead their user turn: Anthropic wants them right after the calls they answer.
     if (m.role === 'user') blocks.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'));
@@ -173,7 +201,7 @@ export function writeAnthropicResponse(res: CanonResponse, opts: { model?: strin
   for (const p of choice.parts) {
     if (p.type === 'text' && p.text) content.push({ type: 'text', text: p.text });
     else if (p.type === 'thinking') content.push(p.redacted !== undefined ? { type: 'redacted_thinking', data: p.redacted } : { type: 'thinking', thinking: p.text, signature: p.sig?.anthropic ?? '' });
-    else if (p.type === 'tool_call') content.push({ type: 'tool_use', id: p.id, name: p.name, input: p.args });
+    else if (p.type === 'tool_call') content.push({ type: 'tool_use', id: p.id || randomId('toolu_'), name: p.name, input: p.args });
   }
   const stop = choice.parts.some((p) => p.type === 'tool_call') && choice.stop === 'end' ? 'tool_use' : choice.stop;
   return {

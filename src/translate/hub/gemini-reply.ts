@@ -1,7 +1,7 @@
 // Gemini generateContent responses and streamGenerateContent chunks (an upstream's) → canonical.
 import type { CanonEvent, CanonPart, CanonResponse, CanonStop, CanonUsage } from '../canonical.js';
 import { invalidRequest, readUpstreamError } from '../errors.js';
-import { isObject, list, num, randomId, str } from '../util.js';
+import { isObject, list, num, str } from '../util.js';
 import { signatures } from './gemini-read.js';
 
 const FILTERED = new Set([
@@ -36,7 +36,7 @@ export function geminiParts(parts: unknown): CanonPart[] {
     const sig = signatures(str(p.thoughtSignature));
     if (isObject(p.functionCall)) {
       const fc = p.functionCall;
-      out.push({ type: 'tool_call', id: str(fc.id) || randomId('call_'), name: str(fc.name) ?? '', args: isObject(fc.args) ? fc.args : {}, ...(sig ? { sig } : {}) });
+      out.push({ type: 'tool_call', id: str(fc.id) ?? '', name: str(fc.name) ?? '', args: isObject(fc.args) ? fc.args : {}, ...(sig ? { sig } : {}) });
     } else if (typeof p.text === 'string') {
       if (p.thought === true) out.push({ type: 'thinking', text: p.text, ...(sig ? { sig } : {}) });
       else out.push({ type: 'text', text: p.text, ...(sig ? { sig } : {}) });
@@ -63,23 +63,31 @@ export function readGeminiResponse(input: unknown): CanonResponse {
 }
 
 /**
- * Gemini chunks → canonical events (the first candidate only: the other dialects stream one). Gemini sends
- * each function call whole: it becomes a tool_start and one tool_args. The finish waits for the end, when the
- * last usageMetadata is known; a stream cut before any finishReason gets none.
+ * Gemini chunks → canonical events, each candidate its own choice. Gemini sends each function call whole: it
+ * becomes a tool_start and one tool_args. Finishes wait for the end, when the last usageMetadata is known; a
+ * stream cut before any finishReason gets none.
  */
 export class GeminiStreamReader {
   private started = false;
-  private calls = 0;
-  private finish: unknown;
+  /** Per candidate: calls so far and its finishReason. */
+  private readonly choices = new Map<number, { calls: number; finish?: unknown }>();
   private blocked = false;
 
   push(_event: string | undefined, chunk: unknown): CanonEvent[] {
+    if (typeof chunk === 'string') {
+      try {
+        chunk = JSON.parse(chunk);
+      } catch {
+        return [];
+      }
+    }
     // The JSON-array form: one level only, so a nested array cannot recurse without end.
     if (Array.isArray(chunk)) return chunk.flatMap((c) => (Array.isArray(c) ? [] : this.push(undefined, c)));
     if (!isObject(chunk)) return [];
     if (chunk.error != null) {
       const status = isObject(chunk.error) && typeof chunk.error.code === 'number' ? chunk.error.code : 500;
-      return [{ type: 'error', status, message: readUpstreamError(status, chunk).message }];
+      const info = readUpstreamError(status, chunk);
+      return [{ type: 'error', status, message: info.message, ...(info.type ? { code: info.type } : {}) }];
     }
     const out: CanonEvent[] = [];
     if (!this.started) {
@@ -88,24 +96,34 @@ export class GeminiStreamReader {
       const model = str(chunk.modelVersion);
       out.push({ type: 'start', ...(id ? { id } : {}), ...(model ? { model } : {}), usage: geminiUsageIn(chunk.usageMetadata) });
     }
-    const candidates = list(chunk.candidates).filter(isObject);
+    const candidates = list(chunk.candidates);
     if (candidates.length === 0 && isObject(chunk.promptFeedback) && chunk.promptFeedback.blockReason) this.blocked = true;
-    const c = candidates.find((x) => (num(x.index) ?? 0) === 0);
-    for (const p of geminiParts(c && isObject(c.content) ? c.content.parts : undefined)) {
-      if (p.type === 'tool_call') {
-        const key = this.calls++;
-        out.push({ type: 'tool_start', key, id: p.id, name: p.name, ...(p.sig ? { sig: p.sig } : {}) });
-        out.push({ type: 'tool_args', key, json: JSON.stringify(p.args) });
-      } else if (p.type === 'text' && (p.text || p.sig)) out.push({ type: 'text', text: p.text, ...(p.sig ? { sig: p.sig } : {}) });
-      else if (p.type === 'thinking') out.push({ type: 'thinking', text: p.text, ...(p.sig ? { sig: p.sig } : {}) });
+    for (const [i, c] of candidates.entries()) {
+      if (!isObject(c)) continue;
+      const index = num(c.index) ?? i;
+      const at = index ? { choice: index } : {};
+      let st = this.choices.get(index);
+      if (!st) this.choices.set(index, (st = { calls: 0 }));
+      for (const p of geminiParts(isObject(c.content) ? c.content.parts : undefined)) {
+        if (p.type === 'tool_call') {
+          const key = st.calls++;
+          out.push({ type: 'tool_start', key, id: p.id, name: p.name, ...(p.sig ? { sig: p.sig } : {}), ...at });
+          out.push({ type: 'tool_args', key, json: JSON.stringify(p.args), ...at });
+        } else if (p.type === 'text' && (p.text || p.sig)) out.push({ type: 'text', text: p.text, ...(p.sig ? { sig: p.sig } : {}), ...at });
+        else if (p.type === 'thinking') out.push({ type: 'thinking', text: p.text, ...(p.sig ? { sig: p.sig } : {}), ...at });
+      }
+      if (typeof c.finishReason === 'string' && c.finishReason !== 'FINISH_REASON_UNSPECIFIED') st.finish = c.finishReason;
     }
     if (isObject(chunk.usageMetadata)) out.push({ type: 'usage', usage: geminiUsageIn(chunk.usageMetadata) });
-    if (c && typeof c.finishReason === 'string' && c.finishReason !== 'FINISH_REASON_UNSPECIFIED') this.finish = c.finishReason;
     return out;
   }
 
   end(): CanonEvent[] {
-    if (this.finish === undefined && !this.blocked) return [];
-    return [{ type: 'finish', stop: this.blocked && this.finish === undefined ? 'filter' : geminiStop(this.finish, this.calls > 0) }];
+    const out: CanonEvent[] = [];
+    if (this.blocked && this.choices.size === 0) out.push({ type: 'finish', stop: 'filter' });
+    for (const [index, st] of this.choices) {
+      if (st.finish !== undefined) out.push({ type: 'finish', stop: geminiStop(st.finish, st.calls > 0), ...(index ? { choice: index } : {}) });
+    }
+    return out;
   }
 }

@@ -27,6 +27,7 @@ export class GeminiStreamWriter {
     const out: StreamItem[] = [];
     for (const e of events) {
       if (this.done) break;
+      if ('choice' in e && e.choice) continue; // one-choice dialect: other candidates stay behind
       if (e.type === 'tool_args') {
         if (this.pending?.key === e.key) this.pending.json += e.json;
         continue;

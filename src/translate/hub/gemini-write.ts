@@ -1,9 +1,9 @@
 // canonical → Gemini generateContent: the upstream's request, and a client's response.
-import type { CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonUsage, HubContext, MediaPart, Signatures, ToolResultPart } from '../canonical.js';
-import { untranslatable } from '../errors.js';
+import type { CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonUsage, HubContext, MediaPart, Signatures, TextPart, ToolResultPart } from '../canonical.js';
+import { invalidRequest, untranslatable } from '../errors.js';
 import { toGeminiSchema } from '../gemini-schema.js';
 import type { GeminiContent, GeminiFunctionDeclaration, GeminiPart, GeminiRequest, GeminiResponse } from '../types.js';
-import { budgetFromEffort, isObject } from '../util.js';
+import { budgetFromEffort, isObject, randomId } from '../util.js';
 import { ANTHROPIC_SIG_PREFIX } from './gemini-read.js';
 
 /**
@@ -16,11 +16,15 @@ const MIME_BY_EXT: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg
 /** The body for `…/models/{model}:generateContent` (or `:streamGenerateContent`): model and streaming live in the URL. */
 export function writeGeminiRequest(req: CanonRequest, ctx: HubContext): GeminiRequest {
   const w = ctx.warnings;
-  const body: GeminiRequest = { contents: contents(req.messages, ctx) };
-  const system = req.system.map((p) => p.text).filter((t) => t !== '');
+  const only = req.openaiOnly ?? {};
+  for (const k of ['logit_bias', 'top_logprobs', 'verbosity', 'prediction']) if (only[k] != null) w.push(`dropped '${k}': no Gemini equivalent`);
+  if (only.logprobs === true) w.push("dropped 'logprobs': not translated from Gemini");
+  if (req.parallelToolCalls === false) w.push("dropped 'parallel_tool_calls: false': Gemini cannot limit a turn to one call");
+  const systemParts = [...req.system];
+  const body: GeminiRequest = { contents: contents(req.messages, systemParts, ctx) };
+  const system = systemParts.map((p) => p.text).filter((t) => t !== '');
   if (system.length) body.systemInstruction = { parts: [{ text: system.join('\n\n') }] };
   tools(req, body, ctx);
-  if (req.parallelToolCalls === false) w.push("dropped 'parallel_tool_calls: false': Gemini cannot limit a turn to one call");
   const gc: NonNullable<GeminiRequest['generationConfig']> & { topK?: number } = {};
   if (req.maxTokens !== undefined) gc.maxOutputTokens = req.maxTokens;
   if (req.stop?.length) gc.stopSequences = req.stop;
@@ -33,10 +37,8 @@ export function writeGeminiRequest(req: CanonRequest, ctx: HubContext): GeminiRe
   if (req.frequencyPenalty) gc.frequencyPenalty = req.frequencyPenalty;
   if (req.responseFormat) {
     gc.responseMimeType = 'application/json';
-    const dropped = new Set<string>();
-    const schema = toGeminiSchema(req.responseFormat.schema, dropped);
+    const schema = toGeminiSchema(req.responseFormat.schema);
     if (schema) gc.responseSchema = schema;
-    if (dropped.size) w.push(`response schema: dropped ${[...dropped].join(', ')} (Gemini's schema subset)`);
   }
   const r = req.reasoning;
   if (r) {
@@ -63,10 +65,8 @@ function tools(req: CanonRequest, body: GeminiRequest, ctx: HubContext): void {
   if (c?.type === 'tool') config = { mode: 'ANY', allowedFunctionNames: [c.name] };
   else if (c?.type === 'none') config = { mode: 'NONE' };
   else if (c?.type === 'required') config = { mode: 'ANY', ...(c.allowed ? { allowedFunctionNames: c.allowed } : {}) };
-  else if (c?.type === 'auto') {
-    if (c.allowed) decls = decls.filter((d) => c.allowed?.includes(d.name)); // allowedFunctionNames works with ANY only
-    config = { mode: 'AUTO' };
-  }
+  else if (c?.type === 'auto' && c.allowed) decls = decls.filter((d) => c.allowed?.includes(d.name)); // allowedFunctionNames works with ANY only
+  else if (c?.type === 'auto') config = { mode: 'AUTO' };
   body.tools = [{ functionDeclarations: decls }];
   if (config) body.toolConfig = { functionCallingConfig: config };
 }
@@ -100,11 +100,18 @@ function toolResponse(p: ToolResultPart): Record<string, unknown> {
  * Gemini's pairing rule: a model turn's functionCalls are answered by the next user turn's functionResponses,
  * one each, by name. Results lead that turn, in the order of the calls; media a tool returned follows them.
  */
-function contents(list: CanonMessage[], ctx: HubContext): GeminiContent[] {
+function contents(list: CanonMessage[], system: TextPart[], ctx: HubContext): GeminiContent[] {
   const names = new Map<string, string>(); // call id → function name: functionResponse needs the name
   const out: GeminiContent[] = [];
   let callOrder: string[] = [];
+  let seenOther = false;
   for (const m of list) {
+    if (m.role === 'system') {
+      if (seenOther && !ctx.warnings.some((w) => w.startsWith('system messages'))) ctx.warnings.push('system messages after the conversation start were moved into systemInstruction');
+      for (const p of m.parts) if (p.type === 'text') system.push(p);
+      continue;
+    }
+    seenOther = true;
     const role = m.role === 'assistant' ? 'model' : 'user';
     const parts: GeminiPart[] = [];
     const results: Array<{ id: string; part: GeminiPart }> = [];
@@ -145,7 +152,7 @@ function part(p: CanonPart, names: Map<string, string>, ctx: HubContext): Gemini
       return { functionCall: { name: p.name, args: p.args }, ...sigOf(p.sig) };
     case 'tool_result': {
       const name = p.name ?? names.get(p.id);
-      if (name === undefined) throw untranslatable(`a tool result for '${p.id}', which answers no earlier tool call`, ctx.target, 'Gemini pairs results with calls by name');
+      if (name === undefined) throw invalidRequest(`tool result '${p.id}' answers no earlier tool call (Gemini pairs results with calls by name)`);
       return { functionResponse: { name, response: toolResponse(p) } };
     }
   }
@@ -179,7 +186,7 @@ export function geminiPartOut(p: CanonPart): GeminiPart | undefined {
   const s = thoughtSignature ? { thoughtSignature } : {};
   if (p.type === 'text') return { text: p.text, ...s };
   if (p.type === 'thinking') return p.redacted !== undefined ? undefined : { text: p.text, thought: true, ...s };
-  if (p.type === 'tool_call') return { functionCall: { id: p.id, name: p.name, args: p.args }, ...s };
+  if (p.type === 'tool_call') return { functionCall: { id: p.id || randomId('call_'), name: p.name, args: p.args }, ...s };
   return undefined;
 }
 

@@ -11,6 +11,8 @@ import { readGeminiRequest } from './gemini-read.js';
 import { GeminiStreamReader, readGeminiResponse } from './gemini-reply.js';
 import { GeminiStreamWriter } from './gemini-stream.js';
 import { writeGeminiRequest, writeGeminiResponse } from './gemini-write.js';
+import { OpenAIStreamWriter, writeOpenAIResponse } from './openai-client.js';
+import { readOpenAIRequest } from './openai-read.js';
 import { OpenAIStreamReader, readOpenAIResponse } from './openai-reply.js';
 import { writeOpenAIRequest } from './openai-write.js';
 
@@ -32,7 +34,12 @@ interface UpstreamSide {
   stream(): { push(event: string | undefined, data: unknown): CanonEvent[]; end(): CanonEvent[] };
 }
 
-const CLIENTS: { readonly [D in Dialect]?: ClientSide } = {
+const CLIENTS: { readonly [D in Dialect]: ClientSide } = {
+  openai: {
+    read: (body, ctx) => readOpenAIRequest(body, ctx),
+    write: (res, o) => writeOpenAIResponse(res, o),
+    stream: (o) => openAIItems(new OpenAIStreamWriter(o)),
+  },
   anthropic: {
     read: (body, ctx) => readAnthropicRequest(body, ctx),
     write: (res, o) => writeAnthropicResponse(res, o),
@@ -63,10 +70,11 @@ const UPSTREAMS: { readonly [D in Dialect]: UpstreamSide } = {
   },
 };
 
-/** The hub's translator for client → upstream, or undefined where the client side has no reader yet. */
+/** The hub's translator for client → upstream; undefined for a same-dialect pair. */
 export function hubTranslator(client: Dialect, upstream: Dialect, options: TranslatorOptions = {}): Translator | undefined {
+  // Same-dialect traffic is passed through by the server untouched, never re-serialised through the hub.
+  if (client === upstream) return undefined;
   const c = CLIENTS[client];
-  if (!c || client === upstream) return undefined;
   const u = UPSTREAMS[upstream];
   let includeUsage = false;
   return {
@@ -99,5 +107,14 @@ function composeStream(reader: ReturnType<UpstreamSide['stream']>, writer: Retur
       const out = writer.error(message);
       return out.length ? out : DIALECT[client].streamError(502, message, 'KMX_ERR_UPSTREAM');
     },
+  };
+}
+
+/** OpenAI clients get chunks as `data:` lines and the `[DONE]` that ends every OpenAI stream, also after an error. */
+function openAIItems(w: OpenAIStreamWriter): ReturnType<ClientSide['stream']> {
+  return {
+    push: (events) => w.push(events).map((data) => ({ data })),
+    end: () => [...w.end().map((data) => ({ data })), { data: '[DONE]' }],
+    error: (message) => DIALECT.openai.streamError(502, message, 'KMX_ERR_UPSTREAM'),
   };
 }

@@ -1,7 +1,7 @@
 // OpenAI chat.completions responses and chunk streams (an upstream's) → canonical.
 import type { CanonEvent, CanonPart, CanonResponse, CanonStop, CanonUsage } from '../canonical.js';
 import { invalidRequest, readUpstreamError } from '../errors.js';
-import { isObject, list, parseToolArguments, randomId, readOpenAIUsage, str } from '../util.js';
+import { isObject, list, parseToolArguments, readOpenAIUsage, str } from '../util.js';
 
 /** A stop sequence is only known where the upstream says which one matched (vLLM/NIM `stop_reason`, SGLang `matched_stop`). */
 export function openAIStop(finish: unknown, hasToolCalls: boolean, matched?: unknown): { stop: CanonStop; stopSequence?: string } {
@@ -33,7 +33,7 @@ export function readOpenAIResponse(input: unknown): CanonResponse {
     for (const tc of list(msg.tool_calls)) {
       if (!isObject(tc) || !isObject(tc.function)) continue;
       const fn = tc.function;
-      parts.push({ type: 'tool_call', id: str(tc.id) || randomId('call_'), name: str(fn.name) ?? '', args: parseToolArguments(str(fn.arguments) ?? JSON.stringify(fn.arguments ?? {})) });
+      parts.push({ type: 'tool_call', id: str(tc.id) ?? '', name: str(fn.name) ?? '', args: parseToolArguments(str(fn.arguments) ?? JSON.stringify(fn.arguments ?? {})) });
     }
     const stop = refusal ? { stop: 'refusal' as const } : openAIStop(choice.finish_reason, parts.some((p) => p.type === 'tool_call'), choice.stop_reason ?? choice.matched_stop);
     return { parts, ...stop };
@@ -116,7 +116,7 @@ export class OpenAIStreamReader {
     const key = typeof tc.index === 'number' ? tc.index : id || this.lastKey === undefined ? this.calls.size : this.lastKey;
     let st = this.calls.get(key);
     if (!st) {
-      st = { id: id ?? randomId('call_'), pending: '', started: false };
+      st = { id: id ?? '', pending: '', started: false };
       this.calls.set(key, st);
     }
     this.lastKey = key;

@@ -11,14 +11,18 @@ export interface OpenAIWriteOptions {
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
 }
 
-const EFFORTS = new Set(['none', 'minimal', 'low', 'medium', 'high']);
+/** Efforts that mean thinking; any other word falls back on the budget (none, minimal: no thinking). */
+const EFFORTS = new Set(['low', 'medium', 'high', 'xhigh', 'max']);
 
 export function writeOpenAIRequest(req: CanonRequest, opts: OpenAIWriteOptions, ctx: HubContext): OpenAIChatRequest {
   const w = ctx.warnings;
   const messages: OpenAIMessage[] = [];
   const system = req.system.map((p) => p.text).filter((t) => t !== '').join('\n\n');
   if (system) messages.push({ role: 'system', content: system });
-  for (const m of req.messages) messages.push(...(m.role === 'user' ? userMessages(m, ctx) : assistantMessages(m)));
+  for (const m of req.messages) {
+    if (m.role === 'system') messages.push({ role: 'system', content: m.parts.map((p) => (p.type === 'text' ? p.text : '')).filter((t) => t !== '').join('\n\n') });
+    else messages.push(...(m.role === 'user' ? userMessages(m, ctx) : assistantMessages(m)));
+  }
   if (req.messages.at(-1)?.role === 'assistant') w.push('assistant prefill: the upstream may answer anew instead of continuing the last assistant message');
   const body: OpenAIChatRequest = { model: opts.model, messages };
   if (req.maxTokens !== undefined) body[opts.maxTokensField ?? 'max_tokens'] = req.maxTokens;
@@ -34,7 +38,6 @@ export function writeOpenAIRequest(req: CanonRequest, opts: OpenAIWriteOptions, 
     body.stream = true;
     body.stream_options = { include_usage: true };
   }
-  if (req.user) body.user = req.user;
   if (req.tools.length) {
     body.tools = req.tools.map((t) => ({
       type: 'function' as const,
@@ -51,10 +54,10 @@ export function writeOpenAIRequest(req: CanonRequest, opts: OpenAIWriteOptions, 
   }
   const r = req.reasoning;
   if (r && !r.off) {
-    let effort = r.effort && EFFORTS.has(r.effort) ? r.effort : r.budget !== undefined ? effortFromBudget(r.budget) : r.effort ? 'high' : undefined;
-    if (effort === 'none' || effort === 'minimal') effort = undefined;
+    const effort = r.effort && EFFORTS.has(r.effort) ? r.effort : r.budget !== undefined ? effortFromBudget(r.budget) : undefined;
+    // OpenAI-compatible upstreams know low, medium and high.
     if (effort && opts.reasoningEffort) body.reasoning_effort = effort === 'low' || effort === 'medium' ? effort : 'high';
-    else if (effort) w.push('dropped thinking: reasoning_effort is not enabled for this upstream');
+    else if (effort) w.push('dropped extended thinking: reasoning_effort is not enabled for this upstream');
   }
   if (req.responseFormat) {
     const schema = req.responseFormat.schema;
