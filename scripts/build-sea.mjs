@@ -21,7 +21,9 @@ import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = join(ROOT, 'dist', 'sea');
+// --out DIR: somewhere else than dist/sea (the tests build their own, so that two runs never share one).
+const outAt = process.argv.indexOf('--out');
+const OUT = outAt > 0 && process.argv[outAt + 1] ? resolve(process.argv[outAt + 1]) : join(ROOT, 'dist', 'sea');
 const BUNDLE = join(OUT, 'keymux.cjs');
 const BLOB = join(OUT, 'keymux.blob');
 const EXE = join(OUT, process.platform === 'win32' ? 'keymux.exe' : 'keymux');
@@ -96,4 +98,4 @@ await inject(EXE, 'NODE_SEA_BLOB', readFileSync(BLOB), {
 rmSync(BLOB);
 
 const mb = (f) => (statSync(f).size / 1e6).toFixed(1);
-process.stdout.write(`built ${relative(ROOT, EXE)} (${mb(EXE)} MB; bundle ${mb(BUNDLE)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+process.stdout.write(`built ${relative(process.cwd(), EXE)} (${mb(EXE)} MB; bundle ${mb(BUNDLE)} MB) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

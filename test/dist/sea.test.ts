@@ -1,4 +1,4 @@
-// The single executable (`npm run build:sea` → dist/sea/keymux), copied alone into an empty directory outside
+// The single executable (`npm run build:sea` → dist/sea/keymux; here built into a scratch dir), copied alone into an empty directory outside
 // the checkout and run with no `node` on the PATH and no node_modules anywhere above it: it answers --version,
 // serves requests through the simulator with its SQLite store (the driver's wasm loaded from inside the
 // executable) in KEYMUX_DATA_DIR, and a restart keeps what the first run learned and counted.
@@ -24,8 +24,11 @@ const PATH = pathWithoutNode();
 let sim: Simulator;
 beforeAll(async () => {
   sim = await startSimulator({ keys: { [KEYS.good]: {}, [KEYS.dead]: { revoked: true } } });
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-sea.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  copyFileSync(join(ROOT, 'dist', 'sea', 'keymux'), exe);
+  // `npm run build:sea`, into a directory of this run's own (dist/sea may be another run's, or a developer's).
+  const out = join(tmp, 'build');
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-sea.mjs'), '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  copyFileSync(join(out, 'keymux'), exe);
+  rmSync(out, { recursive: true });
   execFileSync('chmod', ['+x', exe]);
   mkdirSync(cwd);
 }, 180_000);
