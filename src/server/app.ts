@@ -14,6 +14,9 @@ import { TranslationError } from '../translate/index.js';
 import type { ProxyLog } from './proxy.js';
 import { route, type RouteContext } from './routes/index.js';
 import { Admin, isAdminPath } from './admin/index.js';
+import { Metrics } from './metrics.js';
+import { serveMetrics } from './metrics-route.js';
+import { Dashboard, isDashboardPath } from './dashboard.js';
 
 export interface ServerOptions {
   clock?: Clock;
@@ -48,6 +51,10 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   let auth = new ProxyAuth(config.proxyKeys);
   let guard = new RequestGuard(config.proxyKeys, config.server.cors);
   const admin = new Admin(runtime, config, logger);
+  const metrics = new Metrics(runtime);
+  runtime.observer = metrics;
+  let metricsAuth = new ProxyAuth(config.admin.keys);
+  const dashboard = new Dashboard();
   let inFlight = 0;
   let closing = false;
   let url = '';
@@ -77,6 +84,9 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       if (guard.check(req, res, path)) return;
       // The admin API has keys of its own: a proxy key does not open it.
       if (isAdminPath(path)) return await admin.handle(req, res, path, query);
+      if (path === '/metrics') return await serveMetrics(req, res, metrics, metricsAuth);
+      // Static files holding no data: served without a key; the page asks for the admin key to call /admin.
+      if (isDashboardPath(path)) return await dashboard.handle(req, res, path);
       presented = presentedKey(req, query);
       if (path !== '/healthz' && path !== '/readyz' && !auth.check(presented)) {
         throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
@@ -108,6 +118,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       if (res.statusCode >= 500) logger.warn(fields, 'request');
       else logger.info(fields, 'request');
       admin.recordClient(presented, log.provider, log.model, log.outcome, log.usage);
+      if (path !== '/metrics') metrics.request(log.provider, log.model, fields.status, presented);
     }
   }
 
@@ -140,6 +151,8 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       if (refused) throw new Error(refused);
       runtime.apply(next);
       admin.reload(next);
+      metrics.watch();
+      metricsAuth = new ProxyAuth(next.admin.keys);
       auth = new ProxyAuth(next.proxyKeys);
       guard = new RequestGuard(next.proxyKeys, next.server.cors);
     },

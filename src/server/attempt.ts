@@ -50,11 +50,21 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
   const { adapter } = provider;
   const ctx = () => ({ now: rt.clock.now(), model });
   const max = rt.config.server.maxUpstreamBodyBytes;
+  const obs = rt.observer;
+  const arrived = obs ? performance.now() : 0;
+  let waited = false;
   const one = async (lease: Lease): Promise<AttemptResult<Answer>> => {
     let up: UpstreamResponse;
     let text: string | undefined;
+    const sent = obs ? performance.now() : 0;
+    // The wait for the first key only: later attempts' waits include the retry backoff, which is not queueing.
+    if (obs && !waited) {
+      waited = true;
+      obs.queueWait(provider.name, sent - arrived);
+    }
     try {
       up = await send(rt.dispatcher, call, lease.key, signal);
+      obs?.ttfb(provider.name, model, performance.now() - sent);
       // A 2xx stream stays unread, for the relay. Every other answer is read whole here, where a body that
       // stalls, breaks or overflows fails the attempt like a refused connection: classified, and retried.
       if (!(plan.stream && up.status >= 200 && up.status < 300)) text = await readText(up.body, max);

@@ -22,6 +22,12 @@ export interface ResolvedModel {
   model: string;
 }
 
+/** Timings only the attempt sees, for metrics (metrics.ts); absent, they cost nothing. */
+export interface UpstreamObserver {
+  ttfb(provider: string, model: string, ms: number): void;
+  queueWait(provider: string, ms: number): void;
+}
+
 /**
  * The live state built from a config: pools per provider, the upstream connection pools, model aliases.
  * reload() applies a new config in place: pools that stay keep their keys' state and in-flight leases.
@@ -43,6 +49,8 @@ export class Runtime {
 
   /** With redis.url: the admission every pool asks, shared with the other replicas. */
   readonly #admission: SharedState['admission'] | undefined;
+  /** Set by the server when it keeps metrics. */
+  observer: UpstreamObserver | undefined;
 
   /** `store` replaces the one config.storage names (the caller then closes it). `log` hears of Redis going and coming. */
   constructor(config: Config, opts: { clock?: Clock; store?: Store; log?: Log } = {}) {
