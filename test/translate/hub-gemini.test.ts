@@ -191,6 +191,20 @@ describe('responses and streams to Gemini clients', () => {
   });
 });
 
+describe('Gemini thought signatures through an Anthropic client', () => {
+  it('ride in the thinking block signature and go back to Gemini as they came', () => {
+    const t = tr('anthropic', 'gemini');
+    const msg = t.response({
+      candidates: [{ content: { role: 'model', parts: [{ text: 'plan', thought: true, thoughtSignature: 'G1' }, { text: 'Done.' }] }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2, thoughtsTokenCount: 1 },
+    }) as Record<string, any>;
+    expect(msg.content).toEqual([{ type: 'thinking', thinking: 'plan', signature: 'kmx-gemini:G1' }, { type: 'text', text: 'Done.' }]);
+    expect(msg.usage).toMatchObject({ input_tokens: 3, output_tokens: 3 });
+    const { body } = t.request({ model: 'c', max_tokens: 50, messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: msg.content }, { role: 'user', content: 'more' }] }, { model: 'g' });
+    expect((body as Record<string, any>).contents[1]).toEqual({ role: 'model', parts: [{ text: 'plan', thought: true, thoughtSignature: 'G1' }, { text: 'Done.' }] });
+  });
+});
+
 describe('streams from Gemini to Anthropic clients', () => {
   it('thoughts, text and a whole function call become sequential blocks with input_json_delta', () => {
     const s = tr('anthropic', 'gemini').stream({ model: 'gemini/flash' });

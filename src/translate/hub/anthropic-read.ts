@@ -1,5 +1,5 @@
 // Anthropic Messages → canonical: a client's request, and an upstream's response and stream.
-import type { CanonEvent, CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonTool, CanonUsage, HubContext, MediaPart, TextPart } from '../canonical.js';
+import type { CanonEvent, CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonTool, CanonUsage, HubContext, MediaPart, Signatures, TextPart } from '../canonical.js';
 import { invalidRequest, untranslatable } from '../errors.js';
 import {
   parseAnthropicRequest,
@@ -121,8 +121,8 @@ function assistantParts(content: string | AnthropicAssistantBlockIn[], ctx: HubC
       case 'text': parts.push({ type: 'text', text: b.text }); break;
       case 'tool_use': parts.push({ type: 'tool_call', id: b.id, name: b.name, args: isObject(b.input) ? b.input : parseToolArguments(JSON.stringify(b.input ?? {})) }); break;
       case 'thinking': {
-        const sig = str(b.signature);
-        parts.push({ type: 'thinking', text: str(b.thinking) ?? '', ...(sig ? { sig: { anthropic: sig } } : {}) });
+        const sig = thinkingSignature(str(b.signature));
+        parts.push({ type: 'thinking', text: str(b.thinking) ?? '', ...(sig ? { sig } : {}) });
         break;
       }
       case 'redacted_thinking': parts.push({ type: 'thinking', text: '', redacted: str(b.data) ?? '' }); break;
@@ -130,6 +130,17 @@ function assistantParts(content: string | AnthropicAssistantBlockIn[], ctx: HubC
     }
   }
   return parts;
+}
+
+/**
+ * Gemini's thought signature reaches an Anthropic client in the thinking block's signature under this prefix (a
+ * client keeps the block as it came); sent back, the thought goes to Gemini with its signature again.
+ */
+export const GEMINI_SIG_PREFIX = 'kmx-gemini:';
+
+function thinkingSignature(sig: string | undefined): Signatures | undefined {
+  if (!sig) return undefined;
+  return sig.startsWith(GEMINI_SIG_PREFIX) ? { gemini: sig.slice(GEMINI_SIG_PREFIX.length) } : { anthropic: sig };
 }
 
 function tool(t: { type?: string | null | undefined; name: string; description?: string | null | undefined; input_schema?: Record<string, unknown> | null | undefined; strict?: boolean | null | undefined; cache_control?: unknown }, ctx: HubContext): CanonTool {

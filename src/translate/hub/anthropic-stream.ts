@@ -4,7 +4,7 @@ import type { CanonEvent, CanonStop, CanonUsage } from '../canonical.js';
 import { ZERO_USAGE } from '../canonical.js';
 import { DIALECT, type StreamItem } from '../../dialects/index.js';
 import { randomId } from '../util.js';
-import { anthropicStopReason, anthropicUsageOut, messageId } from './anthropic-write.js';
+import { anthropicStopReason, anthropicUsageOut, clientSignature, messageId } from './anthropic-write.js';
 
 type Open = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; key: number };
 
@@ -50,7 +50,7 @@ export class AnthropicStreamWriter {
           }
           this.ensure('thinking', out);
           if (e.text) out.push(this.delta({ type: 'thinking_delta', thinking: e.text }));
-          if (e.sig?.anthropic) out.push(this.delta({ type: 'signature_delta', signature: e.sig.anthropic }));
+          if (e.sig?.anthropic || e.sig?.gemini) out.push(this.delta({ type: 'signature_delta', signature: clientSignature(e.sig) }));
           break;
         case 'tool_start': {
           this.close(out);

@@ -1,5 +1,6 @@
 // canonical → Anthropic Messages: the upstream's request, and a client's response and stream.
-import type { CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonUsage, HubContext, MediaPart, TextPart } from '../canonical.js';
+import type { CanonMessage, CanonPart, CanonRequest, CanonResponse, CanonStop, CanonUsage, HubContext, MediaPart, Signatures, TextPart } from '../canonical.js';
+import { GEMINI_SIG_PREFIX } from './anthropic-read.js';
 import { untranslatable } from '../errors.js';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicMessageParam, AnthropicMessagesRequest, AnthropicResponseBlock, AnthropicStopReason, AnthropicTool, AnthropicToolChoice } from '../types.js';
 import { budgetFromEffort, isObject, randomId } from '../util.js';
@@ -195,12 +196,17 @@ export function messageId(id: string | undefined): string {
   return id ? (id.startsWith('msg_') ? id : `msg_${id.replace(/^chatcmpl-/, '')}`) : randomId('msg_');
 }
 
+/** A thinking block's signature for a client: Anthropic's own, or Gemini's under GEMINI_SIG_PREFIX (see anthropic-read). */
+export function clientSignature(sig: Signatures | undefined): string {
+  return sig?.anthropic ?? (sig?.gemini ? GEMINI_SIG_PREFIX + sig.gemini : '');
+}
+
 export function writeAnthropicResponse(res: CanonResponse, opts: { model?: string } = {}): AnthropicMessage {
   const choice = res.choices[0] ?? { parts: [], stop: 'end' as const };
   const content: AnthropicResponseBlock[] = [];
   for (const p of choice.parts) {
     if (p.type === 'text' && p.text) content.push({ type: 'text', text: p.text });
-    else if (p.type === 'thinking') content.push(p.redacted !== undefined ? { type: 'redacted_thinking', data: p.redacted } : { type: 'thinking', thinking: p.text, signature: p.sig?.anthropic ?? '' });
+    else if (p.type === 'thinking') content.push(p.redacted !== undefined ? { type: 'redacted_thinking', data: p.redacted } : { type: 'thinking', thinking: p.text, signature: clientSignature(p.sig) });
     else if (p.type === 'tool_call') content.push({ type: 'tool_use', id: p.id || randomId('toolu_'), name: p.name, input: p.args });
   }
   const stop = choice.parts.some((p) => p.type === 'tool_call') && choice.stop === 'end' ? 'tool_use' : choice.stop;
