@@ -10,9 +10,15 @@ import type { KeyId } from './types.js';
  * one key and a success on the other are almost never both the same budget's.
  */
 const NEAR_MS = 1_000;
-/** Coincidences (429s on both within NEAR_MS, counted once per burst) before two keys are taken for one project. */
-const MIN_TOGETHER = 3;
-/** Confidence (together ÷ (together + apart + 1)) from which keys are merged, and below which a merge is undone. */
+/**
+ * Coincidences (429s on both within NEAR_MS, counted once per burst) before two keys are taken for one project:
+ * never one. Once paced, a project's keys meet 429s a few times an hour, so evidence is sparse and more would
+ * leave the project over-spent for most of it.
+ */
+const MIN_TOGETHER = 2;
+/** Weight of the doubt in the confidence, together ÷ (together + apart + DOUBT): two coincidences and no contradiction give 0.8. */
+const DOUBT = 0.5;
+/** Confidence from which keys are merged, and below which a merge is undone. */
 const MERGE_AT = 0.75;
 const SPLIT_BELOW = 0.5;
 /** Contradictions (one refused while the other got through) before a merge is undone. */
@@ -55,13 +61,22 @@ export class GroupInference {
     if (!eligible(k)) return;
     let me = this.#seen.get(k.id);
     if (!me) this.#seen.set(k.id, (me = { limitedAt: -Infinity, okAt: -Infinity }));
+    // A coincidence means something only while other accounts still get through: when every key is refused at
+    // once (a flood past the whole pool's capacity), all of them are refused together, sharing or not.
+    let through = 0;
+    if (limited) {
+      for (const o of p.keys) {
+        if (o !== k && o.groupScope !== k.groupScope && (this.#seen.get(o.id)?.okAt ?? -Infinity) >= at - NEAR_MS) through++;
+      }
+    }
     for (const o of p.keys) {
       if (o === k || o.disabled || !eligible(o)) continue;
       const other = this.#seen.get(o.id);
       if (!other) continue;
       const pair = this.#pair(k.id, o.id);
       if (limited) {
-        if (Math.abs(at - other.limitedAt) <= NEAR_MS && at - pair.togetherAt > NEAR_MS) {
+        const others = through - (o.groupScope !== k.groupScope && other.okAt >= at - NEAR_MS ? 1 : 0);
+        if (others > 0 && Math.abs(at - other.limitedAt) <= NEAR_MS && at - pair.togetherAt > NEAR_MS) {
           pair.together++;
           pair.togetherAt = at;
         }
@@ -88,11 +103,30 @@ export class GroupInference {
   }
 
   #judge(p: PoolState, a: KeyState, b: KeyState, pair: Pair, now: number): void {
-    const c = pair.together / (pair.together + pair.apart + 1);
+    const c = pair.together / (pair.together + pair.apart + DOUBT);
     const same = a.groupScope === b.groupScope;
-    if (!same && pair.together >= MIN_TOGETHER && c >= MERGE_AT) this.#merge(p, a, b, c, now);
+    if (!same && pair.together >= MIN_TOGETHER && c >= MERGE_AT && this.#specific(p, a, b, pair.together)) this.#merge(p, a, b, c, now);
     else if (same && pair.apart >= MIN_APART && c < SPLIT_BELOW) this.#split(p, b, c, now);
     else if (same) this.confidence.set(a.groupScope.group, Math.round(c * 100) / 100);
+  }
+
+  /**
+   * Whether a and b are refused together more than either is with the rest: when every account saturates at
+   * once (a flood at twice the capacity), all keys are refused together, and that says nothing about who
+   * shares. A pair counts only at more than twice the typical (median) coincidences of each with the others.
+   */
+  #specific(p: PoolState, a: KeyState, b: KeyState, together: number): boolean {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const rest: number[] = [];
+      for (const o of p.keys) if (o !== x && o !== y && eligible(o)) rest.push(this.#pairs.get(x.id < o.id ? `${x.id}|${o.id}` : `${o.id}|${x.id}`)?.together ?? 0);
+      if (rest.length === 0) continue;
+      rest.sort((m, n) => m - n);
+      if (together <= 2 * rest[rest.length >> 1]!) return false;
+    }
+    return true;
   }
 
   /** b (and its inferred group, if any) joins a's group, or both form a new inferred one. */

@@ -147,7 +147,10 @@ export class Pacer {
       if (this.rpm < plateau) this.rpm = Math.min(plateau, this.rpm + Math.max((plateau - this.rpm) * CLIMB, plateau * 0.001));
       return;
     }
-    this.#probe = this.#probe === 0 ? PROBE_STEP * plateau : Math.min(this.#probe * PROBE_GROWTH, PROBE_MAX * plateau);
+    // A quarter more a request, or a second where requests are further apart (a pace of a few a minute
+    // would otherwise take an hour to find capacity that doubled).
+    const perSecond = Math.max(1, MINUTE / this.rpm / 1000);
+    this.#probe = this.#probe === 0 ? PROBE_STEP * plateau : Math.min(this.#probe * PROBE_GROWTH ** perSecond, PROBE_MAX * plateau * perSecond);
     this.rpm += this.#probe;
   }
 

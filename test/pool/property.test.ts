@@ -121,3 +121,44 @@ describe('property: random acquire/report/release/abort/advance sequences', () =
     );
   }, 120_000);
 });
+
+describe('property: header-less accounts with random windows, limits, sharing and demand steps', () => {
+  it('the learned pace keeps 429s few and serves most of the capacity under overload, whatever the window', async () => {
+    const { runWindows, perMs } = await import('./windows-sim.js');
+    const account = fc.record({
+      windowMs: fc.constantFrom(1_000, 10_000, 60_000),
+      limit: fc.integer({ min: 3, max: 40 }),
+      keys: fc.integer({ min: 1, max: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(account, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.constantFrom(0.5, 1.5, 3), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 1, max: 1_000 }),
+        async (accounts, loads, seed) => {
+          const phase = 4 * 60_000;
+          const demand = loads.map((load, i) => ({ atMs: i * phase, load }));
+          const r = await runWindows({ accounts, demand, durationMs: loads.length * phase, seed });
+          // Every pace is a finite, positive rate.
+          for (const k of r.pool.snapshot().keys) {
+            const p = k.budgets?.['*']?.pacedRpm;
+            if (p !== undefined) expect(Number.isFinite(p) && p >= 1).toBe(true);
+          }
+          // Few 429s over the run (unpaced, a flood at 3× would spend most attempts on them).
+          expect(r.rateLimited / Math.max(1, r.attempts)).toBeLessThan(0.12);
+          // Under overload, after the first two minutes of the phase, most of the capacity is served.
+          loads.forEach((load, i) => {
+            if (load < 1.5) return;
+            const from = i * phase + 2 * 60_000;
+            let n = 0;
+            for (let s = from / 1000; s < (i + 1) * phase / 1000; s++) n += r.ok[s] ?? 0;
+            expect(n / (perMs(accounts) * (phase - 2 * 60_000))).toBeGreaterThan(0.75);
+          });
+          r.pool.close();
+          await flush();
+        },
+      ),
+      { numRuns: 8, seed: 18 },
+    );
+  }, 120_000);
+});
