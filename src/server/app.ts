@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Clock } from '../pool/clock.js';
 import type { Config } from '../config/index.js';
 import { ProxyAuth, presentedKey } from './auth.js';
@@ -15,6 +15,8 @@ import type { ProxyLog } from './proxy.js';
 import { route, type RouteContext } from './routes/index.js';
 import { Admin, isAdminPath } from './admin/index.js';
 import { Metrics } from './metrics.js';
+import { KeyEventLog } from './events-log.js';
+import { defaultLogger } from './events-logger.js';
 import { serveMetrics } from './metrics-route.js';
 import { Dashboard, isDashboardPath } from './dashboard.js';
 
@@ -43,15 +45,15 @@ export interface KeymuxServer {
 
 /** Builds a proxy server from a config. No globals: tests start many in one process. */
 export function createServer(config: Config, opts: ServerOptions = {}): KeymuxServer {
-  // Lines are written synchronously, each at once: pino's default asynchronous writer costs more CPU per line
-  // (4.9 against 3.7 µs under load, 7.4 against 3.7 µs on an idle server: bench:logline), and a line written is
-  // never lost in a crash. A reader that stops reading (a full pipe) slows the server rather than filling memory.
-  const logger = opts.logger ?? pino({ level: config.logLevel, base: undefined }, pino.destination({ dest: 1, sync: true }));
+  // Synchronous JSON lines to a pipe or file (4.9 against 3.7 µs per line async/sync under load: bench:logline);
+  // readable lines on a terminal (events-logger.ts). A full pipe slows the server rather than filling memory.
+  const logger = opts.logger ?? defaultLogger(config.logLevel);
   const runtime = new Runtime(config, { ...(opts.clock ? { clock: opts.clock } : {}), log: (level, msg, fields) => logger[level](fields ?? {}, msg) });
   let auth = new ProxyAuth(config.proxyKeys);
   let guard = new RequestGuard(config.proxyKeys, config.server.cors);
   const admin = new Admin(runtime, config, logger);
   const metrics = new Metrics(runtime);
+  const keyEvents = new KeyEventLog(runtime, logger);
   runtime.observer = metrics;
   let metricsAuth = new ProxyAuth(config.admin.keys);
   const dashboard = new Dashboard();
@@ -152,6 +154,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       runtime.apply(next);
       admin.reload(next);
       metrics.watch();
+      keyEvents.watch();
       metricsAuth = new ProxyAuth(next.admin.keys);
       auth = new ProxyAuth(next.proxyKeys);
       guard = new RequestGuard(next.proxyKeys, next.server.cors);
