@@ -1,5 +1,6 @@
 import type { StateChange } from './store-port.js';
 import { Emitter } from './events.js';
+import { LONG_OUT_MS, startHalfOpen } from './half-open.js';
 import type { KeyState } from './key-state.js';
 import { Scope } from './quota.js';
 import type { KeyId, PoolEvents, PoolOptions, StrategyName } from './types.js';
@@ -92,7 +93,9 @@ export class PoolState {
       }
       s.pendingRecovery = false;
       members ??= this.#members();
+      const long = s.until - s.setAt >= LONG_OUT_MS;
       for (const k of members.get(g) ?? []) {
+        if (long && !k.disabled) startHalfOpen(k, now);
         if (!k.disabled) this.events.emit('recovered', { keyId: k.id, group: g.group, ...(s.model !== undefined ? { model: s.model } : {}) });
       }
     };

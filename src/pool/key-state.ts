@@ -1,3 +1,4 @@
+import type { HalfOpen } from './half-open.js';
 import { keyId, maskKey } from './ids.js';
 import type { LimitsSnapshot } from './types.js';
 import type { OutcomeKind } from './outcome.js';
@@ -41,6 +42,8 @@ export class KeyState {
   backoffCause: 'failing' | 'refused' = 'failing';
   backoffReason: string | undefined;
   pendingRecovery = false;
+  /** Coming back after a disable or a long out: its concurrency ramps up with successes (half-open.ts). */
+  halfOpen: HalfOpen | undefined;
   /** Refused by the shared admission until this time: its configured windows full, or at its cap, across replicas. */
   heldUntil = 0;
   /** Consecutive ambiguous refusals (auth_suspect) with no success between: a repeat disables the key. */

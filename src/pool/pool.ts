@@ -9,6 +9,7 @@ import { applyKeys } from './keys.js';
 import { PoolLease, type LeaseTicket } from './lease.js';
 import type { Outcome } from './outcome.js';
 import { disable, react } from './react.js';
+import { startHalfOpen, stepHalfOpen } from './half-open.js';
 import { runWithPool } from './run.js';
 import { keySnapshot, keySnapshots } from './snapshot.js';
 import { StoreLink } from './store-sync.js';
@@ -159,6 +160,8 @@ export class KeyPool {
     const k = this.#s.byId.get(id);
     if (!k) return false;
     const now = this.clock.now();
+    // A key that was out comes back half-open; enabling one that was serving changes nothing of its pace.
+    if (k.disabled || k.backoffUntil > now || k.groupScope.blocked(now)) startHalfOpen(k, now);
     k.disabled = undefined;
     k.stateAt = now;
     k.failStreak = 0;
@@ -222,6 +225,7 @@ export class KeyPool {
       k.failures[o.kind] = (k.failures[o.kind] ?? 0) + 1;
     }
     if ((o.kind === 'ok' || o.kind === 'rate_limited') && o.limits) k.limits = { ...o.limits, at: now };
+    stepHalfOpen(k, o);
     if (!k.removed) react(this.#s, k, t, lease.model, o, now);
     else if (k.inFlight === 0) this.#retired.delete(k.id);
     this.#s.events.emit('outcome', { keyId: k.id, group: k.groupScope.group, model: lease.model, outcome: o, latencyMs: now - t.acquiredAt });

@@ -1,6 +1,7 @@
 import type { Budget } from './budget.js';
 import type { PoolState } from './core.js';
 import { AllKeysUnavailable } from './errors.js';
+import { halfOpenCap } from './half-open.js';
 import type { KeyState } from './key-state.js';
 import { strategies, type Candidate, type Strategy, type StrategyContext } from './strategy.js';
 import type { KeyId, StrategyName, UnavailableReason } from './types.js';
@@ -98,7 +99,7 @@ export class Selector {
         if (r < readyAt) readyAt = r;
         continue;
       }
-      if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now)) {
+      if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now) || (k.halfOpen !== undefined && k.inFlight >= halfOpenCap(k))) {
         busy = true;
         continue;
       }
@@ -177,7 +178,7 @@ export class Selector {
         else if (k.backoffUntil > now && k.backoffCause === 'refused') refused++;
         else fail(k);
         readyAt = Math.min(readyAt, r);
-      } else if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now)) busy++;
+      } else if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now) || (k.halfOpen !== undefined && k.inFlight >= halfOpenCap(k))) busy++;
       // Ready, but it already failed this request: with the provider's trouble, unless a success came since.
       else if (exclude?.has(k.id)) {
         if (k.failStreak > 0) fail(k);

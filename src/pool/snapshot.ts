@@ -2,6 +2,7 @@ import { INFERRED, inferenceOf } from './groups-inferred.js';
 import type { Scope } from './quota.js';
 import type { PoolState } from './core.js';
 import type { KeyState } from './key-state.js';
+import { halfOpenCap } from './half-open.js';
 import type { BudgetSnapshot, KeySnapshot, KeyStatus } from './types.js';
 
 function budgetSnapshot(s: Scope, now: number): BudgetSnapshot | undefined {
@@ -55,6 +56,7 @@ export function keySnapshot(k: KeyState, now: number, p?: PoolState): KeySnapsho
   if (reason !== undefined) snap.reason = reason;
   if (cooldownUntil !== undefined) snap.cooldownUntil = cooldownUntil;
   if (k.disabled) snap.disabledAt = k.disabled.at;
+  if (k.halfOpen && !k.disabled) snap.halfOpen = { successes: k.halfOpen.successes, maxInFlight: halfOpenCap(k) };
   if (k.lastUsedAt !== undefined) snap.lastUsedAt = k.lastUsedAt;
   if (k.limits) snap.limits = k.limits;
   const budgets: Record<string, BudgetSnapshot> = {};

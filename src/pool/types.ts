@@ -113,6 +113,8 @@ export interface KeySnapshot {
   lastUsedAt?: number;
   /** The pool's current estimate of the group's budgets: '*' for the whole group, else per model (limitsPerModel). */
   budgets?: Record<string, BudgetSnapshot>;
+  /** Coming back half-open: at most `maxInFlight` requests at once until enough successes (pool/half-open.ts). */
+  halfOpen?: { successes: number; maxInFlight: number };
   /** The group was inferred from behaviour (keys refused and recovering together), with this confidence (0..1). */
   groupInferred?: { confidence: number };
 }
