@@ -129,6 +129,8 @@ describe('gemini → anthropic / openai requests', () => {
     expect(refusal(() => t.request({ contents: hi, tools: [{ googleSearch: {} }] }, { model: 'm' })).message).toContain("Gemini tool 'googleSearch'");
     expect(refusal(() => t.request({ contents: hi, cachedContent: 'cachedContents/1' }, { model: 'm' })).feature).toContain('cachedContent');
     expect(refusal(() => t.request({ contents: hi, generationConfig: { responseModalities: ['IMAGE'] } }, { model: 'm' })).code).toBe('KMX_ERR_UNTRANSLATABLE');
+    const file = { contents: [{ role: 'user', parts: [{ fileData: { mimeType: 'application/pdf', fileUri: 'https://generativelanguage.googleapis.com/v1beta/files/abc' } }] }] };
+    expect(refusal(() => t.request(file, { model: 'm' })).message).toContain('Gemini Files API');
     const orphan = refusal(() => t.request({ contents: [{ role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] }] }, { model: 'm' }));
     expect(orphan.message).toContain("contents[0].parts[0].functionResponse 'f' answers no earlier functionCall");
   });

@@ -102,12 +102,16 @@ export function fromGeminiSchema(s: Record<string, unknown>): Record<string, unk
   return out;
 }
 
-function media(p: GeminiPartIn): MediaPart | undefined {
+function media(p: GeminiPartIn, target: string): MediaPart | undefined {
   if (p.inlineData) {
     const mediaType = p.inlineData.mimeType.toLowerCase();
     return { type: kind(mediaType), media: { kind: 'base64', mediaType, data: p.inlineData.data } };
   }
   if (p.fileData) {
+    // Files uploaded to Google (files/… or their generativelanguage URL) exist only for Gemini: no other upstream can fetch them.
+    if (!/^https?:\/\//i.test(p.fileData.fileUri) || /generativelanguage\.googleapis\.com/i.test(p.fileData.fileUri)) {
+      throw untranslatable('a file from the Gemini Files API (fileData.fileUri)', target, 'send it inline as inlineData');
+    }
     const mediaType = p.fileData.mimeType?.toLowerCase();
     return { type: kind(mediaType ?? 'image/'), media: { kind: 'url', url: p.fileData.fileUri, ...(mediaType ? { mediaType } : {}) } };
   }
@@ -157,7 +161,7 @@ function contents(req: GeminiRequestIn, ctx: HubContext): CanonMessage[] {
         } else if (p.thought === true) parts.push({ type: 'thinking', text: p.text, ...(sig ? { sig } : {}) });
         else if (p.text || sig) parts.push({ type: 'text', text: p.text, ...(sig ? { sig } : {}) });
       } else {
-        const m = media(p);
+        const m = media(p, ctx.target);
         if (m) parts.push(m);
         else {
           const what = Object.keys(p).find((k) => k !== 'thoughtSignature' && p[k] != null) ?? 'empty';
