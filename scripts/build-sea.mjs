@@ -13,7 +13,7 @@
 // The SQLite driver (node-sqlite3-wasm) reads its .wasm from beside its .js, which a single file does not have:
 // the .wasm goes in as a SEA asset, and a small esbuild plugin hands it to the driver as `Module.wasmBinary`.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,9 @@ const WASM_ASSET = 'sqlite.wasm';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const wasmFile = join(dirname(require.resolve('node-sqlite3-wasm')), 'node-sqlite3-wasm.wasm');
+// The dashboard's files (web/) go in as assets too, named `web/<file>`: src/server/dashboard.ts reads them there.
+const WEB = join(ROOT, 'web');
+const webAssets = Object.fromEntries(readdirSync(WEB).map((f) => [`web/${f}`, join(WEB, f)]));
 
 /** Gives node-sqlite3-wasm its .wasm from the executable's assets (outside a SEA it finds its file as usual). */
 const sqliteWasmFromSea = {
@@ -80,7 +83,7 @@ writeFileSync(
       disableExperimentalSEAWarning: true,
       // Compiled code in the blob: a faster start, tied to this Node version (as the executable is anyway).
       useCodeCache: NODE === process.execPath,
-      assets: { [WASM_ASSET]: wasmFile },
+      assets: { [WASM_ASSET]: wasmFile, ...webAssets },
     },
     null,
     2,

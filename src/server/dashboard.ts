@@ -46,12 +46,9 @@ export function isDashboardPath(path: string): boolean {
  * the sources (src/server/) and from the build (dist/server/).
  */
 async function readAsset(name: string): Promise<Buffer> {
-  try {
-    const sea = await import('node:sea');
-    if (sea.isSea()) return Buffer.from(sea.getAsset(`web/${name}`));
-  } catch {
-    // Not a single executable, or a Node without node:sea: read the package's files.
-  }
+  // process.getBuiltinModule, not import(): a single executable's script cannot import() (Node 20).
+  const sea = process.getBuiltinModule('node:sea');
+  if (sea?.isSea()) return Buffer.from(sea.getAsset(`web/${name}`));
   return readFile(new URL(`../../web/${name}`, import.meta.url));
 }
 

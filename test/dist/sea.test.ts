@@ -98,4 +98,14 @@ describe('the single executable', () => {
     }
     expect(existsSync(join(cwd, 'data'))).toBe(false);
   });
+
+  test('serves the dashboard from its own assets (web/ is nowhere on disk)', { timeout: LONG }, async () => {
+    const url = await serve();
+    for (const file of ['index.html', 'app.js', 'style.css']) {
+      const res = await fetch(`${url}/dashboard/${file === 'index.html' ? '' : file}`);
+      expect(res.status, file).toBe(200);
+      expect(await res.text()).toBe(readFileSync(join(ROOT, 'web', file), 'utf8'));
+    }
+    await stop();
+  });
 });
