@@ -144,6 +144,8 @@ export const settingsSchema = z.object({
   queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0) }),
   cooldown: z.object({ defaultMs: durationMs(0), maxMs: durationMs(0), quotaMs: durationMs(0) }),
   logLevel,
+  /** Disabled keys are re-checked against their provider this often (0: never); a key that passes comes back half-open. */
+  recovery: z.object({ recheckMs: durationMs(0) }),
   /**
    * Where pool state and usage live: `sqlite` (`<dataDir>/keymux.db`; the default of `keymux serve`) or `memory`
    * (nothing survives a restart; the library's default). `retentionDays` bounds the usage history.
@@ -205,6 +207,7 @@ export const DEFAULTS = {
   queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
   cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
   logLevel: 'info',
+  recovery: { recheckMs: 3_600_000 },
   storage: { type: 'memory', dataDir: './data', retentionDays: 90 },
   prices: {},
   admin: { keys: [], allowPlaintextKeys: false },
@@ -225,6 +228,7 @@ export const ENV_SETTINGS: readonly { vars: readonly string[]; path: SettingPath
   { vars: ['KEYMUX_HOST'], path: ['server', 'host'] },
   { vars: ['KEYMUX_STRATEGY'], path: ['strategy'] },
   { vars: ['KEYMUX_LOG_LEVEL'], path: ['logLevel'] },
+  { vars: ['KEYMUX_RECHECK_INTERVAL'], path: ['recovery', 'recheckMs'] },
   { vars: ['KEYMUX_STORAGE'], path: ['storage', 'type'] },
   { vars: ['KEYMUX_DATA_DIR'], path: ['storage', 'dataDir'] },
   { vars: ['KEYMUX_RETENTION_DAYS'], path: ['storage', 'retentionDays'] },

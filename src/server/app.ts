@@ -17,6 +17,7 @@ import { Admin, isAdminPath } from './admin/index.js';
 import { Metrics } from './metrics.js';
 import { KeyEventLog } from './events-log.js';
 import { defaultLogger } from './events-logger.js';
+import { Recovery } from './recovery.js';
 import { serveMetrics } from './metrics-route.js';
 import { Dashboard, isDashboardPath } from './dashboard.js';
 
@@ -54,6 +55,8 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   const admin = new Admin(runtime, config, logger);
   const metrics = new Metrics(runtime);
   const keyEvents = new KeyEventLog(runtime, logger);
+  const recovery = new Recovery(runtime, config.recovery.recheckMs, (r) => keyEvents.checked(r.provider, r.id, r.valid, r.outcome, r.reason));
+  admin.onChecked = (r) => keyEvents.checked(r.provider, r.id, r.valid, r.outcome, r.reason);
   runtime.observer = metrics;
   let metricsAuth = new ProxyAuth(config.admin.keys);
   const dashboard = new Dashboard();
@@ -138,6 +141,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       // Serve nothing before the stored state is in: a restart must not re-try a key it knows is dead.
       await runtime.ready;
       await admin.start();
+      recovery.start();
       return new Promise<string>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {
@@ -155,6 +159,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       admin.reload(next);
       metrics.watch();
       keyEvents.watch();
+      recovery.setInterval(next.recovery.recheckMs);
       metricsAuth = new ProxyAuth(next.admin.keys);
       auth = new ProxyAuth(next.proxyKeys);
       guard = new RequestGuard(next.proxyKeys, next.server.cors);
@@ -181,6 +186,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     }
     http.closeAllConnections();
     admin.stop();
+    recovery.stop();
     await runtime.close();
   }
 }

@@ -43,6 +43,7 @@ describe('the settings tree drives every layer', () => {
       'server.host': [' 10.1.2.3 ', '10.1.2.3'],
       strategy: ['lru', 'lru'],
       logLevel: ['debug', 'debug'],
+      'recovery.recheckMs': ['30m', 1_800_000],
       'storage.type': ['sqlite', 'sqlite'],
       'storage.dataDir': ['/srv/keymux', '/srv/keymux'],
       'storage.retentionDays': ['30', 30],

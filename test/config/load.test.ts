@@ -28,6 +28,7 @@ describe('defaults < file < env < flags', () => {
       queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
       cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
       logLevel: 'info',
+      recovery: { recheckMs: 3_600_000 },
       storage: { type: 'memory', dataDir: expect.stringMatching(/keymux-config-[^/\\]+[/\\]data$/) as string, retentionDays: 90 },
       prices: {},
       admin: { keys: [], allowPlaintextKeys: false },

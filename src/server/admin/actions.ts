@@ -1,12 +1,8 @@
 import { keyId, type KeyConfig } from '../../pool/index.js';
-import { UnsupportedRouteError, type PreparedCall } from '../../providers/index.js';
 import { HttpError } from '../errors.js';
-import type { ProviderRuntime } from '../runtime.js';
-import { parseMaybeJson, readText, send } from '../upstream.js';
+import { probeKey } from '../recovery-check.js';
 import { findKey, secretOf, viewOf, type AdminDeps, type KeyView } from './keys.js';
 
-/** How long a check waits for the provider. */
-const CHECK_TIMEOUT_MS = 15_000;
 const MAX_KEY_CHARS = 1_024;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
@@ -76,52 +72,7 @@ export async function checkKey(d: AdminDeps, id: string, provider: string | unde
   const { p } = findKey(d.rt, id, provider);
   const secret = secretOf(d, p, id);
   if (secret === undefined) throw new HttpError('KMX_ERR_NOT_FOUND', `Key ${id} of ${p.name} is no longer configured`);
-  const call = probeCall(p, model);
-  const started = performance.now();
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), CHECK_TIMEOUT_MS);
-  const ctx = { now: d.rt.clock.now(), model: model ?? '*' };
-  let outcome;
-  let status: number | null = null;
-  try {
-    const up = await send(d.rt.dispatcher, call, secret, ac.signal);
-    status = up.status;
-    const text = await readText(up.body, d.rt.config.server.maxUpstreamBodyBytes);
-    outcome = p.adapter.classify({ status: up.status, headers: up.headers, body: parseMaybeJson(text) }, ctx);
-  } catch (err) {
-    outcome = p.adapter.classify({ error: err instanceof Error ? err : new Error(String(err)) }, ctx);
-  } finally {
-    clearTimeout(timer);
-  }
-  // Only a verdict about the key itself changes its health: a 429 or a 5xx says nothing either way.
-  const valid = outcome.kind === 'ok' || outcome.kind === 'rate_limited' || outcome.kind === 'quota_exhausted';
-  if (outcome.kind === 'ok' && p.pool.key(id)?.status === 'disabled') p.pool.enable(id);
-  if (outcome.kind === 'auth_failed') p.pool.disable(id, `check: ${outcome.reason ?? 'invalid key'}`);
-  return {
-    provider: p.name,
-    id,
-    valid,
-    outcome: outcome.kind,
-    status,
-    reason: outcome.reason ?? null,
-    latencyMs: Math.round((performance.now() - started) * 10) / 10,
-    key: await viewOf(d, p, id),
-  };
-}
-
-/** The cheapest call that proves a key: the model list; else a one-token chat on the given (or first listed) model. */
-function probeCall(p: ProviderRuntime, model: string | undefined): PreparedCall {
-  try {
-    return p.adapter.call('models', { model: '' });
-  } catch (err) {
-    if (!(err instanceof UnsupportedRouteError)) throw err;
-  }
-  const m = model ?? p.config.models?.[0];
-  if (m === undefined) throw new HttpError('KMX_ERR_BAD_REQUEST', `${p.name} has no model list to probe: name a model to try, ?model=...`);
-  const ask = [{ role: 'user', content: 'ping' }];
-  const dialect = p.adapter.profile.dialect;
-  const body = dialect === 'gemini'
-    ? { contents: [{ role: 'user', parts: [{ text: 'ping' }] }], generationConfig: { maxOutputTokens: 1 } }
-    : { model: m, messages: ask, max_tokens: 1 };
-  return p.adapter.call(p.adapter.chatRoute, { model: m, stream: false, body: JSON.stringify(body) });
+  const r = await probeKey(d.rt, p, id, secret, model !== undefined ? { model } : {});
+  d.onChecked?.(r);
+  return { provider: r.provider, id, valid: r.valid, outcome: r.outcome, status: r.status, reason: r.reason, latencyMs: r.latencyMs, key: await viewOf(d, p, id) };
 }

@@ -67,6 +67,11 @@ export class Admin {
     void this.#added.sync().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'admin: added keys not synced after reload'));
   }
 
+  /** Who hears each check's verdict (the server's key-event log). */
+  set onChecked(fn: AdminDeps['onChecked']) {
+    this.#deps.onChecked = fn;
+  }
+
   stop(): void {
     this.#added.stop();
     this.#flushClients();

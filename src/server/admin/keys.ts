@@ -4,12 +4,15 @@ import { HttpError } from '../errors.js';
 import type { ProviderRuntime, Runtime } from '../runtime.js';
 import type { AddedKeys } from './added.js';
 import type { AttemptStats } from './stats.js';
+import type { Probe } from '../recovery-check.js';
 
 /** What the admin handlers share. */
 export interface AdminDeps {
   rt: Runtime;
   added: AddedKeys;
   stats: AttemptStats;
+  /** Hears each check's verdict (the server logs it as a key event). */
+  onChecked?: (r: Probe) => void;
 }
 
 /** Usage of one key, summed over the stored history: the same after a restart, and across replicas. */
