@@ -40,58 +40,6 @@ let h: Harness | undefined;
 let context: BrowserContext | undefined;
 let profile: string | undefined;
 
-beforeAll(async () => {
-  if (!HAVE_CHROMIUM) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (CI installs it in .ci/run)`);
-  // The free key takes one request a minute: a burst spread over the keys earns it 429s and a cooldown. Mistral
-  // (one budget per account, whatever the model) cools the whole key; OpenAI would cool (key, model) only.
-  const sim = await startSimulator({
-    keys: {
-      [KEYS.free]: { rpm: 1, latencyMs: 150, group: 'org-free' },
-      [KEYS.paid]: { latencyMs: 150, group: 'org-paid' },
-      [KEYS.team]: { latencyMs: 150, group: 'org-team' },
-      // Anthropic's keys send their limits in headers, which the pool learns.
-      [KEYS.antA]: { latencyMs: 120, rpm: 50, tpm: 40_000, group: 'ws-main' },
-      [KEYS.antB]: { latencyMs: 120, rpm: 50, tpm: 40_000, group: 'ws-backup' },
-    },
-  });
-  h = await start({
-    sim,
-    env: () => ({ KEYMUX_PROXY_KEYS: PROXY, KEYMUX_ADMIN_KEY: ADMIN }),
-    // Round-robin: requests go free, paid, team, free…, so the free key's second request is its 429.
-    file: [
-      'strategy: round-robin',
-      'providers:',
-      '  mistral:',
-      `    baseUrl: ${sim.url}/v1`,
-      '    keys:',
-      `      - { key: ${KEYS.free}, label: free-tier }`,
-      `      - { key: ${KEYS.paid}, label: paid, rpm: 120 }`,
-      `      - { key: ${KEYS.team}, label: team-b, rpm: 60, tpm: 100000 }`,
-      '  anthropic:',
-      `    baseUrl: ${sim.url}`,
-      '    keys:',
-      `      - { key: ${KEYS.antA}, label: main }`,
-      `      - { key: ${KEYS.antB}, label: backup }`,
-    ].join('\n'),
-  });
-  // A fresh profile every run, nothing from the network but keymux itself.
-  profile = mkdtempSync(join(tmpdir(), 'keymux-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1360, height: 900 },
-    deviceScaleFactor: 1,
-    colorScheme: 'light',
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await context?.close();
-  await h?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
-
 const proxy = { authorization: `Bearer ${PROXY}` };
 const row = (id: string) => `tr[data-key-id="${id}"]`;
 
@@ -105,6 +53,58 @@ async function stateOf(page: Page, id: string): Promise<string | null> {
 }
 
 describe.skipIf(!HAVE_CHROMIUM && process.env.CI !== 'true')('dashboard in Chromium', () => {
+  beforeAll(async () => {
+    if (!HAVE_CHROMIUM) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (CI installs it in .ci/run)`);
+    // The free key takes one request a minute: a burst spread over the keys earns it 429s and a cooldown. Mistral
+    // (one budget per account, whatever the model) cools the whole key; OpenAI would cool (key, model) only.
+    const sim = await startSimulator({
+      keys: {
+        [KEYS.free]: { rpm: 1, latencyMs: 150, group: 'org-free' },
+        [KEYS.paid]: { latencyMs: 150, group: 'org-paid' },
+        [KEYS.team]: { latencyMs: 150, group: 'org-team' },
+        // Anthropic's keys send their limits in headers, which the pool learns.
+        [KEYS.antA]: { latencyMs: 120, rpm: 50, tpm: 40_000, group: 'ws-main' },
+        [KEYS.antB]: { latencyMs: 120, rpm: 50, tpm: 40_000, group: 'ws-backup' },
+      },
+    });
+    h = await start({
+      sim,
+      env: () => ({ KEYMUX_PROXY_KEYS: PROXY, KEYMUX_ADMIN_KEY: ADMIN }),
+      // Round-robin: requests go free, paid, team, free…, so the free key's second request is its 429.
+      file: [
+        'strategy: round-robin',
+        'providers:',
+        '  mistral:',
+        `    baseUrl: ${sim.url}/v1`,
+        '    keys:',
+        `      - { key: ${KEYS.free}, label: free-tier }`,
+        `      - { key: ${KEYS.paid}, label: paid, rpm: 120 }`,
+        `      - { key: ${KEYS.team}, label: team-b, rpm: 60, tpm: 100000 }`,
+        '  anthropic:',
+        `    baseUrl: ${sim.url}`,
+        '    keys:',
+        `      - { key: ${KEYS.antA}, label: main }`,
+        `      - { key: ${KEYS.antB}, label: backup }`,
+      ].join('\n'),
+    });
+    // A fresh profile every run, nothing from the network but keymux itself.
+    profile = mkdtempSync(join(tmpdir(), 'keymux-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1360, height: 900 },
+      deviceScaleFactor: 1,
+      colorScheme: 'light',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await h?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
   test('signs in, shows a key cooling with a countdown while rate-limited, disables a key from the page, saves a screenshot', { timeout: 90_000 }, async () => {
     const page = await context!.newPage();
     const problems: string[] = [];
