@@ -93,6 +93,8 @@ export async function serve(opts: ServeOptions): Promise<number> {
       auth: config.proxyKeys.length > 0 ? 'proxy keys required' : 'open on loopback (no proxy keys configured)',
       files: config.source.files,
       storage: config.storage.type === 'sqlite' ? join(config.storage.dataDir, 'keymux.db') : 'memory',
+      // Shared with the other replicas (its password never shown).
+      ...(config.redis.url !== undefined ? { redis: `${shownUrl(config.redis.url)} (prefix ${config.redis.prefix}, usage ${config.redis.usage})` } : {}),
     },
     `keymux listening on ${url}`,
   );

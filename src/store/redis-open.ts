@@ -72,6 +72,7 @@ class LazyAdmission implements Admission {
 /** State in Redis, usage where the settings say; each call waits for the client to be loaded. */
 class SharedStore implements Store {
   readonly #parts: Parts;
+  #lastKeys: AddedKeyRecord[] | undefined;
 
   constructor(
     parts: Parts,
@@ -104,14 +105,27 @@ class SharedStore implements Store {
   async readUsage(provider: string, filter?: UsageFilter): Promise<UsageRow[]> {
     return (await this.#usage()).readUsage(provider, filter);
   }
+  /** Added keys go to Redis (every replica serves them) and to the local store (a restart while Redis is away does too). */
   async putKey(record: AddedKeyRecord): Promise<void> {
-    return (await this.#redis()).putKey(record);
+    await (await this.#redis()).putKey(record);
+    await this.local.putKey?.(record).catch(() => {});
   }
   async deleteKey(provider: string, keyId: KeyId): Promise<boolean> {
-    return (await this.#redis()).deleteKey(provider, keyId);
+    const gone = await (await this.#redis()).deleteKey(provider, keyId);
+    await this.local.deleteKey?.(provider, keyId).catch(() => false);
+    return gone;
   }
+  /** While Redis is away: the list last read from it, else the local copy. A replica must start without Redis. */
   async listKeys(): Promise<AddedKeyRecord[]> {
-    return (await this.#redis()).listKeys();
+    try {
+      const keys = await (await this.#redis()).listKeys();
+      this.#lastKeys = keys;
+      return keys.map((k) => ({ ...k }));
+    } catch (error) {
+      if (this.#lastKeys) return this.#lastKeys.map((k) => ({ ...k }));
+      if (this.local.listKeys) return this.local.listKeys();
+      throw error;
+    }
   }
   async addClientUsage(deltas: readonly ClientUsageDelta[]): Promise<void> {
     const s = await this.#usage();

@@ -62,6 +62,7 @@ export class RedisStore implements Store {
 
   async loadState(provider: string, now: number): Promise<ProviderState> {
     const tag = this.#tag(provider);
+    this.#reachable();
     const c = this.#link.client;
     const [keys, scopes, learned] = await Promise.all([c.hgetall(`${tag}keys`), c.hgetall(`${tag}scopes`), c.hgetall(`${tag}learned`)]);
     const state: ProviderState = { keys: [], scopes: [], learned: [] };
@@ -148,16 +149,19 @@ export class RedisStore implements Store {
   /** Added keys reach every replica (they poll listKeys); the secret arrives sealed and is kept so. */
   async putKey(record: AddedKeyRecord): Promise<void> {
     this.#open();
+    this.#reachable();
     await this.#link.client.hset(this.#addedKeys(), `${record.provider}\u0000${record.keyId}`, JSON.stringify(record));
   }
 
   async deleteKey(provider: string, keyId: KeyId): Promise<boolean> {
     this.#open();
+    this.#reachable();
     return (await this.#link.client.hdel(this.#addedKeys(), `${provider}\u0000${keyId}`)) > 0;
   }
 
   async listKeys(): Promise<AddedKeyRecord[]> {
     this.#open();
+    this.#reachable();
     const all = await this.#link.client.hgetall(this.#addedKeys());
     const keys: AddedKeyRecord[] = [];
     for (const v of Object.values(all)) {
@@ -174,6 +178,11 @@ export class RedisStore implements Store {
 
   #open(): void {
     if (this.#closed) throw new Error('RedisStore is closed');
+  }
+
+  /** Reads need Redis now: said at once, rather than as the client's 'stream not writeable'. */
+  #reachable(): void {
+    if (!this.#link.usable) throw new Error('Redis is unreachable');
   }
 
   subscribe(provider: string, listener: (change: StateChange) => void): () => void {

@@ -86,6 +86,7 @@ export class RedisUsage {
 
   /** Every row of the hours in [from, to), unchecked. */
   async #rows(index: string, hashPrefix: string, from: number | undefined, to: number | undefined): Promise<Array<Record<string, unknown>>> {
+    if (!this.link.usable) throw new Error('Redis is unreachable');
     const c = this.link.client;
     const hours = await c.zrangebyscore(index, from ?? '-inf', to !== undefined ? `(${to}` : '+inf');
     const hashes = await Promise.all(hours.map((h) => c.hgetall(`${hashPrefix}${h}`)));
