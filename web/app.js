@@ -77,6 +77,10 @@ function start() {
   void poll();
 }
 
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && running) void poll();
+});
+
 function stop() {
   running = false;
   clearTimeout(timer);
@@ -98,6 +102,8 @@ function localMidnight() {
 async function poll() {
   clearTimeout(timer);
   if (!running) return;
+  // A tab in the background asks nothing; it catches up the moment it is shown again.
+  if (document.hidden) return;
   try {
     const [keys, stats, today] = await Promise.all([
       api('/admin/keys'),
