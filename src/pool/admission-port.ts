@@ -12,9 +12,10 @@ import type { KeyId } from './types.js';
  * An implementation never rejects for its own trouble: unreachable, it decides from local state with this
  * replica's share of each budget, since no request may fail because the shared state is down.
  *
- * Not asked here, and kept per replica: the pace learned where no header tells the limits, and a concurrency cap
- * learned from 429s. Each replica learns them from its own traffic, so what it learns is its own share: a pace
- * from the successes it saw, which the others' paces add up to the whole.
+ * Kept per replica: the pace learned where no header tells the limits. Each replica learns it from the
+ * successes it saw, so it is that replica's share, and the replicas' paces add up to the whole. A concurrency
+ * cap learned from 429s is learned by each replica too, but from the in-flight count of all of them
+ * (AdmitGrant.groupInFlight), and the admission holds it against all of them (AdmitAsk.groupCap).
  */
 export interface Admission {
   admit(provider: string, ask: AdmitAsk): Promise<AdmitAnswer>;
