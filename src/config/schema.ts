@@ -146,6 +146,8 @@ export const settingsSchema = z.object({
   logLevel,
   /** Disabled keys are re-checked against their provider this often (0: never); a key that passes comes back half-open. */
   recovery: z.object({ recheckMs: durationMs(0) }),
+  /** One JSON line per request and per upstream attempt in `path` (off without one), rotated at `maxBytes`, `keep` files. */
+  requestLog: z.object({ path: text.optional(), maxBytes: bodyLimit, keep: int(1, 1_000) }),
   /**
    * Where pool state and usage live: `sqlite` (`<dataDir>/keymux.db`; the default of `keymux serve`) or `memory`
    * (nothing survives a restart; the library's default). `retentionDays` bounds the usage history.
@@ -208,6 +210,7 @@ export const DEFAULTS = {
   cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
   logLevel: 'info',
   recovery: { recheckMs: 3_600_000 },
+  requestLog: { maxBytes: 100 * 1024 * 1024, keep: 5 },
   storage: { type: 'memory', dataDir: './data', retentionDays: 90 },
   prices: {},
   admin: { keys: [], allowPlaintextKeys: false },
@@ -229,6 +232,9 @@ export const ENV_SETTINGS: readonly { vars: readonly string[]; path: SettingPath
   { vars: ['KEYMUX_STRATEGY'], path: ['strategy'] },
   { vars: ['KEYMUX_LOG_LEVEL'], path: ['logLevel'] },
   { vars: ['KEYMUX_RECHECK_INTERVAL'], path: ['recovery', 'recheckMs'] },
+  { vars: ['KEYMUX_REQUEST_LOG'], path: ['requestLog', 'path'] },
+  { vars: ['KEYMUX_REQUEST_LOG_MAX_SIZE'], path: ['requestLog', 'maxBytes'] },
+  { vars: ['KEYMUX_REQUEST_LOG_KEEP'], path: ['requestLog', 'keep'] },
   { vars: ['KEYMUX_STORAGE'], path: ['storage', 'type'] },
   { vars: ['KEYMUX_DATA_DIR'], path: ['storage', 'dataDir'] },
   { vars: ['KEYMUX_RETENTION_DAYS'], path: ['storage', 'retentionDays'] },

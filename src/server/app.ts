@@ -18,6 +18,7 @@ import { Metrics } from './metrics.js';
 import { KeyEventLog } from './events-log.js';
 import { defaultLogger } from './events-logger.js';
 import { Recovery } from './recovery.js';
+import { RequestLog } from './request-log.js';
 import { serveMetrics } from './metrics-route.js';
 import { Dashboard, isDashboardPath } from './dashboard.js';
 
@@ -56,6 +57,9 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   const metrics = new Metrics(runtime);
   const keyEvents = new KeyEventLog(runtime, logger);
   const recovery = new Recovery(runtime, config.recovery.recheckMs, (r) => keyEvents.checked(r.provider, r.id, r.valid, r.outcome, r.reason));
+  const requestLog = config.requestLog.path !== undefined
+    ? new RequestLog(runtime, { path: config.requestLog.path, maxBytes: config.requestLog.maxBytes, keep: config.requestLog.keep, prices: config.prices })
+    : undefined;
   admin.onChecked = (r) => keyEvents.checked(r.provider, r.id, r.valid, r.outcome, r.reason);
   runtime.observer = metrics;
   let metricsAuth = new ProxyAuth(config.admin.keys);
@@ -124,6 +128,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       else logger.info(fields, 'request');
       admin.recordClient(presented, log.provider, log.model, log.outcome, log.usage);
       if (path !== '/metrics') metrics.request(log.provider, log.model, fields.status, presented);
+      requestLog?.request({ ...fields, presented, keyId: log.keyId, attempts: log.attempts, outcome: log.outcome, usage: log.usage });
     }
   }
 
@@ -160,6 +165,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       metrics.watch();
       keyEvents.watch();
       recovery.setInterval(next.recovery.recheckMs);
+      requestLog?.watch();
       metricsAuth = new ProxyAuth(next.admin.keys);
       auth = new ProxyAuth(next.proxyKeys);
       guard = new RequestGuard(next.proxyKeys, next.server.cors);
@@ -187,6 +193,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     http.closeAllConnections();
     admin.stop();
     recovery.stop();
+    requestLog?.close();
     await runtime.close();
   }
 }

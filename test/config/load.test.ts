@@ -29,6 +29,7 @@ describe('defaults < file < env < flags', () => {
       cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
       logLevel: 'info',
       recovery: { recheckMs: 3_600_000 },
+      requestLog: { maxBytes: 100 * 1024 * 1024, keep: 5 },
       storage: { type: 'memory', dataDir: expect.stringMatching(/keymux-config-[^/\\]+[/\\]data$/) as string, retentionDays: 90 },
       prices: {},
       admin: { keys: [], allowPlaintextKeys: false },
