@@ -123,12 +123,13 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
         upstreamRequestId: log.upstreamRequestId,
         outcome: log.outcome,
         usage: log.usage,
+        ttfbMs: log.ttfbMs,
       } satisfies Record<keyof ProxyLog, unknown> & Record<string, unknown>;
       if (res.statusCode >= 500) logger.warn(fields, 'request');
       else logger.info(fields, 'request');
       admin.recordClient(presented, log.provider, log.model, log.outcome, log.usage);
       if (path !== '/metrics') metrics.request(log.provider, log.model, fields.status, presented);
-      requestLog?.request({ ...fields, presented, keyId: log.keyId, attempts: log.attempts, outcome: log.outcome, usage: log.usage });
+      requestLog?.request({ ...fields, presented, keyId: log.keyId, attempts: log.attempts, outcome: log.outcome, usage: log.usage, ttfbMs: log.ttfbMs });
     }
   }
 

@@ -37,6 +37,8 @@ export interface Attempted {
   outcome: Outcome;
   attempts: number;
   lease: Lease;
+  /** Time to the last attempt's response headers, when it got any (the request log, the log line). */
+  ttfbMs?: number;
 }
 
 /**
@@ -53,10 +55,12 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
   const obs = rt.observer;
   const arrived = obs ? performance.now() : 0;
   let waited = false;
+  let ttfbMs: number | undefined;
   const one = async (lease: Lease): Promise<AttemptResult<Answer>> => {
     let up: UpstreamResponse;
     let text: string | undefined;
-    const sent = obs ? performance.now() : 0;
+    const sent = performance.now();
+    ttfbMs = undefined;
     // The wait for the first key only: later attempts' waits include the retry backoff, which is not queueing.
     if (obs && !waited) {
       waited = true;
@@ -64,7 +68,8 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
     }
     try {
       up = await send(rt.dispatcher, call, lease.key, signal);
-      obs?.ttfb(provider.name, model, performance.now() - sent);
+      ttfbMs = performance.now() - sent;
+      obs?.ttfb(provider.name, model, ttfbMs);
       // A 2xx stream stays unread, for the relay. Every other answer is read whole here, where a body that
       // stalls, breaks or overflows fails the attempt like a refused connection: classified, and retried.
       if (!(plan.stream && up.status >= 200 && up.status < 300)) text = await readText(up.body, max);
@@ -88,7 +93,7 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
   };
   try {
     const r = plan.judge === false ? await runUnjudged(rt, provider.pool, model, one, opts) : await provider.pool.run<Answer>(model, one, opts);
-    return { answer: r.value, outcome: r.outcome, attempts: r.attempts, lease: r.lease };
+    return { answer: r.value, outcome: r.outcome, attempts: r.attempts, lease: r.lease, ...(ttfbMs !== undefined && { ttfbMs: Math.round(ttfbMs * 10) / 10 }) };
   } catch (err) {
     if (signal.aborted) throw new ClientGone();
     if (err instanceof AllKeysUnavailable) throw unavailable(err, provider.name);

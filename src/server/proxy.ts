@@ -21,6 +21,8 @@ export interface ProxyLog {
   upstreamRequestId?: string;
   outcome?: string;
   usage?: Usage;
+  /** Time to the upstream's response headers on the last attempt (ms). */
+  ttfbMs?: number;
 }
 
 /** Upstream request ids help a user quote a failure to the provider; nothing account-identifying is passed on. */
@@ -52,6 +54,7 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
     });
     log.keyId = r.lease.keyId;
     log.attempts = r.attempts;
+    log.ttfbMs = r.ttfbMs;
     log.outcome = r.outcome.kind;
     const a = r.answer;
     if (a.kind === 'failed') {

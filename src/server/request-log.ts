@@ -25,6 +25,7 @@ export interface RequestRecord {
   outcome: string | undefined;
   attempts: number | undefined;
   latencyMs: number;
+  ttfbMs: number | undefined;
   usage: Usage | undefined;
 }
 
@@ -91,6 +92,7 @@ export class RequestLog {
       outcome: r.outcome,
       attempts: r.attempts,
       latencyMs: r.latencyMs,
+      ttfbMs: r.ttfbMs,
       tokens: t,
       costUsd: cost?.priced ? Math.round(cost.usd * 1e8) / 1e8 : undefined,
     });

@@ -68,7 +68,7 @@ describe('request log', () => {
     const requests = all.filter((l) => l.type === 'request');
     const attempts = all.filter((l) => l.type === 'attempt');
     expect(requests.length).toBeGreaterThan(10);
-    expect(requests.find((l) => l.status === 200)).toMatchObject({ route: '/v1/chat/completions', provider: 'openai', client: keyId(PROXY), keyId: expect.any(String), tokens: { input: expect.any(Number) } });
+    expect(requests.find((l) => l.status === 200)).toMatchObject({ route: '/v1/chat/completions', provider: 'openai', client: keyId(PROXY), keyId: expect.any(String), ttfbMs: expect.any(Number), tokens: { input: expect.any(Number) } });
     expect(attempts[0]).toMatchObject({ time: expect.any(String), provider: 'openai', keyId: expect.any(String), outcome: expect.any(String), latencyMs: expect.any(Number) });
 
     const texts = [...files.map((f) => readFileSync(join(dir.dir, f), 'utf8')), ...(existsSync(`${path}.3`) ? [readFileSync(`${path}.3`, 'utf8')] : [])];
