@@ -33,7 +33,8 @@ type Entries = Array<{ at: number; n: number }>;
 interface KeyBook {
   leases: Map<string, number>;
   rpm: Entries;
-  rpd: Entries;
+  /** Requests of the UTC day `day` (a configured rpd rolls over at 00:00 UTC, as the pool's day-window.ts). */
+  rpd: { day: number; n: number };
   tpm: Entries;
 }
 
@@ -87,12 +88,13 @@ export class AdmissionBook {
     let group = p.groups.get(ask.group);
     if (!group) p.groups.set(ask.group, (group = new Map()));
     let key = p.keys.get(ask.keyId);
-    if (!key) p.keys.set(ask.keyId, (key = { leases: new Map(), rpm: [], rpd: [], tpm: [] }));
+    if (!key) p.keys.set(ask.keyId, (key = { leases: new Map(), rpm: [], rpd: { day: -1, n: 0 }, tpm: [] }));
     expire(group, now);
     expire(key.leases, now);
     evict(key.rpm, now - MINUTE);
     evict(key.tpm, now - MINUTE);
-    evict(key.rpd, now - DAY);
+    const today = Math.floor(now / DAY);
+    if (key.rpd.day !== today) key.rpd = { day: today, n: 0 };
 
     if (!force) {
       let t = now;
@@ -104,7 +106,7 @@ export class AdmissionBook {
       if (ask.groupCap !== undefined && group.size >= Math.max(1, Math.floor(ask.groupCap * share))) return { granted: false, readyAt: now + BUSY_RETRY_MS, hold: 'group' };
       let k = now;
       if (ask.rpm !== undefined) k = Math.max(k, windowReady(key.rpm, ask.rpm * share, MINUTE, now, 1));
-      if (ask.rpd !== undefined) k = Math.max(k, windowReady(key.rpd, ask.rpd * share, DAY, now, 1));
+      if (ask.rpd !== undefined && key.rpd.n > 0 && key.rpd.n + 1 > ask.rpd * share) k = Math.max(k, (today + 1) * DAY);
       if (ask.tpm !== undefined && tokens > 0) k = Math.max(k, windowReady(key.tpm, ask.tpm * share, MINUTE, now, tokens));
       if (k > now) return { granted: false, readyAt: k, hold: 'key' };
       if (ask.maxConcurrent !== undefined && key.leases.size >= Math.max(1, Math.floor(ask.maxConcurrent * share))) {
@@ -117,7 +119,7 @@ export class AdmissionBook {
     s.seq++;
     s.tseq += tokens;
     if (ask.rpm !== undefined) key.rpm.push({ at: now, n: 1 });
-    if (ask.rpd !== undefined) key.rpd.push({ at: now, n: 1 });
+    if (ask.rpd !== undefined) key.rpd.n++;
     if (ask.tpm !== undefined && tokens > 0) key.tpm.push({ at: now, n: tokens });
     const groupInFlight = group.size;
     group.set(leaseId, expiresAt);

@@ -13,6 +13,7 @@ export interface RedisAdmissionOptions {
   heartbeatMs?: number;
 }
 
+const DAY = 86_400_000;
 /** How long a replica counts as alive after its last heartbeat. */
 const ALIVE_MS = 5_000;
 /** How long a scope's shared state is kept after it was last touched (a daily budget must outlive its day). */
@@ -169,7 +170,7 @@ export class RedisAdmission implements Admission {
     const k = `${tag}k:${part(ask.keyId)}`;
     const opt = (v: number | undefined) => (v === undefined ? '' : v);
     return [
-      `${tag}s:${part(scopeOf(ask.group, ask.model))}`, `${tag}g:${part(ask.group)}`, k, `${k}:rpm`, `${k}:rpd`, `${k}:tpm`,
+      `${tag}s:${part(scopeOf(ask.group, ask.model))}`, `${tag}g:${part(ask.group)}`, k, `${k}:rpm`, `${k}:rpd:${Math.floor(ask.now / DAY)}`, `${k}:tpm`,
       ask.now, leaseId, expiresAt, ask.tokens, ask.marginMs, opt(ask.rpm), opt(ask.rpd), opt(ask.tpm), opt(ask.maxConcurrent), opt(ask.groupCap), BUSY_RETRY_MS, KEEP_MS,
     ];
   }

@@ -23,7 +23,7 @@ local function num(v) if v == nil or v == false or v == '' then return nil end r
 /**
  * Admission: takes a unit of the scope's learned budgets, of the key's configured windows, and an in-flight
  * slot of the key and its group — all or nothing. Refused: {0, readyAt, hold}; granted: {1, seq, tseq, inFlight}.
- * KEYS: scope hash, group leases, key leases, rpm window, rpd window, tpm window.
+ * KEYS: scope hash, group leases, key leases, rpm window, rpd count of the UTC day, tpm window.
  * ARGV: now, leaseId, expiresAt, tokens, marginMs, rpm, rpd, tpm, maxConcurrent, groupCap, busyRetryMs, keepMs.
  */
 export const ADMIT = `${BUCKET}
@@ -67,7 +67,11 @@ local function window(key, limit, span, need, weighted)
 end
 local k = now
 if rpm then k = math.max(k, window(KEYS[4], rpm, 60000, 1, false)) end
-if rpd then k = math.max(k, window(KEYS[5], rpd, 86400000, 1, false)) end
+-- A configured rpd is counted per UTC day (its key names the day): full, it is out until 00:00 UTC.
+if rpd then
+  local n = tonumber(redis.call('GET', KEYS[5]) or '0')
+  if n > 0 and n + 1 > rpd then k = math.max(k, (math.floor(now / 86400000) + 1) * 86400000) end
+end
 if tpm and tokens > 0 then k = math.max(k, window(KEYS[6], tpm, 60000, tokens, true)) end
 if k > now then return {0, math.ceil(k), 'key'} end
 if maxc and redis.call('ZCARD', KEYS[3]) >= math.max(1, math.floor(maxc)) then return {0, now + busy, 'key'} end
@@ -82,7 +86,7 @@ seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 tseq = redis.call('HINCRBY', KEYS[1], 'tseq', tokens)
 redis.call('PEXPIRE', KEYS[1], keep)
 if rpm then redis.call('ZADD', KEYS[4], now, lease); redis.call('PEXPIRE', KEYS[4], 120000) end
-if rpd then redis.call('ZADD', KEYS[5], now, lease); redis.call('PEXPIRE', KEYS[5], 86460000) end
+if rpd then redis.call('INCR', KEYS[5]); redis.call('PEXPIRE', KEYS[5], 90000000) end
 if tpm and tokens > 0 then redis.call('ZADD', KEYS[6], now, lease .. '|' .. tokens); redis.call('PEXPIRE', KEYS[6], 120000) end
 redis.call('ZADD', KEYS[2], expires, lease)
 redis.call('ZADD', KEYS[3], expires, lease)

@@ -59,6 +59,15 @@ export function admissionContract(name: string, make: () => Replicas | Promise<R
       granted(await r.b.admit('openai', ask(T + MINUTE, rpm)));
     });
 
+    it('a configured rpd is one count for all replicas per UTC day: full, refused until 00:00 UTC', async () => {
+      const rpd = { rpd: 2 };
+      granted(await r.a.admit('openai', ask(T, rpd)));
+      granted(await r.b.admit('openai', ask(T + 1, rpd)));
+      const midnight = Date.UTC(2025, 5, 2);
+      expect(await r.a.admit('openai', ask(T + 2, rpd))).toEqual({ granted: false, readyAt: midnight, hold: 'key' });
+      granted(await r.b.admit('openai', ask(midnight, rpd)));
+    });
+
     it('a tpm window counts estimated tokens, and tokens used by a request that gave no estimate', async () => {
       const tpm = { tpm: 1_000 };
       granted(await r.a.admit('openai', ask(T, { ...tpm, tokens: 600 })));
