@@ -6,9 +6,9 @@ import type { Scope } from './quota.js';
 import type { Candidate } from './strategy.js';
 import type { KeyConfig, KeyId } from './types.js';
 import { SlidingWindow } from './window.js';
+import { UtcDayWindow } from './day-window.js';
 
 const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 /** One key: its health, load and counters. Budgets and cooldowns of its account live on its group's Scope. */
 export class KeyState {
@@ -53,7 +53,8 @@ export class KeyState {
 
   rpm: SlidingWindow | undefined;
   tpm: SlidingWindow | undefined;
-  rpd: SlidingWindow | undefined;
+  /** Per UTC calendar day (day-window.ts), not a sliding 24 h. */
+  rpd: UtcDayWindow | undefined;
   maxConcurrent = Infinity;
 
   /** Dropped by setKeys while leases on it may still be out: they release, nothing else reacts. */
@@ -89,7 +90,7 @@ export class KeyState {
     this.config = c;
     this.rpm = window(this.rpm, MINUTE, c.rpm);
     this.tpm = window(this.tpm, MINUTE, c.tpm);
-    this.rpd = window(this.rpd, DAY, c.rpd);
+    this.rpd = c.rpd !== undefined && c.rpd > 0 ? (this.rpd?.limit === c.rpd ? this.rpd : new UtcDayWindow(c.rpd)) : undefined;
     this.maxConcurrent = c.maxConcurrent !== undefined && c.maxConcurrent > 0 ? c.maxConcurrent : Infinity;
   }
 

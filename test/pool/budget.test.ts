@@ -108,14 +108,17 @@ describe('configured limits', () => {
     expect(await canTake(pool)).toBeDefined();
   });
 
-  it('rpd: a sliding day', async () => {
+  it('rpd: counted per UTC day, rolling over at 00:00 UTC (not 24 h after each request)', async () => {
     const { pool, clock } = makePool([{ key: fakeKey(1), rpd: 3 }]);
+    // The manual clock starts at 2023-11-14T22:13:20Z: 1 h 46 min 40 s before midnight UTC.
     for (let i = 0; i < 3; i++) (await pool.acquire({ model: 'm' })).report(ok);
-    clock.advance(23 * 3_600_000);
+    clock.advance(40 * 60_000);
     expect(await canTake(pool)).toBeUndefined();
-    await expect(pool.acquire({ model: 'm' })).rejects.toMatchObject({ reason: 'all_cooling', retryAfterMs: 3_600_000 });
-    clock.advance(3_600_000);
-    expect(await canTake(pool)).toBeDefined();
+    await expect(pool.acquire({ model: 'm' })).rejects.toMatchObject({ reason: 'all_cooling', retryAfterMs: 4_000_000 });
+    clock.advance(4_000_000);
+    expect(new Date(clock.now()).toISOString()).toBe('2023-11-15T00:00:00.000Z');
+    for (let i = 0; i < 3; i++) (await pool.acquire({ model: 'm' })).report(ok);
+    expect(await canTake(pool)).toBeUndefined();
   });
 
   it('tpm: counts estimated tokens', async () => {
