@@ -82,3 +82,16 @@ export async function stats(t: AdminTarget, provider: string | undefined): Promi
   (t.out ?? process.stdout).write(`${JSON.stringify(body, null, 2)}\n`);
   return 0;
 }
+
+/** `keymux keys recheck`: the server checks every disabled key now (not those an operator disabled). */
+export async function keysRecheck(t: AdminTarget): Promise<number> {
+  const body = (await adminCall(t, 'POST', '/admin/recheck')) as { checked: Array<{ provider: string; id: string; masked: string; valid: boolean; outcome: string; latencyMs: number; reason: string | null }> };
+  const out = t.out ?? process.stdout;
+  if (t.json) out.write(`${JSON.stringify(body, null, 2)}\n`);
+  else {
+    out.write(table(['PROVIDER', 'KEY ID', 'KEY', 'STATUS', 'LATENCY', 'REASON'], body.checked.map((r) => [
+      r.provider, r.id, r.masked, r.valid ? 'valid (enabled, half-open)' : `INVALID (${r.outcome})`, `${Math.round(r.latencyMs)} ms`, r.reason ?? '',
+    ])));
+  }
+  return body.checked.some((r) => !r.valid) ? 1 : 0;
+}

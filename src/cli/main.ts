@@ -2,7 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { redactText } from '../server/index.js';
-import { AdminCallError, keysAction, keysList, stats, type AdminTarget } from './admin-client.js';
+import { AdminCallError, keysAction, keysList, keysRecheck, stats, type AdminTarget } from './admin-client.js';
 import { ADMIN_ENV_HELP, envHelp } from './help.js';
 import { keysCheck } from './keys-check.js';
 import { serve } from './serve.js';
@@ -88,6 +88,9 @@ async function main(argv: string[]): Promise<number> {
       code = await keysAction(target(o), action, id, o.provider);
     });
   }
+  adminFlags(keys.command('recheck').description("a running server re-checks its disabled keys now; those that pass come back half-open (admin API)")).action(async (o: AdminOpts) => {
+    code = await keysRecheck(target(o));
+  });
   adminFlags(program.command('stats').description("a running server's per-key latency and success (admin API), as JSON")).action(async (o: AdminOpts) => {
     code = await stats(target(o), o.provider);
   });

@@ -60,6 +60,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   const requestLog = config.requestLog.path !== undefined
     ? new RequestLog(runtime, { path: config.requestLog.path, maxBytes: config.requestLog.maxBytes, keep: config.requestLog.keep, prices: config.prices })
     : undefined;
+  admin.recheck = () => recovery.recheck();
   admin.onChecked = (r) => keyEvents.checked(r.provider, r.id, r.valid, r.outcome, r.reason);
   runtime.observer = metrics;
   let metricsAuth = new ProxyAuth(config.admin.keys);

@@ -43,14 +43,20 @@ describe('recovery', () => {
     expect(key(dead).successes).toBeGreaterThanOrEqual(5);
   });
 
-  test('KEYMUX_RECHECK_INTERVAL=0 turns the schedule off', async () => {
+  test('KEYMUX_RECHECK_INTERVAL=0 turns the schedule off; POST /admin/recheck checks now', async () => {
+    const admin = 'adm-recover-0123456789';
     h = await start({
       sim: { keys: { [KEYS.good]: {}, [KEYS.dead]: { revoked: true } } },
-      env: openaiEnv(`${KEYS.dead},${KEYS.good}`, { KEYMUX_STRATEGY: 'round-robin', KEYMUX_RECHECK_INTERVAL: '0' }),
+      env: openaiEnv(`${KEYS.dead},${KEYS.good}`, { KEYMUX_STRATEGY: 'round-robin', KEYMUX_RECHECK_INTERVAL: '0', KEYMUX_ADMIN_KEY: admin }),
     });
     for (let i = 0; i < 2; i++) await call(h.url, '/v1/chat/completions', chatBody(`q${i}`));
     h.sim.setKey(KEYS.dead, {});
     await new Promise((r) => setTimeout(r, 300));
     expect(key(keyId(KEYS.dead)).status).toBe('disabled');
+    const r = await call(h.url, '/admin/recheck', {}, { headers: { authorization: `Bearer ${admin}` } });
+    expect(r.status).toBe(200);
+    expect(r.json.checked).toEqual([expect.objectContaining({ id: keyId(KEYS.dead), valid: true, outcome: 'ok' })]);
+    expect(key(keyId(KEYS.dead))).toMatchObject({ status: 'active', halfOpen: { successes: 0, maxInFlight: 1 } });
+    expect(r.text).not.toContain(KEYS.dead);
   });
 });

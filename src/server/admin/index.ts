@@ -67,6 +67,9 @@ export class Admin {
     void this.#added.sync().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'admin: added keys not synced after reload'));
   }
 
+  /** POST /admin/recheck: every disabled key checked now (recovery.ts); unset, the route answers 404. */
+  recheck: (() => Promise<unknown[]>) | undefined;
+
   /** Who hears each check's verdict (the server's key-event log). */
   set onChecked(fn: AdminDeps['onChecked']) {
     this.#deps.onChecked = fn;
@@ -139,6 +142,10 @@ export class Admin {
         method('POST');
         return sendJson(res, 200, await checkKey(d, kid, provider, query?.get('model') ?? undefined));
       }
+    }
+    if (a === 'recheck' && seg.length === 1 && this.recheck) {
+      method('POST');
+      return sendJson(res, 200, { checked: await this.recheck() });
     }
     if (a === 'usage' && seg.length === 1) {
       method('GET');
