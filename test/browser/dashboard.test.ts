@@ -2,7 +2,7 @@
 // cooling (with a countdown) while the simulator rate-limits it, disable a key from the page, and save the
 // screenshot the README shows. Needs /usr/bin/chromium (`apt-get install chromium`): without it the test is
 // skipped on a workstation and fails in CI (CI=true), where .ci/run installs it.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,10 @@ declare const window: { innerWidth: number };
 
 const CHROMIUM = process.env.KEYMUX_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
+// The README's picture is rewritten only when asked (KEYMUX_UPDATE_SCREENSHOT=1), so a test run leaves the tree clean.
+const SCREENSHOT = process.env.KEYMUX_UPDATE_SCREENSHOT === '1'
+  ? fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url))
+  : join(tmpdir(), `keymux-dashboard-${process.pid}.png`);
 
 const ADMIN = 'adm-dashboard-0123456789abcdef';
 const PROXY = 'proxy-dashboard-0123456789abcdef';
@@ -167,6 +170,10 @@ describe.skipIf(!HAVE_CHROMIUM && process.env.CI !== 'true')('dashboard in Chrom
     await page.locator('#notice').waitFor({ state: 'hidden', timeout: 10_000 });
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    // A real picture was written: PNG's signature, and more than a blank page's few bytes.
+    const png = readFileSync(SCREENSHOT);
+    expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(png.length).toBeGreaterThan(20_000);
 
     // A phone: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
