@@ -128,8 +128,10 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       } satisfies Record<keyof ProxyLog, unknown> & Record<string, unknown>;
       if (res.statusCode >= 500) logger.warn(fields, 'request');
       else logger.info(fields, 'request');
-      admin.recordClient(presented, log.provider, log.model, log.outcome, log.usage);
-      if (path !== '/metrics') metrics.request(log.provider, log.model, fields.status, presented);
+      // The client's id is a hash of its proxy key, computed once per key (metrics keeps them), not per request.
+      const client = metrics.clientOf(presented);
+      admin.recordClient(client, log.provider, log.model, log.outcome, log.usage);
+      if (path !== '/metrics') metrics.request(log.provider, log.model, fields.status, client);
       requestLog?.request({ ...fields, presented, keyId: log.keyId, attempts: log.attempts, outcome: log.outcome, usage: log.usage, ttfbMs: log.ttfbMs });
     }
   }

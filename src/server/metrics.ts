@@ -101,8 +101,8 @@ export class Metrics {
   }
 
   /** One request answered (app.ts, after the log line). */
-  request(provider: string | undefined, model: string | undefined, status: number, presented: string | undefined): void {
-    this.#requests.child(provider ?? '', model ?? '', String(status), this.clientOf(presented)).inc();
+  request(provider: string | undefined, model: string | undefined, status: number, client: string): void {
+    this.#requests.child(provider ?? '', model ?? '', String(status), client).inc();
   }
 
   ttfb(provider: string, model: string, ms: number): void {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { keyId, type Usage } from '../../pool/index.js';
+import type { Usage } from '../../pool/index.js';
 import type { ClientUsageDelta } from '../../store/index.js';
 import type { Config } from '../../config/index.js';
 import { ProxyAuth } from '../auth.js';
@@ -84,13 +84,14 @@ export class Admin {
    * One proxied request's usage for its client, by the proxy key's id (a hash: the key itself is never kept).
    * Gathered per tick and handed to the store in one call.
    */
-  recordClient(presented: string | undefined, provider: string | undefined, model: string | undefined, outcome: string | undefined, usage: Usage | undefined): void {
+  /** `client`: the proxy key's id (metrics.clientOf, cached), never the key. */
+  recordClient(client: string, provider: string | undefined, model: string | undefined, outcome: string | undefined, usage: Usage | undefined): void {
     if (provider === undefined || model === undefined || outcome === undefined) return;
     const store = this.rt.store;
     if (!store.addClientUsage) return;
     const ok = outcome === 'ok';
     this.#clientBatch.push({
-      client: presented ? keyId(presented) : 'anonymous',
+      client,
       provider,
       model,
       at: this.rt.clock.now(),
