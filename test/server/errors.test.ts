@@ -1,8 +1,7 @@
 // Bad input and broken upstreams: every failure is an answer in the client's dialect, and nothing crashes.
 import { request as httpRequest } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { anthropicBody, call, chatBody, geminiBody, openaiEnv, start, type Harness } from './helpers.js';
+import { DEAD_PORT, anthropicBody, call, chatBody, geminiBody, openaiEnv, start, type Harness } from './helpers.js';
 
 describe('bad requests', () => {
   let h: Harness;
@@ -199,12 +198,9 @@ describe('broken upstreams', () => {
   });
 
   test('a dead upstream (closed port) → 502', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createNetServer().listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    // Port 1 (tcpmux) has no listener here: a port freed by closing a server could be taken by another test
+    // file's server before keymux dials it (files run in parallel), and that one would answer or hang.
+    const port = DEAD_PORT;
     const h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-a,sk-b', OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` }) });
     try {
       const r = await call(h.url, '/v1/chat/completions', chatBody('x'));

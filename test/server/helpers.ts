@@ -178,3 +178,9 @@ export function inFlight(server: KeymuxServer, provider = 'openai'): number {
 export function keySnapshots(server: KeymuxServer, provider = 'openai') {
   return server.runtime.providers.get(provider)!.pool.snapshot().keys;
 }
+
+/**
+ * A port with no listener, for "the provider cannot be reached": port 1 (tcpmux) is not served on these machines.
+ * A port freed by closing a test server is no good: another test file running in parallel may take it first.
+ */
+export const DEAD_PORT = 1;

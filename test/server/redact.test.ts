@@ -1,9 +1,8 @@
 // A base URL may carry credentials (`http://user:pass@host`, `?key=…`): wherever keymux shows one — the
 // providers list, log lines, error bodies — the userinfo and secret query values are gone.
-import { createServer as createNetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { redactText, shownUrl } from '../../src/server/redact.js';
-import { call, chatBody, start, type Harness } from './helpers.js';
+import { DEAD_PORT, call, chatBody, start, type Harness } from './helpers.js';
 
 describe('shownUrl / redactText', () => {
   test('strips userinfo and secret query values, keeps the rest of the URL as written', () => {
@@ -25,12 +24,7 @@ describe('base URLs with credentials', () => {
   let closedPort: number;
   beforeAll(async () => {
     // A port nothing listens on: the provider is unreachable, so the error path is taken too.
-    closedPort = await new Promise<number>((resolve) => {
-      const s = createNetServer().listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-      });
-    });
+    closedPort = DEAD_PORT;
     h = await start({
       env: (sim) => ({
         OPENAI_API_KEYS: 'sk-a',
