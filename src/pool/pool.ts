@@ -1,6 +1,6 @@
 import type { AdmitGrant } from './admission-port.js';
 import { AdmitDriver } from './admit.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { PoolState, settings, type Settings } from './core.js';
 import { AbortError, PoolClosedError } from './errors.js';
 import type { Listener } from './events.js';
@@ -19,6 +19,7 @@ import type {
   AcquireOptions, AttemptResult, KeyConfig, KeyId, KeySnapshot, Lease, PoolEvents, PoolOptions, PoolSnapshot, RunOptions, RunResult, StrategyName,
 } from './types.js';
 import { WaitQueue, type Waiter } from './waiters.js';
+import { WakeTimer } from './wake.js';
 
 /**
  * The keys of one provider, answering "which key for this request, now?". Pure logic: time and timers come
@@ -36,8 +37,7 @@ export class KeyPool {
   readonly #link: StoreLink | undefined;
   readonly #sel: Selector;
   readonly #admit: AdmitDriver | undefined;
-  #timer: TimerHandle | undefined;
-  #timerAt = Infinity;
+  readonly #wake: WakeTimer;
   #draining = false;
   #again = false;
   #closed = false;
@@ -49,6 +49,7 @@ export class KeyPool {
     this.#o = settings(options);
     this.#s = new PoolState(this.#o);
     this.clock = options.clock ?? systemClock;
+    this.#wake = new WakeTimer(this.clock, () => this.#drain());
     this.#sel = new Selector(this.#s, this.#o.strategy);
     applyKeys(this.#s, this.#retired, options.keys);
     this.#link = options.store ? new StoreLink(options.store, this.#s, () => this.clock.now(), () => this.#drain()) : undefined;
@@ -188,9 +189,7 @@ export class KeyPool {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
+    this.#wake.cancel();
     for (const w of this.#queue) {
       this.#queue.remove(w);
       w.reject(new PoolClosedError(this.#o.provider));
@@ -288,17 +287,8 @@ export class KeyPool {
     return wake;
   }
 
-  /** Makes sure the wake-up timer fires by `at`. An earlier timer is kept: waking early only costs a look. */
+  /** Makes sure the pool looks again by `at` (a closed pool arms nothing). */
   #arm(at: number, now: number): void {
-    if (this.#closed || at === Infinity || at >= this.#timerAt) return;
-    this.#timer?.cancel();
-    this.#timerAt = at;
-    this.#timer = this.clock.setTimer(this.#onTimer, Math.max(1, at - now));
+    if (!this.#closed) this.#wake.arm(at, now);
   }
-
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-    this.#drain();
-  };
 }
