@@ -51,6 +51,11 @@ export interface Store {
   addClientUsage?(deltas: readonly ClientUsageDelta[]): Promise<void>;
   /** Client usage rows, optionally for one client or a time range (hours starting in [from, to)). */
   readClientUsage?(filter?: { client?: string; from?: number; to?: number }): Promise<ClientUsageRow[]>;
+  /**
+   * Where the last usage read came from, for stores shared by replicas: 'redis' (the sum of every replica) or
+   * 'local' (this replica's own usage: Redis could not answer). Absent: a store of one replica.
+   */
+  usageSource?(): 'redis' | 'local';
 }
 
 /** A key added through the admin API. `sealed` is the secret as the server sealed it (see server/admin/vault.ts). */

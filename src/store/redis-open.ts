@@ -69,10 +69,24 @@ class LazyAdmission implements Admission {
   }
 }
 
-/** State in Redis, usage where the settings say; each call waits for the client to be loaded. */
+/**
+ * A write to the local store and its copy to Redis, side by side (the local write never waits on Redis): a
+ * failure of either is the caller's to log, the local one first.
+ */
+async function tee(local: Promise<void>, shared: Promise<void>): Promise<void> {
+  const [l, r] = await Promise.allSettled([local, shared]);
+  if (l.status === 'rejected') throw l.reason;
+  if (r.status === 'rejected') throw r.reason;
+}
+
+/**
+ * State in Redis, usage where the settings say (usage=local: in the local store, and summed in Redis for the
+ * admin API); each call waits for the client to be loaded.
+ */
 class SharedStore implements Store {
   readonly #parts: Parts;
   #lastKeys: AddedKeyRecord[] | undefined;
+  #source: 'redis' | 'local' = 'redis';
 
   constructor(
     parts: Parts,
@@ -86,10 +100,6 @@ class SharedStore implements Store {
     return (await this.#parts).store;
   }
 
-  async #usage(): Promise<Store> {
-    return this.usageInRedis ? this.#redis() : this.local;
-  }
-
   async loadState(provider: string, now: number): Promise<ProviderState> {
     return (await this.#redis()).loadState(provider, now);
   }
@@ -99,11 +109,52 @@ class SharedStore implements Store {
   async saveLearned(provider: string, records: readonly LearnedRecord[]): Promise<void> {
     return (await this.#redis()).saveLearned(provider, records);
   }
+  /**
+   * usage=redis: into Redis' hours. usage=local: into the local store (this replica's durable record) and,
+   * a tee, into the same hours in Redis, which hold the sum of every replica for the admin API to read. Redis
+   * being away never fails the local write: its client keeps the deltas and adds them on its return.
+   */
   async addUsage(provider: string, deltas: readonly UsageDelta[]): Promise<void> {
-    return (await this.#usage()).addUsage(provider, deltas);
+    if (this.usageInRedis) return (await this.#redis()).addUsage(provider, deltas);
+    await tee(this.local.addUsage(provider, deltas), this.#copy((r) => r.addUsage(provider, deltas)));
   }
+  /** usage=local: the sum of the replicas from Redis, or this replica's own rows while Redis cannot answer. */
   async readUsage(provider: string, filter?: UsageFilter): Promise<UsageRow[]> {
-    return (await this.#usage()).readUsage(provider, filter);
+    if (this.usageInRedis) return (await this.#redis()).readUsage(provider, filter);
+    return this.#readShared(
+      async () => (await this.#redis()).readUsage(provider, filter),
+      () => this.local.readUsage(provider, filter),
+    );
+  }
+  /**
+   * Where the last usage read came from: 'redis' (every replica's usage) or 'local' (this replica's alone,
+   * Redis being unreachable under usage=local). The admin API says so in its answers.
+   */
+  usageSource(): 'redis' | 'local' {
+    return this.#source;
+  }
+
+  /** The Redis half of a tee; nothing when Redis' client could not load (said once, at start). */
+  async #copy(write: (r: RedisStore) => Promise<void>): Promise<void> {
+    let r: RedisStore;
+    try {
+      r = await this.#redis();
+    } catch {
+      return;
+    }
+    await write(r);
+  }
+
+  async #readShared<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    try {
+      const rows = await shared();
+      this.#source = 'redis';
+      return rows;
+    } catch {
+      const rows = await local();
+      this.#source = 'local';
+      return rows;
+    }
   }
   /** Added keys go to Redis (every replica serves them) and to the local store (a restart while Redis is away does too). */
   async putKey(record: AddedKeyRecord): Promise<void> {
@@ -128,14 +179,18 @@ class SharedStore implements Store {
     }
   }
   async addClientUsage(deltas: readonly ClientUsageDelta[]): Promise<void> {
-    const s = await this.#usage();
-    if (!s.addClientUsage) throw new Error('this store keeps no client usage');
-    return s.addClientUsage(deltas);
+    if (this.usageInRedis) return (await this.#redis()).addClientUsage(deltas);
+    if (!this.local.addClientUsage) throw new Error('this store keeps no client usage');
+    await tee(this.local.addClientUsage(deltas), this.#copy((r) => r.addClientUsage(deltas)));
   }
   async readClientUsage(filter?: ClientUsageFilter): Promise<ClientUsageRow[]> {
-    const s = await this.#usage();
-    if (!s.readClientUsage) throw new Error('this store keeps no client usage');
-    return s.readClientUsage(filter);
+    if (this.usageInRedis) return (await this.#redis()).readClientUsage(filter);
+    const local = this.local.readClientUsage;
+    if (!local) throw new Error('this store keeps no client usage');
+    return this.#readShared(
+      async () => (await this.#redis()).readClientUsage(filter),
+      () => local.call(this.local, filter),
+    );
   }
 
   subscribe(provider: string, listener: (change: StateChange) => void): () => void {

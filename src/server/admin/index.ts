@@ -10,7 +10,7 @@ import { decodeSegment, sendJson } from '../routes/respond.js';
 import type { Runtime } from '../runtime.js';
 import { addKey, checkKey, deleteKey, setState } from './actions.js';
 import { AddedKeys } from './added.js';
-import { listKeys, type AdminDeps } from './keys.js';
+import { listKeys, usageSourceOf, type AdminDeps } from './keys.js';
 import { AttemptStats, statsReport } from './stats.js';
 import { usageReport } from './usage.js';
 import { Vault } from './vault.js';
@@ -127,7 +127,8 @@ export class Admin {
     if (a === 'keys' && id === undefined) {
       if (m === 'POST') return sendJson(res, 201, { key: await addKey(d, await this.#body(req), this.#vault.canSeal) });
       method('GET');
-      return sendJson(res, 200, { keys: await listKeys(d) });
+      const keys = await listKeys(d);
+      return sendJson(res, 200, { ...usageSourceOf(d), keys });
     }
     if (a === 'keys' && id !== undefined && seg.length <= 3) {
       const kid = decodeSegment(id);

@@ -15,6 +15,16 @@ export interface AdminDeps {
   onChecked?: (r: Probe) => void;
 }
 
+/**
+ * Where the usage in an answer came from, with replicas on Redis: `redis`, the sum of every replica; or
+ * `local`, this replica's alone (`partial`), Redis being unreachable. Nothing without Redis: one replica.
+ * Asked after the answer's reads.
+ */
+export function usageSourceOf(d: AdminDeps): { usageSource?: 'redis' | 'local'; partial?: boolean } {
+  const source = d.rt.store.usageSource?.();
+  return source === undefined ? {} : { usageSource: source, partial: source === 'local' };
+}
+
 /** Usage of one key, summed over the stored history: the same after a restart, and across replicas. */
 export interface KeyTotals {
   requests: number;

@@ -1,6 +1,6 @@
 import type { KeyId, KeyPool } from '../../pool/index.js';
 import type { Runtime } from '../runtime.js';
-import { totalsByKey, type AdminDeps } from './keys.js';
+import { totalsByKey, usageSourceOf, type AdminDeps } from './keys.js';
 import { windowOf } from './usage.js';
 
 /** Latencies kept per key: the last N attempts, enough for a p99 that moves with the present. */
@@ -116,5 +116,5 @@ export async function statsReport(d: AdminDeps, q: URLSearchParams | undefined):
       balance: usable.length < 2 || max === 0 ? 1 : Math.round((Math.min(...counts) / max) * 1000) / 1000,
     });
   }
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), providers, keys };
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...usageSourceOf(d), providers, keys };
 }

@@ -1,6 +1,6 @@
 import type { UsageRow } from '../../store/index.js';
 import { HttpError } from '../errors.js';
-import type { AdminDeps } from './keys.js';
+import { usageSourceOf, type AdminDeps } from './keys.js';
 
 export const USAGE_BY = ['key', 'model', 'provider', 'client', 'day', 'hour'] as const;
 export type UsageBy = (typeof USAGE_BY)[number];
@@ -93,5 +93,5 @@ export async function usageReport(d: AdminDeps, q: URLSearchParams | undefined):
   if (by === 'day' || by === 'hour') sorted.sort(([a], [b]) => a.localeCompare(b));
   else sorted.sort(([, a], [, b]) => b.totals.costUsd - a.totals.costUsd || b.totals.requests - a.totals.requests);
   const rows = sorted.map(([, g]) => ({ ...g.fields, ...g.totals, costUsd: Math.round(g.totals.costUsd * 1e6) / 1e6 }));
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), by, rows };
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), by, ...usageSourceOf(d), rows };
 }
