@@ -168,11 +168,13 @@ const BODYLESS: ReadonlySet<RouteKind> = new Set<RouteKind>(['models', 'key']);
  */
 export function prepareCall(p: ProviderProfile, route0: RouteKind, o: CallOptions): PreparedCall {
   const route: RouteKind = o.stream && route0 === 'generateContent' ? 'streamGenerateContent' : route0;
-  const url = new URL(upstreamUrl(p, route, o.model, { deployment: p.deployments?.[o.model] ?? o.model }));
+  const { url, origin, path } = parsedUrl(upstreamUrl(p, route, o.model, { deployment: p.deployments?.[o.model] ?? o.model }));
   const json = BODYLESS.has(route) ? undefined : 'application/json';
   const passed = o.headers ?? {};
   return {
     url,
+    origin,
+    path,
     method: o.body === undefined ? 'GET' : 'POST',
     ...(o.body !== undefined && { body: o.body }),
     headers: (key) => {
@@ -181,4 +183,22 @@ export function prepareCall(p: ProviderProfile, route0: RouteKind, o: CallOption
       return Object.assign(h, passed);
     },
   };
+}
+
+/**
+ * Parsed upstream URLs, by their text: a provider has a handful (one per route, or per model for Gemini), and
+ * parsing one per request cost more than the rest of building the call. Bounded, for providers with many models.
+ */
+const PARSED = new Map<string, { url: URL; origin: string; path: string }>();
+const MAX_PARSED = 1024;
+
+function parsedUrl(text: string): { url: URL; origin: string; path: string } {
+  let hit = PARSED.get(text);
+  if (hit === undefined) {
+    const url = new URL(text);
+    hit = { url, origin: url.origin, path: url.pathname + url.search };
+    if (PARSED.size >= MAX_PARSED) PARSED.clear();
+    PARSED.set(text, hit);
+  }
+  return hit;
 }

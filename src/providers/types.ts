@@ -65,7 +65,11 @@ export interface ProviderInfo {
 
 /** One upstream HTTP call, built before a key is chosen: only the headers wait for the key. */
 export interface PreparedCall {
+  /** Shared between calls to the same URL: never to be changed. */
   url: URL;
+  /** `url`'s origin and path with query, as the dispatcher takes them. */
+  origin: string;
+  path: string;
   method: 'GET' | 'POST';
   /** JSON text, or the client's own bytes when they go through unchanged. */
   body?: string | Buffer;

@@ -38,8 +38,8 @@ export async function send(dispatcher: Dispatcher, call: PreparedCall, key: stri
   const headers = call.headers(key);
   headers['accept-encoding'] ??= 'identity';
   const res = await dispatcher.request({
-    origin: call.url.origin,
-    path: call.url.pathname + call.url.search,
+    origin: call.origin,
+    path: call.path,
     method: call.method,
     headers,
     body: call.body ?? null,
