@@ -1,23 +1,21 @@
 import type { Database, Statement } from 'node-sqlite3-wasm';
 import type { ClientUsageFilter } from './client-usage.js';
+import { StatementSet } from './sqlite-sql.js';
 import type { AddedKeyRecord, ClientUsageRow, KeyId } from './types.js';
 
 type Row = Record<string, unknown>;
 
 /** The admin API's SQL (added keys, client usage; schema version 2), beside the pool's in sqlite-sql.ts. */
 export class AdminStatements {
-  readonly #all: Statement[] = [];
+  readonly #set: StatementSet;
   readonly #putKey: Statement;
   readonly #deleteKey: Statement;
   readonly #client: Statement;
   readonly #prune: Statement;
 
   constructor(private readonly db: Database) {
-    const prep = (sql: string) => {
-      const s = db.prepare(sql);
-      this.#all.push(s);
-      return s;
-    };
+    this.#set = new StatementSet(db);
+    const prep = (sql: string) => this.#set.prepare(sql);
     this.#putKey = prep(`INSERT INTO added_key (provider, key_id, sealed, label, grp, added_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (provider, key_id) DO UPDATE SET sealed = excluded.sealed, label = excluded.label, grp = excluded.grp`);
     this.#deleteKey = prep('DELETE FROM added_key WHERE provider = ? AND key_id = ?');
@@ -78,6 +76,6 @@ export class AdminStatements {
   }
 
   finalize(): void {
-    for (const s of this.#all) if (!s.isFinalized) s.finalize();
+    this.#set.finalize();
   }
 }

@@ -3,9 +3,25 @@ import type { KeyRecord, LearnedRecord, ProviderState, ScopeRecord, StateChange,
 
 type Row = Record<string, unknown>;
 
+/** Statements prepared once for the life of a connection, and finalised together when it closes. */
+export class StatementSet {
+  readonly #all: Statement[] = [];
+  constructor(private readonly db: Database) {}
+
+  prepare(sql: string): Statement {
+    const s = this.db.prepare(sql);
+    this.#all.push(s);
+    return s;
+  }
+
+  finalize(): void {
+    for (const s of this.#all) if (!s.isFinalized) s.finalize();
+  }
+}
+
 /** The SQL of the SQLite store, prepared once. Last-writer-wins by `at` is in the statements' WHERE clauses. */
 export class Statements {
-  readonly #all: Statement[] = [];
+  readonly #set: StatementSet;
   readonly #key: Statement;
   readonly #group: Statement;
   readonly #scope: Statement;
@@ -16,11 +32,8 @@ export class Statements {
   readonly #prune: Array<[Statement, 'before' | 'now']>;
 
   constructor(db: Database) {
-    const prep = (sql: string) => {
-      const s = db.prepare(sql);
-      this.#all.push(s);
-      return s;
-    };
+    this.#set = new StatementSet(db);
+    const prep = (sql: string) => this.#set.prepare(sql);
     this.#key = prep(`INSERT INTO key_state (provider, key_id, status, reason, at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (provider, key_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, at = excluded.at
       WHERE excluded.at >= key_state.at`);
@@ -78,7 +91,7 @@ export class Statements {
   }
 
   finalize(): void {
-    for (const s of this.#all) if (!s.isFinalized) s.finalize();
+    this.#set.finalize();
   }
 }
 
