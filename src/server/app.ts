@@ -132,7 +132,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       const client = metrics.clientOf(presented);
       admin.recordClient(client, log.provider, log.model, log.outcome, log.usage);
       if (path !== '/metrics') metrics.request(log.provider, log.model, fields.status, client);
-      requestLog?.request({ ...fields, presented, keyId: log.keyId, attempts: log.attempts, outcome: log.outcome, usage: log.usage, ttfbMs: log.ttfbMs });
+      requestLog?.request({ ...fields, client, keyId: log.keyId, attempts: log.attempts, outcome: log.outcome, usage: log.usage, ttfbMs: log.ttfbMs });
     }
   }
 
@@ -166,10 +166,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       if (refused) throw new Error(refused);
       runtime.apply(next);
       admin.reload(next);
-      metrics.watch();
-      keyEvents.watch();
       recovery.setInterval(next.recovery.recheckMs);
-      requestLog?.watch();
       metricsAuth = new ProxyAuth(next.admin.keys);
       auth = new ProxyAuth(next.proxyKeys);
       guard = new RequestGuard(next.proxyKeys, next.server.cors);

@@ -18,7 +18,6 @@ const KEY_LIKE = /\b(sk-(?:ant-|proj-)?|AIza|gsk_|xai-)[A-Za-z0-9_-]{12,}/g;
  * out that was logged: the end of a two-second cooldown is not news either.
  */
 export class KeyEventLog {
-  readonly #watched = new WeakSet<KeyPool>();
   /** provider \0 key \0 model scope of each logged out, so its end is logged too. */
   readonly #out = new Set<string>();
 
@@ -26,30 +25,24 @@ export class KeyEventLog {
     private readonly rt: Runtime,
     private readonly logger: Logger,
   ) {
-    this.watch();
+    rt.eachPool((name, pool) => this.#watch(name, pool));
   }
 
-  /** Listens to every pool not listened to yet (at start and after a reload made new ones). */
-  watch(): void {
-    for (const p of this.rt.providers.values()) {
-      if (this.#watched.has(p.pool)) continue;
-      this.#watched.add(p.pool);
-      const name = p.name;
-      const pool = p.pool;
-      pool.on('disabled', (e) => this.#went('key disabled', name, e.keyId, undefined, e.reason, undefined));
-      pool.on('exhausted', (e) => this.#went('key exhausted', name, e.keyId, e.model, e.reason, e.until));
-      pool.on('cooldown', (e) => {
-        if (e.until - this.rt.clock.now() > LOGGED_COOLDOWN_MS) this.#went('key cooling', name, e.keyId, e.model, e.reason, e.until);
-      });
-      pool.on('recovered', (e) => {
-        if (this.#out.delete(scopeKey(name, e.keyId, e.model))) this.#back('key recovered', name, e.keyId, e.model);
-      });
-      pool.on('enabled', (e) => {
-        for (const s of this.#out) if (s.startsWith(`${name}\u0000${e.keyId}\u0000`)) this.#out.delete(s);
-        this.#back('key enabled', name, e.keyId, undefined);
-      });
-      pool.on('inferred', (e) => this.logger.info({ provider: name, group: e.group, keyIds: e.keyIds, confidence: e.confidence, merged: e.merged }, 'keys share a quota (inferred)'));
-    }
+  /** Listens to one pool (the runtime hands over each, at start and after reloads). */
+  #watch(name: string, pool: KeyPool): void {
+    pool.on('disabled', (e) => this.#went('key disabled', name, e.keyId, undefined, e.reason, undefined));
+    pool.on('exhausted', (e) => this.#went('key exhausted', name, e.keyId, e.model, e.reason, e.until));
+    pool.on('cooldown', (e) => {
+      if (e.until - this.rt.clock.now() > LOGGED_COOLDOWN_MS) this.#went('key cooling', name, e.keyId, e.model, e.reason, e.until);
+    });
+    pool.on('recovered', (e) => {
+      if (this.#out.delete(scopeKey(name, e.keyId, e.model))) this.#back('key recovered', name, e.keyId, e.model);
+    });
+    pool.on('enabled', (e) => {
+      for (const s of this.#out) if (s.startsWith(`${name}\u0000${e.keyId}\u0000`)) this.#out.delete(s);
+      this.#back('key enabled', name, e.keyId, undefined);
+    });
+    pool.on('inferred', (e) => this.logger.info({ provider: name, group: e.group, keyIds: e.keyIds, confidence: e.confidence, merged: e.merged }, 'keys share a quota (inferred)'));
   }
 
   /** A re-check's verdict (recovery.ts, keys check, the admin API): info when it passed, warn when it did not. */

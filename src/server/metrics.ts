@@ -24,7 +24,6 @@ export class Metrics {
   readonly #ttfb: FastHistogram;
   readonly #tokens: FastCounter;
   readonly #wait: FastHistogram;
-  readonly #watched = new WeakSet<KeyPool>();
   /** Proxy key → its id: a sha256 per request is more than the whole metrics update otherwise costs. */
   readonly #clients = new Map<string, string>();
 
@@ -75,23 +74,18 @@ export class Metrics {
         for (const { name, snap } of snapshots()) this.set({ provider: name }, snap.keys.reduce((n, k) => n + k.inFlight, 0));
       },
     });
-    this.watch();
+    this.rt.eachPool((provider, pool) => this.#watch(provider, pool));
   }
 
-  /** Listens to every pool not listened to yet (at start and after a reload made new ones). */
-  watch(): void {
-    for (const p of this.rt.providers.values()) {
-      if (this.#watched.has(p.pool)) continue;
-      this.#watched.add(p.pool);
-      const provider = p.name;
-      p.pool.on('outcome', (e) => {
-        this.#attempts.child(provider, e.keyId, e.outcome.kind).inc();
-        if (e.outcome.kind === 'cancelled') return;
-        this.#duration.child(provider, e.model).observe(e.latencyMs / 1000);
-        if (e.outcome.kind === 'ok' && e.outcome.usage) this.#usage(provider, e.model, e.outcome.usage);
-      });
-      p.pool.on('cooldown', (e) => this.#cooldowns.child(provider, e.keyId).inc());
-    }
+  /** Listens to one pool (the runtime hands over each, at start and after reloads). */
+  #watch(provider: string, pool: KeyPool): void {
+    pool.on('outcome', (e) => {
+      this.#attempts.child(provider, e.keyId, e.outcome.kind).inc();
+      if (e.outcome.kind === 'cancelled') return;
+      this.#duration.child(provider, e.model).observe(e.latencyMs / 1000);
+      if (e.outcome.kind === 'ok' && e.outcome.usage) this.#usage(provider, e.model, e.outcome.usage);
+    });
+    pool.on('cooldown', (e) => this.#cooldowns.child(provider, e.keyId).inc());
   }
 
   #usage(provider: string, model: string, u: Usage): void {

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { keyId, type KeyPool, type Usage } from '../pool/index.js';
+import type { KeyPool, Usage } from '../pool/index.js';
 import { PriceTable, type PriceOverrides } from '../store/index.js';
 import { maskReason } from './events-log.js';
 import type { Runtime } from './runtime.js';
@@ -17,7 +17,8 @@ export interface RequestLogOptions {
 export interface RequestRecord {
   route: string;
   method: string | undefined;
-  presented: string | undefined;
+  /** The proxy key's id (metrics.clientOf), never the key. */
+  client: string;
   provider: string | undefined;
   model: string | undefined;
   keyId: string | undefined;
@@ -39,8 +40,6 @@ export class RequestLog {
   #fd: number;
   #size: number;
   readonly #prices: PriceTable;
-  readonly #watched = new WeakSet<KeyPool>();
-  readonly #clients = new Map<string, string>();
 
   constructor(
     private readonly rt: Runtime,
@@ -49,31 +48,26 @@ export class RequestLog {
     this.#fd = openSync(o.path, 'a', 0o600);
     this.#size = statSync(o.path).size;
     this.#prices = new PriceTable(o.prices);
-    this.watch();
+    rt.eachPool((provider, pool) => this.#watch(provider, pool));
   }
 
   /** Attempt lines come from the pools' outcome events (every attempt, retries included). */
-  watch(): void {
-    for (const p of this.rt.providers.values()) {
-      if (this.#watched.has(p.pool)) continue;
-      this.#watched.add(p.pool);
-      const provider = p.name;
-      p.pool.on('outcome', (e) => {
-        const o = e.outcome;
-        this.#write({
-          time: new Date(this.rt.clock.now()).toISOString(),
-          type: 'attempt',
-          provider,
-          model: e.model,
-          keyId: e.keyId,
-          outcome: o.kind,
-          status: o.status,
-          reason: o.reason !== undefined ? maskReason(o.reason, p, this.rt) : undefined,
-          latencyMs: Math.round(e.latencyMs),
-          tokens: o.kind === 'ok' ? tokens(o.usage) : undefined,
-        });
+  #watch(provider: string, pool: KeyPool): void {
+    pool.on('outcome', (e) => {
+      const o = e.outcome;
+      this.#write({
+        time: new Date(this.rt.clock.now()).toISOString(),
+        type: 'attempt',
+        provider,
+        model: e.model,
+        keyId: e.keyId,
+        outcome: o.kind,
+        status: o.status,
+        reason: o.reason !== undefined ? maskReason(o.reason, this.rt.providers.get(provider), this.rt) : undefined,
+        latencyMs: Math.round(e.latencyMs),
+        tokens: o.kind === 'ok' ? tokens(o.usage) : undefined,
       });
-    }
+    });
   }
 
   request(r: RequestRecord): void {
@@ -84,7 +78,7 @@ export class RequestLog {
       type: 'request',
       method: r.method,
       route: r.route,
-      client: this.#client(r.presented),
+      client: r.client,
       provider: r.provider,
       model: r.model,
       keyId: r.keyId,
@@ -102,15 +96,6 @@ export class RequestLog {
     closeSync(this.#fd);
   }
 
-  #client(presented: string | undefined): string {
-    if (!presented) return 'anonymous';
-    let id = this.#clients.get(presented);
-    if (id === undefined) {
-      id = keyId(presented);
-      if (this.#clients.size < 1_000) this.#clients.set(presented, id);
-    }
-    return id;
-  }
 
   #write(line: Record<string, unknown>): void {
     const text = `${JSON.stringify(line)}\n`;

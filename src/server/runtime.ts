@@ -51,6 +51,8 @@ export class Runtime {
   readonly #admission: SharedState['admission'] | undefined;
   /** Set by the server when it keeps metrics. */
   observer: UpstreamObserver | undefined;
+  /** Told of every pool the runtime makes, at start and on reloads (see eachPool). */
+  readonly #poolWatchers: Array<(provider: string, pool: KeyPool) => void> = [];
 
   /** `store` replaces the one config.storage names (the caller then closes it). `log` hears of Redis going and coming. */
   constructor(config: Config, opts: { clock?: Clock; store?: Store; log?: Log } = {}) {
@@ -118,6 +120,7 @@ export class Runtime {
         ...(this.#admission ? { admission: this.#admission } : {}),
       });
       this.providers.set(pc.name, { name: pc.name, adapter, pool, config: pc });
+      for (const w of this.#poolWatchers) w(pc.name, pool);
       existing?.pool.close();
     }
     for (const [name, p] of this.providers) {
@@ -139,6 +142,15 @@ export class Runtime {
     this.#added.set(provider, keys);
     const p = this.providers.get(provider);
     if (p) p.pool.setKeys(this.keysOf(p.config));
+  }
+
+  /**
+   * Calls `watch` for every pool there is now and for every pool a reload makes later, once each: listeners on
+   * pool events (metrics, logs, stats) need no re-arming after a reload.
+   */
+  eachPool(watch: (provider: string, pool: KeyPool) => void): void {
+    this.#poolWatchers.push(watch);
+    for (const p of this.providers.values()) watch(p.name, p.pool);
   }
 
   /** Providers of one wire dialect (for dialect-native routes with bare model names). */

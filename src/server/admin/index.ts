@@ -55,7 +55,7 @@ export class Admin {
     return this.#added.start();
   }
 
-  /** After the runtime applied a new config: new admin keys, a new passphrase, new pools to watch. */
+  /** After the runtime applied a new config: new admin keys, a new passphrase. (New pools reach the stats by runtime.eachPool.) */
   reload(config: Config): void {
     this.#auth = new ProxyAuth(config.admin.keys);
     if (config.admin.encryptionKey !== this.#vaultFrom || config.admin.allowPlaintextKeys !== this.#vault.allowPlaintext) {
@@ -63,7 +63,6 @@ export class Admin {
       this.#vaultFrom = config.admin.encryptionKey;
       this.#added.setVault(this.#vault);
     }
-    this.#deps.stats.watch(this.rt);
     void this.#added.sync().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'admin: added keys not synced after reload'));
   }
 

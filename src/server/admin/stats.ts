@@ -1,4 +1,4 @@
-import type { KeyId, KeyPool } from '../../pool/index.js';
+import type { KeyId } from '../../pool/index.js';
 import type { Runtime } from '../runtime.js';
 import { totalsByKey, usageSourceOf, type AdminDeps } from './keys.js';
 import { windowOf } from './usage.js';
@@ -37,22 +37,18 @@ class KeyLatency {
  */
 export class AttemptStats {
   readonly #keys = new Map<string, KeyLatency>();
-  readonly #watched = new WeakSet<KeyPool>();
 
-  /** Listens to every pool of the runtime not listened to yet (at start, and after a reload made new ones). */
+  /** Listens to every pool of the runtime, now and after reloads. */
   watch(rt: Runtime): void {
-    for (const p of rt.providers.values()) {
-      if (this.#watched.has(p.pool)) continue;
-      this.#watched.add(p.pool);
-      const provider = p.name;
-      p.pool.on('outcome', (e) => {
+    rt.eachPool((provider, pool) => {
+      pool.on('outcome', (e) => {
         if (e.outcome.kind === 'cancelled') return;
         const id = `${provider}\u0000${e.keyId}`;
         let k = this.#keys.get(id);
         if (!k) this.#keys.set(id, (k = new KeyLatency()));
         k.push(e.latencyMs, e.outcome.kind === 'ok');
       });
-    }
+    });
   }
 
   of(provider: string, id: KeyId): { attempts: number; successes: number; latencyMs?: ReturnType<KeyLatency['percentiles']> } {
