@@ -20,6 +20,7 @@ export interface Settings {
   failureBackoffMs: number;
   maxFailureBackoffMs: number;
   retryBackoffMs: number;
+  tierWaitMs: number;
   random: () => number;
   strategy: StrategyName;
   instanceId: string;
@@ -40,6 +41,7 @@ export function settings(o: PoolOptions): Settings {
     failureBackoffMs: o.failureBackoffMs ?? 1_000,
     maxFailureBackoffMs: o.maxFailureBackoffMs ?? 30_000,
     retryBackoffMs: o.retryBackoffMs ?? 100,
+    tierWaitMs: o.tierWaitMs !== undefined && o.tierWaitMs >= 0 ? o.tierWaitMs : 300,
     random: o.random ?? Math.random,
     strategy: o.strategy ?? 'default',
     instanceId: o.instanceId ?? globalThis.crypto.randomUUID(),
@@ -55,6 +57,8 @@ export interface Persist {
 export class PoolState {
   readonly events = new Emitter<PoolEvents>();
   keys: KeyState[] = [];
+  /** The same keys in the order pick() visits them: by tier, configuration order within one (tiers.ts). */
+  byTier: KeyState[] = [];
   readonly byId = new Map<KeyId, KeyState>();
   readonly groups = new Map<string, Scope>();
   /** Provider-wide pause after `overloaded` (the provider's load, not a key's). */

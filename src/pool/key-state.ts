@@ -7,6 +7,7 @@ import type { Candidate } from './strategy.js';
 import type { KeyConfig, KeyId } from './types.js';
 import { SlidingWindow } from './window.js';
 import { UtcDayWindow } from './day-window.js';
+import { tierOf } from './tiers.js';
 
 const MINUTE = 60_000;
 
@@ -19,6 +20,8 @@ export class KeyState {
   order = 0;
   config!: KeyConfig;
   groupScope!: Scope;
+  /** Spill order (tiers.ts): set from the config, 1 unless told. */
+  tier = 1;
   /** The group came from configuration (then a group named by a response does not move the key). */
   groupConfigured = false;
 
@@ -88,6 +91,7 @@ export class KeyState {
   /** Applies (new) configured limits, keeping a window's history when its limit did not change. */
   configure(c: KeyConfig): void {
     this.config = c;
+    this.tier = tierOf(c);
     this.rpm = window(this.rpm, MINUTE, c.rpm);
     this.tpm = window(this.tpm, MINUTE, c.tpm);
     this.rpd = c.rpd !== undefined && c.rpd > 0 ? (this.rpd?.limit === c.rpd ? this.rpd : new UtcDayWindow(c.rpd)) : undefined;

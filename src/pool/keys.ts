@@ -1,6 +1,7 @@
 import type { PoolState } from './core.js';
 import { keyId } from './ids.js';
 import { KeyState } from './key-state.js';
+import { orderByTier } from './tiers.js';
 import type { KeyConfig, KeyId } from './types.js';
 
 /**
@@ -36,6 +37,7 @@ export function applyKeys(s: PoolState, retired: Map<KeyId, KeyState>, keys: Rea
     if (k.inFlight > 0) retired.set(k.id, k);
   }
   s.keys = next;
+  s.byTier = orderByTier(next);
   s.byId.clear();
   for (const k of next) s.byId.set(k.id, k);
 }

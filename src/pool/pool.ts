@@ -87,12 +87,13 @@ export class KeyPool {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     // Serve those already waiting first: a timer due now may not have fired yet (real clocks run late).
     if (this.#queue.size > 0) this.#drain();
+    else this.#sel.newPass();
     const now = this.clock.now();
     const tokens = opts.estimatedTokens ?? 0;
-    const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now);
+    const wait = Math.max(0, opts.deadlineMs ?? this.#o.queueTimeoutMs);
+    const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now, wait);
     if (picked instanceof KeyState && !this.#admit) return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
 
-    const wait = Math.max(0, opts.deadlineMs ?? this.#o.queueTimeoutMs);
     if (!(picked instanceof KeyState)) {
       // Waiting cannot help when no key is left, or when nothing can be ready before the deadline.
       const hopeless = picked.alive === 0 || (!picked.busy && picked.readyAt > now + wait);
@@ -260,6 +261,7 @@ export class KeyPool {
     // Waiters for the same model with no exclusions and no fewer tokens than one that failed fail too: skip them.
     const failed = this.#failedByModel;
     failed.clear();
+    this.#sel.newPass();
     for (const w of this.#queue) {
       if (w.pending) continue;
       const plain = w.exclude === undefined || w.exclude.size === 0;
@@ -267,14 +269,15 @@ export class KeyPool {
       if (f !== undefined && w.tokens >= f) continue;
       // Closed mid-drain: grant nothing more. close() rejected the waiters and a closed pool arms no timer.
       if (this.#closed) break;
-      const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now);
+      const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now, w.deadline - now);
       if (picked instanceof KeyState) {
         if (this.#admit) this.#admit.start(w, picked, now);
         else if (this.#queue.remove(w)) w.resolve(this.#grant(picked, w.model, w.tokens, now, undefined));
         continue;
       }
       if (picked.readyAt < wake) wake = picked.readyAt;
-      if (plain) failed.set(w.model, Math.min(f ?? Infinity, w.tokens));
+      // One held for a lower tier's key says nothing of the next waiter, which may spill (select.ts).
+      if (plain && picked.held !== true) failed.set(w.model, Math.min(f ?? Infinity, w.tokens));
     }
     for (const w of this.#queue) {
       if (w.pending) continue;

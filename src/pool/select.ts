@@ -53,6 +53,11 @@ function describe(v: Candidate, k: KeyState, b: Budget | undefined, now: number)
   v.spent = spent;
 }
 
+/** At its concurrency cap, its group's, or its half-open cap: a release may free it, nothing says when. */
+function atCap(k: KeyState, now: number): boolean {
+  return k.inFlight >= k.maxConcurrent || k.groupScope.full(now) || (k.halfOpen !== undefined && k.inFlight >= halfOpenCap(k));
+}
+
 /**
  * Why pick() found no key, for the caller to judge whether waiting can help. A KeyState is returned when one
  * is found, so the usual path allocates nothing; tell the two apart with `instanceof KeyState`.
@@ -64,6 +69,11 @@ export interface Blocked {
   readonly alive: number;
   /** Some key is ready but at its concurrency cap (or its group's): a release may free it before readyAt. */
   readonly busy: boolean;
+  /**
+   * A key of a higher tier could take the request now, but it waits for a lower tier's key ready at readyAt
+   * (within tierWaitMs). Not a verdict on other requests for the model: the next one may spill.
+   */
+  readonly held?: boolean;
 }
 
 /**
@@ -84,22 +94,49 @@ export class Selector {
     this.ctx = { random: this.#s.opts.random, lastOrder: -1 };
   }
 
-  /** The best eligible key for a request now, by the strategy; when none, what stood in the way. */
-  pick(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number): KeyState | Blocked {
+  /**
+   * The best eligible key for a request now, by the strategy; when none, what stood in the way. Keys are
+   * visited lowest tier first (tiers.ts) and the candidates come from the first tier that has any. A request
+   * that would spill past a lower tier is held instead (Blocked, `held`) when a key of that tier is freed by
+   * its budget or cooldown within tierWaitMs and within `patience` (how long the caller can wait, ms): a free
+   * key's refill a few hundred ms away is worth more than a paid request now. A lower tier that is only busy
+   * (concurrency caps) holds nothing back: when a slot frees is unknowable.
+   */
+  pick(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number, patience = Infinity): KeyState | Blocked {
     const cands = this.#cands;
     cands.length = 0;
     let readyAt = Infinity;
     let alive = 0;
     let busy = false;
-    for (const k of this.#s.keys) {
+    const hold = Math.min(this.#s.opts.tierWaitMs, patience);
+    let tier = 0;
+    // Keys ready within `hold`, in the tiers already passed (soon, soonKeys) and in the tier being visited.
+    let soon = Infinity;
+    let soonKeys = 0;
+    let tierSoon = Infinity;
+    let tierSoonKeys = 0;
+    for (const k of this.#s.byTier) {
+      if (k.tier !== tier) {
+        if (cands.length > 0) break;
+        tier = k.tier;
+        if (tierSoon < soon) soon = tierSoon;
+        soonKeys += tierSoonKeys;
+        tierSoon = Infinity;
+        tierSoonKeys = 0;
+      }
       if (k.disabled || exclude?.has(k.id)) continue;
       alive++;
       const r = this.readyAt(k, model, tokens, now);
       if (r > now) {
         if (r < readyAt) readyAt = r;
+        // One at its cap then too would not take the request either: only budgets and cooldowns are waited for.
+        if (r - now <= hold && !atCap(k, now)) {
+          tierSoonKeys++;
+          if (r < tierSoon) tierSoon = r;
+        }
         continue;
       }
-      if (k.inFlight >= k.maxConcurrent || k.groupScope.full(now) || (k.halfOpen !== undefined && k.inFlight >= halfOpenCap(k))) {
+      if (atCap(k, now)) {
         busy = true;
         continue;
       }
@@ -114,9 +151,25 @@ export class Selector {
       cands.push(v);
     }
     if (cands.length === 0) return { readyAt, alive, busy };
+    if (soonKeys > this.#holds) {
+      this.#holds++;
+      return { readyAt: soon, alive, busy: false, held: true };
+    }
     const i = cands.length === 1 ? 0 : this.strategy(cands, this.ctx);
     // view.order is the key's index in keys (keys.ts); should they ever disagree, nothing is picked.
     return this.#s.keys[cands[i]!.order] ?? { readyAt, alive, busy };
+  }
+
+  /**
+   * Requests held for lower-tier keys since the queue was last looked at. One such key serves one held request:
+   * a queue of several holds as many as there are keys and spills the rest at once, instead of all of them
+   * waiting to find all but one must spill anyway.
+   */
+  #holds = 0;
+
+  /** A pass over the wait queue begins (or a request arrives at an empty queue): nothing is held yet. */
+  newPass(): void {
+    this.#holds = 0;
   }
 
   /** Earliest time key k can take this request, ignoring its concurrency cap (now or earlier when it can now). */

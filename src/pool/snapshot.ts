@@ -38,6 +38,7 @@ export function keySnapshot(k: KeyState, now: number, p?: PoolState): KeySnapsho
     id: k.id,
     masked: k.masked,
     group: g.group,
+    tier: k.tier,
     status,
     inFlight: k.inFlight,
     requests: k.requests,

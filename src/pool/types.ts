@@ -20,6 +20,12 @@ export interface KeyConfig {
   weight?: number;
   /** Free-form label shown in snapshots (e.g. "free", "team-a"). */
   label?: string;
+  /**
+   * Spill order (default 1): a key of tier 2 takes a request only when no key of tier 1 can take it now or
+   * within the pool's `tierWaitMs` (free keys first, a paid one as overflow). A whole number from 1; anything
+   * else counts as 1 (the config file reports it).
+   */
+  tier?: number;
 }
 
 export type StrategyName = 'default' | 'round-robin' | 'least-used' | 'lru' | 'random' | 'weighted';
@@ -96,6 +102,8 @@ export interface KeySnapshot {
   masked: string;
   label?: string;
   group: string;
+  /** Spill order: lower tiers are used first (KeyConfig.tier). */
+  tier: number;
   status: KeyStatus;
   /** Why it is cooling/exhausted/disabled (never a secret). */
   reason?: string;
@@ -197,4 +205,10 @@ export interface PoolOptions {
   maxFailureBackoffMs?: number;
   /** run(): base of the jittered backoff between attempts (doubles per round, max 2 s). Default 100 ms. */
   retryBackoffMs?: number;
+  /**
+   * Keys of several tiers: how long a request waits for a lower-tier key whose budget or cooldown frees it this
+   * soon, rather than spilling to a higher tier now. A lower tier only busy (at its concurrency caps) never
+   * holds a request back. Default 300 ms; 0 spills at once.
+   */
+  tierWaitMs?: number;
 }
