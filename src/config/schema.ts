@@ -177,9 +177,11 @@ const keyFields = {
   rpd: int(1).optional(),
   maxConcurrent: int(1).optional(),
   weight: positive.optional(),
+  /** Spill order: tier 2 keys take what tier 1 keys cannot (pool/tiers.ts). */
+  tier: int(1).optional(),
   label: text.optional(),
 };
-/** A key: the bare secret, or `{ key, rpm, tpm, rpd, maxConcurrent, weight, group, label }`. */
+/** A key: the bare secret, or `{ key, rpm, tpm, rpd, maxConcurrent, weight, tier, group, label }`. */
 export const keyItemSchema = z.preprocess(
   (v) => (typeof v === 'string' ? { key: v } : v),
   z.strictObject(keyFields, {
@@ -235,6 +237,7 @@ const resolvedKey = z.object({
   rpd: z.number().optional(),
   maxConcurrent: z.number().optional(),
   weight: z.number().optional(),
+  tier: z.number().optional(),
   label: z.string().optional(),
 });
 export type KeysMatch = Assert<Same<z.output<typeof resolvedKey>, KeyConfig>>;

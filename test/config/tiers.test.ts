@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { load, loadError } from './helpers.js';
+
+describe('key tiers in the config file', () => {
+  it('a key entry takes `tier`; keys without one (and env keys) are tier 1 by default', () => {
+    const yaml = ['providers:', '  openai:', '    keys:', '      - sk-free-1', '      - { key: sk-free-2, tier: 1, rpm: 3 }', '      - { key: sk-paid, tier: 2, label: paid }'].join('\n');
+    const config = load({ 'keymux.yaml': yaml }, { OPENAI_API_KEYS: 'sk-env' });
+    expect(config.providers[0]?.keys).toEqual([
+      { key: 'sk-free-1' },
+      { key: 'sk-free-2', tier: 1, rpm: 3 },
+      { key: 'sk-paid', tier: 2, label: 'paid' },
+      { key: 'sk-env' },
+    ]);
+  });
+
+  it('a tier as a numeric string (from ${VAR}) is read as a number', () => {
+    const yaml = 'providers:\n  openai:\n    keys: [{ key: sk-paid, tier: "${PAID_TIER}" }]\n';
+    expect(load({ 'keymux.yaml': yaml }, { PAID_TIER: '3' }).providers[0]?.keys).toEqual([{ key: 'sk-paid', tier: 3 }]);
+  });
+
+  it.each([
+    ['0', 'must be at least 1'],
+    ['-2', 'must be at least 1'],
+    ['1.5', 'expected a whole number'],
+    ['paid', 'expected a whole number'],
+  ])('tier %s is refused with the file, line and path', (tier, why) => {
+    const yaml = ['providers:', '  openai:', '    keys:', '      - sk-free', `      - { key: sk-paid, tier: ${tier} }`].join('\n');
+    const err = loadError({ 'keymux.yaml': yaml });
+    expect(err.message).toContain(`keymux.yaml:5: providers.openai.keys[1].tier: ${why}`);
+    // The key itself is never part of an error.
+    expect(err.message).not.toContain('sk-paid');
+  });
+
+  it('a misspelt field next to tier is named with its near miss', () => {
+    const err = loadError({ 'keymux.yaml': 'providers:\n  openai:\n    keys: [{ key: sk-paid, teir: 2 }]\n' });
+    expect(err.message).toContain("keymux.yaml:3: providers.openai.keys[0]: unknown field 'teir' (did you mean 'tier'?)");
+  });
+});
