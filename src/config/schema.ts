@@ -43,7 +43,8 @@ export const settingsSchema = z.object({
   }),
   strategy,
   retry: z.object({ maxAttempts: int(1, 100) }),
-  queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0) }),
+  /** `tierWaitMs`: how long a request waits for a lower-tier key about to be free before it spills to a higher tier. */
+  queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0), tierWaitMs: durationMs(0) }),
   cooldown: z.object({ defaultMs: durationMs(0), maxMs: durationMs(0), quotaMs: durationMs(0) }),
   logLevel,
   /** Disabled keys are re-checked against their provider this often (0: never); a key that passes comes back half-open. */
@@ -108,7 +109,7 @@ export const DEFAULTS = {
   },
   strategy: 'default',
   retry: { maxAttempts: 3 },
-  queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
+  queue: { timeoutMs: 30_000, maxWaiting: 1_000, tierWaitMs: 300 },
   cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
   logLevel: 'info',
   recovery: { recheckMs: 3_600_000 },

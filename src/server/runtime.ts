@@ -112,6 +112,7 @@ export class Runtime {
         limitsPerModel: pc.limitsPerModel,
         queueTimeoutMs: config.queue.timeoutMs,
         maxQueue: config.queue.maxWaiting,
+        tierWaitMs: config.queue.tierWaitMs,
         ...(config.cooldown.defaultMs !== undefined ? { defaultCooldownMs: config.cooldown.defaultMs } : {}),
         ...(config.cooldown.maxMs !== undefined ? { maxCooldownMs: config.cooldown.maxMs } : {}),
         ...(config.cooldown.quotaMs !== undefined ? { quotaCooldownMs: config.cooldown.quotaMs } : {}),

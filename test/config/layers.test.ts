@@ -73,7 +73,7 @@ describe('the settings tree drives every layer', () => {
   it('a file setting beats the default for every section, env beats the file only where a variable maps', () => {
     const config = load({ 'keymux.yaml': 'retry: { maxAttempts: 7 }\nqueue: { maxWaiting: 5 }\nlogLevel: warn\n' }, { KEYMUX_LOG_LEVEL: 'trace' });
     expect(config.retry.maxAttempts).toBe(7);
-    expect(config.queue).toEqual({ timeoutMs: DEFAULTS.queue.timeoutMs, maxWaiting: 5 });
+    expect(config.queue).toEqual({ timeoutMs: DEFAULTS.queue.timeoutMs, maxWaiting: 5, tierWaitMs: DEFAULTS.queue.tierWaitMs });
     expect(config.logLevel).toBe('trace');
   });
 

@@ -25,7 +25,7 @@ describe('defaults < file < env < flags', () => {
       proxyKeys: [],
       strategy: 'default',
       retry: { maxAttempts: 3 },
-      queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
+      queue: { timeoutMs: 30_000, maxWaiting: 1_000, tierWaitMs: 300 },
       cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
       logLevel: 'info',
       recovery: { recheckMs: 3_600_000 },
@@ -71,7 +71,7 @@ describe('defaults < file < env < flags', () => {
     const yaml = 'server: { bodyLimit: 512kb, requestTimeoutMs: 2m, headersTimeoutMs: 45s }\nqueue: { timeoutMs: 0, maxWaiting: 10 }\ncooldown: { defaultMs: 500, maxMs: 1h }\n';
     const config = load({ 'keymux.yaml': yaml });
     expect(config.server).toMatchObject({ bodyLimit: 512 * 1024, requestTimeoutMs: 120_000, headersTimeoutMs: 45_000 });
-    expect(config.queue).toEqual({ timeoutMs: 0, maxWaiting: 10 });
+    expect(config.queue).toEqual({ timeoutMs: 0, maxWaiting: 10, tierWaitMs: 300 });
     expect(config.cooldown).toEqual({ defaultMs: 500, maxMs: 3_600_000, quotaMs: 3_600_000 });
     expect(load({ 'keymux.yaml': 'server: { bodyLimit: 1048576 }\n' }).server.bodyLimit).toBe(1_048_576);
   });

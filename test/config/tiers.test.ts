@@ -35,4 +35,11 @@ describe('key tiers in the config file', () => {
     const err = loadError({ 'keymux.yaml': 'providers:\n  openai:\n    keys: [{ key: sk-paid, teir: 2 }]\n' });
     expect(err.message).toContain("keymux.yaml:3: providers.openai.keys[0]: unknown field 'teir' (did you mean 'tier'?)");
   });
+
+  it('queue.tierWaitMs sets how long a request waits for a lower tier (default 300 ms; a duration)', () => {
+    expect(load({}).queue.tierWaitMs).toBe(300);
+    expect(load({ 'keymux.yaml': 'queue: { tierWaitMs: 1s }\n' }).queue.tierWaitMs).toBe(1_000);
+    expect(load({ 'keymux.yaml': 'queue: { tierWaitMs: 0 }\n' }).queue.tierWaitMs).toBe(0);
+    expect(loadError({ 'keymux.yaml': 'queue: { tierWaitMs: -5 }\n' }).message).toContain('keymux.yaml:1: queue.tierWaitMs: must be at least 0');
+  });
 });
