@@ -41,6 +41,8 @@ export interface KeyView {
   masked: string;
   label: string | null;
   group: string;
+  /** Spill order: lower tiers are used first. */
+  tier: number;
   /** Configured (from the config) or added (through this API). */
   source: 'config' | 'added';
   state: KeySnapshot['status'];
@@ -81,6 +83,7 @@ export function keyView(p: ProviderRuntime, k: KeySnapshot, totals: KeyTotals | 
     masked: k.masked,
     label: k.label ?? null,
     group: k.group,
+    tier: k.tier,
     source: added ? 'added' : 'config',
     state: k.status,
     reason: k.reason ?? null,

@@ -1,6 +1,7 @@
 import type { KeyId } from '../../pool/index.js';
 import type { Runtime } from '../runtime.js';
 import { totalsByKey, usageSourceOf, type AdminDeps } from './keys.js';
+import { totalsByTier, tiersOf } from './tiers.js';
 import { windowOf } from './usage.js';
 
 /** Latencies kept per key: the last N attempts, enough for a p99 that moves with the present. */
@@ -68,7 +69,8 @@ const ratio = (n: number, d: number): number | null => (d > 0 ? Math.round((n / 
 
 /**
  * GET /admin/stats?from=&to=: per provider, the balance of its usable keys' requests in the window (the least
- * used key's over the most used one's: 1 is an even spread, 0 a usable key left idle) and its success rate; per
+ * used key's over the most used one's: 1 is an even spread, 0 a usable key left idle), its success rate and its
+ * usage per key tier in the window (`byTier`: what the overflow tiers took, and cost); per
  * key, its success rate in the window and its latency percentiles (ms) over its last attempts since start.
  */
 export async function statsReport(d: AdminDeps, q: URLSearchParams | undefined): Promise<object> {
@@ -77,7 +79,8 @@ export async function statsReport(d: AdminDeps, q: URLSearchParams | undefined):
   const providers = [];
   const keys = [];
   for (const p of d.rt.providers.values()) {
-    const totals = totalsByKey(await d.rt.store.readUsage(p.name, range));
+    const rows = await d.rt.store.readUsage(p.name, range);
+    const totals = totalsByKey(rows);
     const snap = p.pool.snapshot();
     const usable = snap.keys.filter((k) => k.status !== 'disabled');
     const counts = usable.map((k) => totals.get(k.id)?.requests ?? 0);
@@ -96,6 +99,7 @@ export async function statsReport(d: AdminDeps, q: URLSearchParams | undefined):
         id: k.id,
         masked: k.masked,
         state: k.status,
+        tier: k.tier,
         requests: t?.requests ?? 0,
         successRate: ratio(t?.successes ?? 0, (t?.successes ?? 0) + (t?.errors ?? 0)),
         sinceStart: { attempts: live.attempts, successRate: ratio(live.successes, live.attempts) },
@@ -110,6 +114,7 @@ export async function statsReport(d: AdminDeps, q: URLSearchParams | undefined):
       requests,
       successRate: ratio(successes, successes + errors),
       balance: usable.length < 2 || max === 0 ? 1 : Math.round((Math.min(...counts) / max) * 1000) / 1000,
+      byTier: totalsByTier(rows, tiersOf(snap.keys)),
     });
   }
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...usageSourceOf(d), providers, keys };

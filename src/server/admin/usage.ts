@@ -1,8 +1,9 @@
 import type { UsageRow } from '../../store/index.js';
 import { HttpError } from '../errors.js';
 import { usageSourceOf, type AdminDeps } from './keys.js';
+import { tiersOf } from './tiers.js';
 
-export const USAGE_BY = ['key', 'model', 'provider', 'client', 'day', 'hour'] as const;
+export const USAGE_BY = ['key', 'model', 'provider', 'tier', 'client', 'day', 'hour'] as const;
 export type UsageBy = (typeof USAGE_BY)[number];
 
 const DAY = 86_400_000;
@@ -55,7 +56,8 @@ function add(t: UsageTotals, r: Pick<UsageRow, 'requests' | 'successes' | 'input
 
 /**
  * GET /admin/usage?from=&to=&by=: stored usage in whole UTC hours overlapping [from, to), grouped. Rows carry
- * the group's fields (`provider` and `id` by key, `provider` and `model` by model, `client` by client, `day` or
+ * the group's fields (`provider` and `id` by key, `provider` and `model` by model, `provider` and `tier` by tier
+ * (the key's tier now), `client` by client, `day` or
  * `hour` as ISO text) and the totals, costliest first (by time: in time order).
  */
 export async function usageReport(d: AdminDeps, q: URLSearchParams | undefined): Promise<object> {
@@ -63,8 +65,8 @@ export async function usageReport(d: AdminDeps, q: URLSearchParams | undefined):
   const { from, to } = windowOf(q, d.rt.clock.now());
   // Rows are hours: the hour `from` falls in counts whole.
   const range = { from: from - (((from % 3_600_000) + 3_600_000) % 3_600_000), to };
-  const groups = new Map<string, { fields: Record<string, string>; totals: UsageTotals }>();
-  const into = (gid: string, fields: Record<string, string>) => {
+  const groups = new Map<string, { fields: Record<string, string | number | null>; totals: UsageTotals }>();
+  const into = (gid: string, fields: Record<string, string | number | null>) => {
     let g = groups.get(gid);
     if (!g) groups.set(gid, (g = { fields, totals: emptyTotals() }));
     return g.totals;
@@ -75,11 +77,17 @@ export async function usageReport(d: AdminDeps, q: URLSearchParams | undefined):
     for (const r of await read.call(d.rt.store, range)) add(into(r.client, { client: r.client }), r, 0);
   } else {
     for (const p of d.rt.providers.values()) {
+      const tiers = by === 'tier' ? tiersOf(p.pool.snapshot().keys) : undefined;
       for (const r of await d.rt.store.readUsage(p.name, range)) {
         const cancelled = r.outcomes.cancelled ?? 0;
         if (by === 'key') add(into(`${p.name}\u0000${r.keyId}`, { provider: p.name, id: r.keyId, masked: p.pool.key(r.keyId)?.masked ?? '' }), r, cancelled);
         else if (by === 'model') add(into(`${p.name}\u0000${r.model}`, { provider: p.name, model: r.model }), r, cancelled);
         else if (by === 'provider') add(into(p.name, { provider: p.name }), r, cancelled);
+        else if (tiers) {
+          // By the key's tier now; a key no longer configured has none (null), so the rows still add up.
+          const tier = tiers.get(r.keyId) ?? null;
+          add(into(`${p.name}\u0000${tier}`, { provider: p.name, tier }), r, cancelled);
+        }
         else {
           const at = by === 'day' ? r.hour - (r.hour % DAY) : r.hour;
           const label = by === 'day' ? new Date(at).toISOString().slice(0, 10) : new Date(at).toISOString();

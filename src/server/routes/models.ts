@@ -111,6 +111,14 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
     const snap = p.pool.snapshot();
     const status: Record<string, number> = { active: 0, cooling: 0, exhausted: 0, disabled: 0 };
     for (const k of snap.keys) status[k.status] = (status[k.status] ?? 0) + 1;
+    // Per key tier (lowest first), the same counts: whether the free tier still has keys, and the paid one.
+    const tiers = new Map<number, { tier: number; keys: number; status: Record<string, number> }>();
+    for (const k of snap.keys) {
+      let t = tiers.get(k.tier);
+      if (!t) tiers.set(k.tier, (t = { tier: k.tier, keys: 0, status: { active: 0, cooling: 0, exhausted: 0, disabled: 0 } }));
+      t.keys++;
+      t.status[k.status] = (t.status[k.status] ?? 0) + 1;
+    }
     return {
       name: p.name,
       label: p.adapter.profile.label,
@@ -120,6 +128,7 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
       strategy: snap.strategy,
       keys: snap.keys.length,
       status,
+      tiers: [...tiers.values()].sort((a, b) => a.tier - b.tier),
       waiting: snap.waiting,
     };
   });
