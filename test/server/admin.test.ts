@@ -66,9 +66,9 @@ describe('admin API', () => {
     expect(list).toHaveLength(2);
     const good = list.find((k) => k.id === id.good)!;
     expect(Object.keys(good).sort()).toEqual(
-      ['provider', 'id', 'masked', 'label', 'group', 'source', 'state', 'reason', 'requests', 'successes', 'errors', 'inFlight', 'cooldownUntil', 'limits', 'remaining', 'lastUsedAt', 'costUsd'].sort(),
+      ['provider', 'id', 'masked', 'label', 'group', 'tier', 'source', 'state', 'reason', 'requests', 'successes', 'errors', 'inFlight', 'cooldownUntil', 'limits', 'remaining', 'lastUsedAt', 'costUsd'].sort(),
     );
-    expect(good).toMatchObject({ provider: 'openai', state: 'active', source: 'config', successes: 6, errors: 0, inFlight: 0 });
+    expect(good).toMatchObject({ provider: 'openai', tier: 1, state: 'active', source: 'config', successes: 6, errors: 0, inFlight: 0 });
     expect(list.find((k) => k.id === id.dead)).toMatchObject({ state: 'disabled', requests: 1, errors: 1, successes: 0 });
     expect(good.costUsd).toBeGreaterThan(0);
 
@@ -105,7 +105,7 @@ describe('admin API', () => {
     for (const r of await proxied(2)) expect(r.status).toBe(200);
 
     // usage, by each grouping
-    for (const by of ['key', 'model', 'provider', 'client', 'day', 'hour']) {
+    for (const by of ['key', 'model', 'provider', 'tier', 'client', 'day', 'hour']) {
       const r = await admin(`/admin/usage?by=${by}`);
       expect(r.status, by).toBe(200);
       expect(r.json.rows.length, by).toBeGreaterThan(0);
