@@ -43,6 +43,7 @@ interface KeyRow {
   id: string;
   masked: string;
   label: string | null;
+  tier: number;
   state: string;
   reason: string | null;
   requests: number;
@@ -60,8 +61,8 @@ export async function keysList(t: AdminTarget, provider: string | undefined): Pr
   const out = t.out ?? process.stdout;
   if (t.json) out.write(`${JSON.stringify({ keys }, null, 2)}\n`);
   else {
-    out.write(table(['PROVIDER', 'KEY ID', 'KEY', 'LABEL', 'STATE', 'REQUESTS', 'ERRORS', 'IN FLIGHT', 'UNTIL', 'REASON'], keys.map((k) => [
-      k.provider, k.id, k.masked, k.label ?? '', k.state, String(k.requests), String(k.errors), String(k.inFlight), k.cooldownUntil ?? '', k.reason ?? '',
+    out.write(table(['PROVIDER', 'KEY ID', 'KEY', 'LABEL', 'TIER', 'STATE', 'REQUESTS', 'ERRORS', 'IN FLIGHT', 'UNTIL', 'REASON'], keys.map((k) => [
+      k.provider, k.id, k.masked, k.label ?? '', String(k.tier), k.state, String(k.requests), String(k.errors), String(k.inFlight), k.cooldownUntil ?? '', k.reason ?? '',
     ])));
   }
   return 0;
@@ -76,7 +77,7 @@ export async function keysAction(t: AdminTarget, action: 'enable' | 'disable' | 
   return 0;
 }
 
-/** `keymux stats`: the admin API's report, as JSON (its shape is the API's; see README, Admin API). */
+/** `keymux stats`: the admin API's report, as JSON (its shape is the API's, usage per key tier included; see README, Admin API). */
 export async function stats(t: AdminTarget, provider: string | undefined): Promise<number> {
   const body = await adminCall(t, 'GET', `/admin/stats${q(provider)}`);
   (t.out ?? process.stdout).write(`${JSON.stringify(body, null, 2)}\n`);

@@ -91,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   adminFlags(keys.command('recheck').description("a running server re-checks its disabled keys now; those that pass come back half-open (admin API)")).action(async (o: AdminOpts) => {
     code = await keysRecheck(target(o));
   });
-  adminFlags(program.command('stats').description("a running server's per-key latency and success (admin API), as JSON")).action(async (o: AdminOpts) => {
+  adminFlags(program.command('stats').description("a running server's per-key latency and success, and usage per key tier (admin API), as JSON")).action(async (o: AdminOpts) => {
     code = await stats(target(o), o.provider);
   });
 

@@ -54,6 +54,7 @@ describe('admin commands against a running server', () => {
     const list = await run(['keys', 'list'], env);
     expect(list.code).toBe(0);
     expect(list.out).toContain(keyId(KEYS.good));
+    expect(list.out).toMatch(/LABEL\s+TIER\s+STATE/);
     const off = await run(['keys', 'disable', keyId(KEYS.good)], env);
     expect(off.code).toBe(0);
     expect(off.out).toContain('disabled');
@@ -62,6 +63,8 @@ describe('admin commands against a running server', () => {
     const st = await run(['stats'], env);
     expect(st.code).toBe(0);
     expect(() => JSON.parse(st.out) as unknown).not.toThrow();
+    // Usage per key tier (both keys are tier 1 here), so a user sees what an overflow tier took.
+    expect(JSON.parse(st.out)).toMatchObject({ providers: [{ provider: 'openai', byTier: [{ tier: 1, keys: 2 }] }] });
     const bad = await run(['keys', 'list', '--admin-key', 'wrong-key'], { KEYMUX_URL: h.url });
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('KMX_ERR_UNAUTHORIZED');
