@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { load, loadError } from './helpers.js';
 
@@ -41,5 +42,19 @@ describe('key tiers in the config file', () => {
     expect(load({ 'keymux.yaml': 'queue: { tierWaitMs: 1s }\n' }).queue.tierWaitMs).toBe(1_000);
     expect(load({ 'keymux.yaml': 'queue: { tierWaitMs: 0 }\n' }).queue.tierWaitMs).toBe(0);
     expect(loadError({ 'keymux.yaml': 'queue: { tierWaitMs: -5 }\n' }).message).toContain('keymux.yaml:1: queue.tierWaitMs: must be at least 0');
+  });
+
+  it("the README's Key tiers example loads as it says: ten free keys at tier 1, one paid key at tier 2", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Key tiers'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const env: Record<string, string> = { PAID_KEY: 'sk-paid-key' };
+    for (let i = 1; i <= 10; i++) env[`FREE_KEY_${i}`] = `AIza-free-${i}`;
+    const config = load({ 'keymux.yaml': yaml! }, env);
+    const keys = config.providers[0]?.keys ?? [];
+    expect(keys.filter((k) => (k.tier ?? 1) === 1)).toHaveLength(10);
+    expect(keys.filter((k) => k.tier === 2)).toEqual([{ key: 'sk-paid-key', tier: 2, label: 'paid' }]);
+    expect(config.queue.tierWaitMs).toBe(300);
   });
 });
