@@ -91,7 +91,8 @@ export class KeyPool {
     const now = this.clock.now();
     const tokens = opts.estimatedTokens ?? 0;
     const wait = Math.max(0, opts.deadlineMs ?? this.#o.queueTimeoutMs);
-    const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now, wait);
+    // With the queue full a request cannot wait for a lower tier either: it spills (pick's patience).
+    const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now, this.#queue.size < this.#o.maxQueue ? wait : 0);
     if (picked instanceof KeyState && !this.#admit) return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
 
     if (!(picked instanceof KeyState)) {

@@ -136,6 +136,12 @@ describe('key tiers: a lower tier about to be ready is waited for (tierWaitMs)',
     expect((await pool.acquire({ model: 'm', deadlineMs: 150 })).keyId).toBe(PAID_ID);
   });
 
+  it('with the wait queue full a request spills rather than being refused', async () => {
+    const { pool } = makePool([FREE[0]!, paid()], { tierWaitMs: 300, maxQueue: 0 });
+    (await pool.acquire({ model: 'm' })).report(limited(200));
+    expect((await pool.acquire({ model: 'm' })).keyId).toBe(PAID_ID);
+  });
+
   it('one key about to be ready holds one waiting request; the others spill at once', async () => {
     const { pool, clock } = makePool([FREE[0]!, paid()], { tierWaitMs: 300 });
     const first = await pool.acquire({ model: 'm' });
