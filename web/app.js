@@ -289,7 +289,7 @@ function updateRow(row, k, s, t) {
   row.key = k;
   tr.dataset.state = k.state;
   c.masked.textContent = k.masked;
-  c.meta.textContent = [k.label, k.group !== k.id ? `group ${k.group}` : null, k.source === 'added' ? 'added' : null].filter(Boolean).join(' · ');
+  c.meta.textContent = [k.label, k.tier > 1 ? `tier ${k.tier}` : null, k.group !== k.id ? `group ${k.group}` : null, k.source === 'added' ? 'added' : null].filter(Boolean).join(' · ');
   c.badge.textContent = k.state;
   c.badge.dataset.state = k.state;
   const until = k.cooldownUntil && (k.state === 'cooling' || k.state === 'exhausted') ? String(Date.parse(k.cooldownUntil)) : '';
