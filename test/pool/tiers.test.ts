@@ -136,6 +136,25 @@ describe('key tiers: a lower tier about to be ready is waited for (tierWaitMs)',
     expect((await pool.acquire({ model: 'm', deadlineMs: 150 })).keyId).toBe(PAID_ID);
   });
 
+  it('in the queue too: one waiter is held for the key about to be ready, the next takes the freed tier-2 key', async () => {
+    const { pool, clock } = makePool([FREE[0]!, paid({ maxConcurrent: 1 })], { tierWaitMs: 300 });
+    (await pool.acquire({ model: 'm' })).report(limited(60_000));
+    const p1 = await pool.acquire({ model: 'm' });
+    expect(p1.keyId).toBe(PAID_ID);
+    const w1 = track(pool.acquire({ model: 'm', deadlineMs: 120_000 }));
+    const w2 = track(pool.acquire({ model: 'm', deadlineMs: 120_000 }));
+    clock.advance(59_800); // the free key is back in 200 ms
+    await flush();
+    expect([w1.done, w2.done]).toEqual([false, false]);
+    p1.report(ok); // the paid key frees: w1 waits for the free key, w2 need not
+    await flush();
+    expect(w1.done).toBe(false);
+    expect(w2.value?.keyId).toBe(PAID_ID);
+    clock.advance(200);
+    await flush();
+    expect(w1.value?.keyId).toBe(keyId(FREE[0]!));
+  });
+
   it('with the wait queue full a request spills rather than being refused', async () => {
     const { pool } = makePool([FREE[0]!, paid()], { tierWaitMs: 300, maxQueue: 0 });
     (await pool.acquire({ model: 'm' })).report(limited(200));
