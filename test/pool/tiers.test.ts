@@ -266,6 +266,48 @@ describe('key tiers: several tiers, reloads, snapshots', () => {
   });
 });
 
+describe('key tiers: ten minutes of steady traffic on a ManualClock', () => {
+  /** Requests every `everyMs` for `minutes`, each held 100 ms; returns upstream requests per tier and failures. */
+  async function steady(everyMs: number, minutes: number) {
+    const keys = [...Array.from({ length: 10 }, (_, i) => ({ key: fakeKey(100 + i), rpm: 6 })), paid()];
+    const { pool, clock } = makePool(keys, { tierWaitMs: 300 });
+    const perTier = new Map<number, number>();
+    let failed = 0;
+    const tierOf = new Map(pool.snapshot().keys.map((k) => [k.id, k.tier]));
+    const open: Array<{ l: Lease; until: number }> = [];
+    for (let t = 0; t < minutes * 60_000; t += 100) {
+      if (t % everyMs === 0) {
+        pool.acquire({ model: 'm' }).then(
+          (l) => {
+            perTier.set(tierOf.get(l.keyId)!, (perTier.get(tierOf.get(l.keyId)!) ?? 0) + 1);
+            open.push({ l, until: clock.now() + 100 });
+          },
+          () => void failed++,
+        );
+      }
+      await flush();
+      clock.advance(100);
+      for (let i = open.length - 1; i >= 0; i--) if (open[i]!.until <= clock.now()) open.splice(i, 1)[0]!.l.report(ok);
+    }
+    return { tier1: perTier.get(1) ?? 0, tier2: perTier.get(2) ?? 0, failed, waiting: pool.waiting };
+  }
+
+  it('at half of tier 1 capacity (30 of 60 rpm) the paid key takes nothing', async () => {
+    const r = await steady(2_000, 10);
+    expect(r).toMatchObject({ tier2: 0, failed: 0 });
+    expect(r.tier1).toBe(300);
+  });
+
+  it('at twice tier 1 capacity (120 of 60 rpm) tier 1 gives all it has and the paid key takes the rest', async () => {
+    const r = await steady(500, 10);
+    expect(r.failed).toBe(0);
+    // Ten keys at 6 rpm for ten minutes: 600 requests; the paid key the other ~600 of the 1,200.
+    expect(r.tier1).toBeGreaterThanOrEqual(590);
+    expect(r.tier1).toBeLessThanOrEqual(600);
+    expect(r.tier1 + r.tier2 + r.waiting).toBe(1_200);
+  });
+});
+
 describe('property: with one tier the choice is what it was without tiers', () => {
   it('same keys, same operations: a pool whose keys all share a tier picks exactly as an untiered one', async () => {
     const op = fc.oneof(
