@@ -59,6 +59,8 @@ export class PoolState {
   keys: KeyState[] = [];
   /** The same keys in the order pick() visits them: by tier, configuration order within one (tiers.ts). */
   byTier: KeyState[] = [];
+  /** Keys of more than one tier: only then can a request be held for a lower tier. */
+  tiered = false;
   readonly byId = new Map<KeyId, KeyState>();
   readonly groups = new Map<string, Scope>();
   /** Provider-wide pause after `overloaded` (the provider's load, not a key's). */

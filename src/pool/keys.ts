@@ -38,6 +38,7 @@ export function applyKeys(s: PoolState, retired: Map<KeyId, KeyState>, keys: Rea
   }
   s.keys = next;
   s.byTier = orderByTier(next);
+  s.tiered = next.some((k) => k.tier !== next[0]!.tier);
   s.byId.clear();
   for (const k of next) s.byId.set(k.id, k);
 }

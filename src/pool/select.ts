@@ -85,6 +85,12 @@ export class Selector {
   strategy: Strategy;
   readonly ctx: StrategyContext;
   #cands: Candidate[] = [];
+  /**
+   * Requests held for lower-tier keys since the queue was last looked at. One such key serves one held request:
+   * a queue of several holds as many as there are keys and spills the rest at once, instead of all of them
+   * waiting to find all but one must spill anyway.
+   */
+  #holds = 0;
 
   readonly #s: PoolState;
 
@@ -108,7 +114,8 @@ export class Selector {
     let readyAt = Infinity;
     let alive = 0;
     let busy = false;
-    const hold = Math.min(this.#s.opts.tierWaitMs, patience);
+    // With one tier there is nothing to wait for instead of spilling (-1: no key is ever "soon").
+    const hold = this.#s.tiered ? Math.min(this.#s.opts.tierWaitMs, patience) : -1;
     let tier = 0;
     // Keys ready within `hold`, in the tiers already passed (soon, soonKeys) and in the tier being visited.
     let soon = Infinity;
@@ -159,13 +166,6 @@ export class Selector {
     // view.order is the key's index in keys (keys.ts); should they ever disagree, nothing is picked.
     return this.#s.keys[cands[i]!.order] ?? { readyAt, alive, busy };
   }
-
-  /**
-   * Requests held for lower-tier keys since the queue was last looked at. One such key serves one held request:
-   * a queue of several holds as many as there are keys and spills the rest at once, instead of all of them
-   * waiting to find all but one must spill anyway.
-   */
-  #holds = 0;
 
   /** A pass over the wait queue begins (or a request arrives at an empty queue): nothing is held yet. */
   newPass(): void {
