@@ -1,0 +1,14 @@
+import { DIALECT, writeLimitHeaders, type Dialect } from '../dialects/index.js';
+import { narrow, type KeyPool, type LimitView } from '../pool/index.js';
+
+/**
+ * The pool-wide rate-limit headers of one answer, in the client's dialect: the limits of the pool that served
+ * it (summed over its keys, shared quota groups once: pool/capacity.ts), narrowed by the client's own limits
+ * when it has any. Written into `out`; nothing where the dialect has no such headers or nothing is known.
+ * Upstream's own x-ratelimit-* are never passed on (proxy.ts forwards request ids only): they describe one key.
+ */
+export function addLimitHeaders(client: Dialect, pool: KeyPool, model: string, clientLimits: LimitView | undefined, out: Record<string, string>): void {
+  const spec = DIALECT[client].limitHeaders;
+  if (!spec) return;
+  writeLimitHeaders(spec, narrow(pool.capacity(model), clientLimits), pool.clock.now(), out);
+}
