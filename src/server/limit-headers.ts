@@ -8,7 +8,11 @@ import { narrow, type KeyPool, type LimitView } from '../pool/index.js';
  * Upstream's own x-ratelimit-* are never passed on (proxy.ts forwards request ids only): they describe one key.
  */
 export function addLimitHeaders(client: Dialect, pool: KeyPool, model: string, clientLimits: LimitView | undefined, out: Record<string, string>): void {
+  if (DIALECT[client].limitHeaders) addViewHeaders(client, pool.capacity(model), clientLimits, pool.clock.now(), out);
+}
+
+/** The same for a view already made, e.g. sumViews() over the pools of a fallback group; `now` in epoch ms. */
+export function addViewHeaders(client: Dialect, view: LimitView, clientLimits: LimitView | undefined, now: number, out: Record<string, string>): void {
   const spec = DIALECT[client].limitHeaders;
-  if (!spec) return;
-  writeLimitHeaders(spec, narrow(pool.capacity(model), clientLimits), pool.clock.now(), out);
+  if (spec) writeLimitHeaders(spec, narrow(view, clientLimits), now, out);
 }
