@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/pool/index.js';
 import { createServer, type KeymuxServer } from '../../src/server/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../sim/index.js';
-import { anthropicBody, call, captureLogs, chatBody, configFrom, scratchDir, type Env, type Reply } from './helpers.js';
+import { anthropicBody, call, captureLogs, chatBody, configFrom, geminiBody, scratchDir, type Env, type Reply } from './helpers.js';
 
 interface Rig {
   clock: ManualClock;
@@ -120,6 +120,19 @@ describe('pool-wide rate-limit headers', () => {
     expect(num(res, 'x-ratelimit-limit-requests')).toBe(15);
     expect(num(res, 'x-ratelimit-remaining-requests')).toBe(14);
     expect(res.headers.get('x-ratelimit-limit-tokens')).toBeNull();
+  });
+
+  test('Gemini clients get none (Google sends none); an OpenAI client of the same Gemini pool does', async () => {
+    const keys = ['AIzaSyA-one-1111111111111111111111111', 'AIzaSyB-two-2222222222222222222222222'];
+    const file = `providers:\n  gemini:\n    keys:\n${keys.map((k) => `      - { key: ${k}, rpm: 10 }\n`).join('')}`;
+    const r = await rig({ keys: Object.fromEntries(keys.map((k) => [k, {}])) }, (s) => ({ GEMINI_BASE_URL: s.url }), file);
+    const gem = await call(r.url, '/v1beta/models/gemini-2.5-flash:generateContent', geminiBody('hi'), { signal: AbortSignal.timeout(10_000) });
+    expect(gem.status).toBe(200);
+    expect(rateHeaders(gem)).toEqual([]);
+    const viaOpenAI = await call(r.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'gemini/gemini-2.5-flash' }, { signal: AbortSignal.timeout(10_000) });
+    expect(viaOpenAI.status).toBe(200);
+    expect(num(viaOpenAI, 'x-ratelimit-limit-requests')).toBe(20);
+    expect(num(viaOpenAI, 'x-ratelimit-remaining-requests')).toBe(18);
   });
 
   test('a stream’s head carries them, with its own request counted as spent', async () => {
