@@ -145,6 +145,20 @@ describe('pool-wide rate-limit headers', () => {
     expect(num(res, 'x-ratelimit-remaining-requests')).toBe(57); // 58 in the sim, less the trip margin
   });
 
+  test('an upstream error relayed to the client carries them; a model nothing is known of (OpenAI limits per model) none', async () => {
+    // One attempt: a retry's backoff would wait on the ManualClock.
+    const r = await rig({ keys: { 'sk-a': { rpm: 60 } }, flavor: 'openai', models: ['gpt-4o-mini'] }, openai(['sk-a']), 'retry:\n  maxAttempts: 1\n');
+    expect((await chat(r.url)).status).toBe(200);
+    const other = await call(r.url, '/v1/chat/completions', { ...chatBody('hi'), model: 'no-such-model' }, { signal: AbortSignal.timeout(10_000) });
+    expect(other.status).toBe(404);
+    expect(rateHeaders(other)).toEqual([]);
+    r.sim.setKey('sk-a', { failRate: 1 });
+    const failed = await chat(r.url);
+    expect(failed.status).toBe(500);
+    expect(num(failed, 'x-ratelimit-limit-requests')).toBe(60);
+    expect(num(failed, 'x-ratelimit-remaining-requests')).toBe(57); // 59 learned, one more sent, less the trip margin
+  });
+
   test('keymux’s own 429 (every key spent, no queueing) tells when the next request will go', async () => {
     const file = 'queue:\n  timeoutMs: 0\n';
     const r = await rig({ keys: { 'sk-a': { rpm: 2 } }, flavor: 'openai' }, openai(['sk-a']), file);
