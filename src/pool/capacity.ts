@@ -43,6 +43,8 @@ class Sum {
 }
 
 const EPS = 1e-6;
+/** The view of a pool that knows no limits (most pools without headers): one shared object, not one per answer. */
+const NOTHING: LimitView = Object.freeze({});
 
 // One pass at a time (the pool is synchronous): the sums are reused, so a pass allocates only its result.
 const REQ = new Sum();
@@ -133,7 +135,7 @@ export function capacity(s: PoolState, model: string, now: number): LimitView {
   }
   const requests = REQ.part(now);
   const tokens = TOK.part(now);
-  return requests ? (tokens ? { requests, tokens } : { requests }) : tokens ? { tokens } : {};
+  return requests ? (tokens ? { requests, tokens } : { requests }) : tokens ? { tokens } : NOTHING;
 }
 
 /**
