@@ -1,7 +1,8 @@
 /**
  * keymux — the library. Everything exported here is public API; everything else is internal.
  */
-export { KeyPool, AllKeysUnavailable, KeymuxError, keyId, maskKey } from './pool/index.js';
+export { KeyPool, AllKeysUnavailable, KeymuxError, keyId, maskKey, narrow, sumViews } from './pool/index.js';
+export type { LimitPart, LimitView } from './pool/index.js';
 export { ManualClock, systemClock } from './pool/clock.js';
 export type { Clock, TimerHandle } from './pool/clock.js';
 export { isRetryable, OUTCOME_KINDS } from './pool/outcome.js';

@@ -1,9 +1,11 @@
 /**
  * The three API dialects keymux speaks, to clients and to providers alike, in one table: how each names an
- * error for a status, what its error body and its in-stream error look like, and which request headers belong
- * to it. The server shapes keymux's own errors with it and translation shapes the upstream's; neither keeps a
+ * error for a status, what its error body and its in-stream error look like, which request headers belong
+ * to it and which response headers tell its clients their rate limits. The server shapes keymux's own errors with it and translation shapes the upstream's; neither keeps a
  * table of its own. (Azure is OpenAI's dialect in another envelope: URLs and auth, a provider matter.)
  */
+import { ANTHROPIC_LIMIT_HEADERS, OPENAI_LIMIT_HEADERS, type LimitHeaderSpec } from './limit-headers.js';
+
 export const DIALECTS = ['openai', 'anthropic', 'gemini'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
@@ -29,6 +31,12 @@ export interface DialectSpec {
   streamError(status: number, message: string, code?: string | null): StreamItem[];
   /** Request headers a provider of the same dialect must see from its client (Claude Code's betas, for one). */
   passedHeaders: readonly string[];
+  /**
+   * The response headers that tell a client the pool's rate limits (server/limit-headers.ts). Gemini has none:
+   * Google's API sends no such headers and its SDKs read none, so Gemini clients get none rather than another
+   * dialect's names.
+   */
+  limitHeaders: LimitHeaderSpec | undefined;
 }
 
 function anthropicType(status: number): string {
@@ -87,18 +95,21 @@ export const DIALECT: { readonly [D in Dialect]: DialectSpec } = {
     errorBody: openaiBody,
     streamError: (status, message, code) => [{ data: openaiBody(status, message, code) }, { data: '[DONE]' }],
     passedHeaders: ['openai-beta'],
+    limitHeaders: OPENAI_LIMIT_HEADERS,
   },
   anthropic: {
     errorType: anthropicType,
     errorBody: anthropicBody,
     streamError: (status, message) => [{ event: 'error', data: anthropicBody(status, message) }],
     passedHeaders: ['anthropic-version', 'anthropic-beta'],
+    limitHeaders: ANTHROPIC_LIMIT_HEADERS,
   },
   gemini: {
     errorType: googleStatus,
     errorBody: geminiBody,
     streamError: (status, message) => [{ data: geminiBody(status, message) }],
     passedHeaders: [],
+    limitHeaders: undefined,
   },
 };
 
@@ -111,3 +122,6 @@ export function sseText(items: readonly StreamItem[]): string {
   }
   return s;
 }
+
+export { goDuration, rfc3339, writeLimitHeaders } from './limit-headers.js';
+export type { LimitHeaderNames, LimitHeaderSpec } from './limit-headers.js';

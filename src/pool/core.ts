@@ -2,6 +2,7 @@ import type { StateChange } from './store-port.js';
 import { Emitter } from './events.js';
 import { LONG_OUT_MS, startHalfOpen } from './half-open.js';
 import type { KeyState } from './key-state.js';
+import type { LimitView } from './limit-view.js';
 import { Scope } from './quota.js';
 import type { KeyId, PoolEvents, PoolOptions, StrategyName } from './types.js';
 
@@ -68,6 +69,10 @@ export class PoolState {
   /** Earliest end of a cooldown not yet announced with `recovered`: the wake-up timer must fire by then. */
   nextRecoveryAt = Infinity;
   persist: Persist | undefined;
+  /** Moves on every grant and outcome: a view computed at the same version and ms is still true (capacity.ts). */
+  version = 0;
+  /** The last capacity view computed, with what it was computed for (capacity.ts). */
+  view: { model: string; at: number; version: number; view: LimitView } | undefined;
 
   constructor(readonly opts: Settings) {}
 

@@ -9,6 +9,8 @@ export { keyId, maskKey } from './ids.js';
 export { strategies, defaultStrategy, roundRobin, leastUsed, lru, random, weighted } from './strategy.js';
 export type { Strategy, Candidate, StrategyContext } from './strategy.js';
 export { sleep } from './run.js';
+export { narrow, sumViews } from './limit-view.js';
+export type { LimitPart, LimitView } from './limit-view.js';
 export type * from './types.js';
 export type { Admission, AdmitAsk, AdmitAnswer, AdmitGrant, AdmitHold, ReleaseFacts } from './admission-port.js';
 export type {

@@ -11,6 +11,7 @@ import type { Outcome } from './outcome.js';
 import { disable, react } from './react.js';
 import { startHalfOpen, stepHalfOpen } from './half-open.js';
 import { runWithPool } from './run.js';
+import { capacityOf, type LimitView } from './capacity.js';
 import { keySnapshot, keySnapshots } from './snapshot.js';
 import { StoreLink } from './store-sync.js';
 import { Selector } from './select.js';
@@ -22,10 +23,9 @@ import { WaitQueue, type Waiter } from './waiters.js';
 import { WakeTimer } from './wake.js';
 
 /**
- * The keys of one provider, answering "which key for this request, now?". Pure logic: time and timers come
- * from the injected Clock, state changes go to the Store behind the hot path. One shared wake-up timer serves
- * the whole queue, re-armed to the earliest time something can change (a cooldown ends, a budget refills,
- * a deadline passes).
+ * The keys of one provider, answering "which key for this request, now?". Pure logic: time and timers come from the
+ * injected Clock, state changes go to the Store behind the hot path. One shared wake-up timer serves the whole queue,
+ * re-armed to the earliest time something can change (a cooldown ends, a budget refills, a deadline passes).
  */
 export class KeyPool {
   readonly clock: Clock;
@@ -140,6 +140,11 @@ export class KeyPool {
     return snap;
   }
 
+  /** What clients may plan with for `model` now: the pool's limits summed over its keys (capacity.ts). */
+  capacity(model: string): LimitView {
+    return capacityOf(this.#s, model, this.clock.now());
+  }
+
   key(id: KeyId): KeySnapshot | undefined {
     const k = this.#s.byId.get(id);
     return k ? keySnapshot(k, this.clock.now()) : undefined;
@@ -201,6 +206,7 @@ export class KeyPool {
 
   readonly #grant = (k: KeyState, model: string, tokens: number, now: number, remote: AdmitGrant | undefined): Lease => {
     k.dispatched(now, tokens);
+    this.#s.version++;
     const g = k.groupScope;
     const b = this.#o.limitsPerModel ? g.child(model) : g;
     b.budget.dispatch(now, tokens);

@@ -36,6 +36,12 @@ export class Scope {
    */
   cap = Infinity;
   capUntil = 0;
+  /**
+   * Scratch for capacity.ts, which counts each scope once per pass without allocating a set: the pass that
+   * last saw the scope (negative once its budget was added) and the earliest time one of its keys is open.
+   */
+  viewPass = 0;
+  viewOpenAt = 0;
   /** (group, model) scopes, on a group scope only. */
   readonly models = new Map<string, Scope>();
 

@@ -37,6 +37,7 @@ export function block(p: PoolState, g: Scope, s: Scope, status: ScopeStatus, unt
 export function disable(p: PoolState, k: KeyState, reason: string | undefined, now: number, persist = true): void {
   k.disabled = { reason, at: now };
   k.stateAt = now;
+  p.version++;
   p.events.emit('disabled', { keyId: k.id, ...(reason !== undefined ? { reason } : {}) });
   if (persist) p.persist?.write({ kind: 'key', keyId: k.id, status: 'disabled', ...(reason !== undefined ? { reason } : {}), at: now });
 }
@@ -56,6 +57,7 @@ function outScope(p: PoolState, g: Scope, model: string, scope: 'group' | 'model
 /** The pool's reaction to one outcome (DESIGN.md's table). Counters are the caller's. */
 export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, o: Outcome, now: number): void {
   const opts = p.opts;
+  p.version++;
   if (o.group !== undefined && o.group !== '') moveToGroup(p, k, o.group, now);
   const g = k.groupScope;
   // The budget the request was counted on; after a group move, the new group's with nothing known in flight.

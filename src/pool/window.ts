@@ -51,6 +51,12 @@ export class SlidingWindow {
     return now;
   }
 
+  /** When every amount now in the window has left it (now when it is empty): the window is whole again. */
+  fullAt(now: number): number {
+    this.#evict(now);
+    return this.#len === 0 ? now : this.#t[(this.#head + this.#len - 1) % this.#t.length]! + this.windowMs;
+  }
+
   #evict(now: number): void {
     const cap = this.#t.length;
     const edge = now - this.windowMs;

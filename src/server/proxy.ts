@@ -3,6 +3,7 @@ import { isRetryable } from '../pool/index.js';
 import type { Outcome, Usage } from '../pool/index.js';
 import type { Headers } from '../providers/index.js';
 import { HttpError } from './errors.js';
+import { addLimitHeaders } from './limit-headers.js';
 import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
 import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
@@ -61,9 +62,14 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
       if (ac.signal.aborted) throw new ClientGone();
       throw unreachable(a.error, r.outcome);
     }
-    const common = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
+    const common: Record<string, string> = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
+    addLimitHeaders(job.client, job.provider.pool, job.model, job.clientLimits, common);
     if (a.kind === 'stream') await streamToClient(job, a, r, res, ac.signal, common, log);
     else respond(job, a, r, res, common, log);
+  } catch (err) {
+    // keymux's own errors (every key cooling, the provider failing) carry the pool's limits too: when to come back.
+    if (err instanceof HttpError) addLimitHeaders(job.client, job.provider.pool, job.model, job.clientLimits, err.headers);
+    throw err;
   } finally {
     res.off('close', onClose);
   }
