@@ -80,7 +80,10 @@ export class KeyPool {
     this.#s.events.off(name, fn);
   }
 
-  /** A lease on the best eligible key now, or after waiting in FIFO order until one is, or AllKeysUnavailable. */
+  /**
+   * A lease on the best eligible key now, or after waiting until one is, or AllKeysUnavailable. Waiters are served
+   * round-robin across clients (`opts.client`), in order within a client (waiters.ts).
+   */
   acquire(opts: AcquireOptions): Promise<Lease> {
     if (this.#closed) return Promise.reject(new PoolClosedError(this.#o.provider));
     const { signal } = opts;
@@ -101,7 +104,7 @@ export class KeyPool {
     }
 
     return new Promise<Lease>((resolve, reject) => {
-      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, deadline: now + wait, resolve, reject, signal, onAbort: undefined, pending: false };
+      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, client: opts.client, deadline: now + wait, resolve, reject, signal, onAbort: undefined, pending: false };
       if (signal) {
         w.onAbort = () => {
           if (this.#queue.remove(w)) reject(new AbortError(signal.reason));
@@ -233,7 +236,7 @@ export class KeyPool {
     this.#drain();
   };
 
-  /** Serves waiters in FIFO order, expires those past their deadline, announces recoveries, re-arms the timer. */
+  /** Serves waiters (round-robin across clients, FIFO within one), expires those past their deadline, announces recoveries, re-arms the timer. */
   #drain(): void {
     if (this.#draining) {
       this.#again = true;
@@ -270,7 +273,7 @@ export class KeyPool {
       const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now);
       if (picked instanceof KeyState) {
         if (this.#admit) this.#admit.start(w, picked, now);
-        else if (this.#queue.remove(w)) w.resolve(this.#grant(picked, w.model, w.tokens, now, undefined));
+        else if (this.#queue.served(w)) w.resolve(this.#grant(picked, w.model, w.tokens, now, undefined));
         continue;
       }
       if (picked.readyAt < wake) wake = picked.readyAt;
