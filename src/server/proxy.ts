@@ -3,6 +3,7 @@ import { isRetryable } from '../pool/index.js';
 import type { Outcome, Usage } from '../pool/index.js';
 import type { Headers } from '../providers/index.js';
 import { HttpError } from './errors.js';
+import { admitClient } from './clients.js';
 import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
 import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
@@ -23,6 +24,11 @@ export interface ProxyLog {
   usage?: Usage;
   /** Time to the upstream's response headers on the last attempt (ms). */
   ttfbMs?: number;
+  /**
+   * Who is asking: the client's name, or a plain proxy key's id (never a key). Set at authentication; the proxy
+   * reads it for the client's limits and its lane in the wait queue.
+   */
+  client?: string;
 }
 
 /** Upstream request ids help a user quote a failure to the provider; nothing account-identifying is passed on. */
@@ -42,8 +48,11 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
   res.on('close', onClose);
   log.provider = job.provider.name;
   log.model = job.model;
+  // Before any key is acquired: a client over its own limit costs no provider key anything.
+  const ticket = admitClient(rt, log.client, job.estimatedTokens);
   try {
     const r = await attempt(rt, {
+      ...(log.client !== undefined && { client: log.client }),
       provider: job.provider,
       model: job.model,
       call: job.call,
@@ -66,6 +75,8 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
     else respond(job, a, r, res, common, log);
   } finally {
     res.off('close', onClose);
+    // The outcome corrects the estimate counted at admission (streams have ended by now) and adds the spend.
+    rt.clients.settle(ticket, { provider: job.provider.name, model: job.model, ok: log.outcome === 'ok', usage: log.usage });
   }
 }
 
