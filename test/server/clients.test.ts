@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyId } from '../../src/pool/index.js';
-import { anthropicBody, call, chatBody, start, type Harness } from './helpers.js';
+import { anthropicBody, call, chatBody, configFrom, scratchDir, start, type Harness } from './helpers.js';
 
 const TEAM_A = 'kmx-team-a-0123456789abcdefghij';
 const TEAM_B = 'kmx-team-b-0123456789abcdefghij';
@@ -114,6 +114,26 @@ describe('client keys over the simulator', () => {
     const names = (byClient.json as { rows: Array<{ client: string }> }).rows.map((r) => r.client).sort();
     expect(names).toEqual(['broke', keyId(PLAIN), 'team-a', 'team-b'].sort());
     expect((await call(h.url, '/admin/usage?by=key&client=team-b', undefined, { headers: bearer(ADMIN) })).status).toBe(400);
+  });
+});
+
+describe('client keys on reload', () => {
+  it('a reload adds, removes and re-limits clients; a client that stays keeps its counts', async () => {
+    const env = (url: string, extra: Record<string, string> = {}) => ({ OPENAI_API_KEYS: 'sk-a', OPENAI_BASE_URL: `${url}/v1`, TEAM_A_KEY: TEAM_A, TEAM_B_KEY: TEAM_B, ...extra });
+    const h = await start({ file: 'clients:\n  - { name: team-a, key: "${TEAM_A_KEY}", rpm: 1 }\n', env: (s) => env(s.url) });
+    try {
+      expect((await call(h.url, '/v1/chat/completions', chatBody('1'), { headers: bearer(TEAM_A) })).status).toBe(200);
+      expect((await call(h.url, '/v1/chat/completions', chatBody('2'), { headers: bearer(TEAM_B) })).status).toBe(401);
+      const dir = scratchDir();
+      const path = dir.write('keymux.yaml', 'clients:\n  - { name: team-a, key: "${TEAM_A_KEY}", rpm: 1 }\n  - { name: team-b, key: "${TEAM_B_KEY}", models: [gpt-4o-mini] }\n');
+      h.server.reload(configFrom(env(h.sim.url), { cwd: dir.dir, configPath: path }));
+      dir.remove();
+      expect((await call(h.url, '/v1/chat/completions', chatBody('3'), { headers: bearer(TEAM_A) })).status).toBe(429);
+      expect((await call(h.url, '/v1/chat/completions', chatBody('4'), { headers: bearer(TEAM_B) })).status).toBe(200);
+      expect((await call(h.url, '/v1/chat/completions', chatBody('5', { model: 'openai/gpt-4o-mini' }), { headers: bearer(TEAM_B) })).status).toBe(403);
+    } finally {
+      await h.close();
+    }
   });
 });
 
