@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyId } from '../../src/pool/index.js';
-import { anthropicBody, call, chatBody, configFrom, scratchDir, start, type Harness } from './helpers.js';
+import { anthropicBody, call, chatBody, configFrom, geminiBody, scratchDir, start, type Harness } from './helpers.js';
 
 const TEAM_A = 'kmx-team-a-0123456789abcdefghij';
 const TEAM_B = 'kmx-team-b-0123456789abcdefghij';
@@ -114,6 +114,27 @@ describe('client keys over the simulator', () => {
     const names = (byClient.json as { rows: Array<{ client: string }> }).rows.map((r) => r.client).sort();
     expect(names).toEqual(['broke', keyId(PLAIN), 'team-a', 'team-b'].sort());
     expect((await call(h.url, '/admin/usage?by=key&client=team-b', undefined, { headers: bearer(ADMIN) })).status).toBe(400);
+  });
+});
+
+describe('client keys in the Gemini dialect', () => {
+  it("over its rpm: 429 in Gemini's error shape, with Retry-After", async () => {
+    const gkey = 'AIzaSyClientTest000000000000000000000';
+    const h = await start({
+      sim: { keys: { [gkey]: {} } },
+      file: 'clients:\n  - { name: team-a, key: "${TEAM_A_KEY}", rpm: 1, models: ["gemini/*"] }\n',
+      env: (s) => ({ GEMINI_API_KEYS: gkey, GEMINI_BASE_URL: s.url, TEAM_A_KEY: TEAM_A }),
+    });
+    try {
+      const goog = { 'x-goog-api-key': TEAM_A };
+      expect((await call(h.url, '/v1beta/models/gemini-2.5-flash:generateContent', geminiBody('one'), { headers: goog })).status).toBe(200);
+      const r = await call(h.url, '/v1beta/models/gemini-2.5-flash:generateContent', geminiBody('two'), { headers: goog });
+      expect(r.status).toBe(429);
+      expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(r.json).toMatchObject({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: expect.stringContaining("client 'team-a' is over its rpm limit") } });
+    } finally {
+      await h.close();
+    }
   });
 });
 
