@@ -93,7 +93,10 @@ export class KeyPool {
     const now = this.clock.now();
     const tokens = opts.estimatedTokens ?? 0;
     const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now);
-    if (picked instanceof KeyState && !this.#admit) return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
+    if (picked instanceof KeyState && !this.#admit) {
+      this.#queue.grantedTo(opts.client);
+      return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
+    }
 
     const wait = Math.max(0, opts.deadlineMs ?? this.#o.queueTimeoutMs);
     if (!(picked instanceof KeyState)) {

@@ -20,6 +20,7 @@ export interface Waiter {
 
 /** The lane of waiters that name no client. A name cannot collide with it: client names are config strings, not symbols. */
 const NO_CLIENT = Symbol('no client');
+const EMPTY: ReadonlySet<Waiter> = new Set();
 type LaneId = string | typeof NO_CLIENT;
 
 /**
@@ -35,6 +36,8 @@ type LaneId = string | typeof NO_CLIENT;
 export class WaitQueue implements Iterable<Waiter> {
   readonly #lanes = new Map<LaneId, Set<Waiter>>();
   #size = 0;
+  /** The lane of the request granted last, queued or not: its next waiter comes after the other lanes'. */
+  #last: LaneId | undefined;
 
   get size(): number {
     return this.#size;
@@ -67,13 +70,19 @@ export class WaitQueue implements Iterable<Waiter> {
   /** Removes a waiter that is being given a key: its lane goes to the back of the round. */
   served(w: Waiter): boolean {
     if (!this.remove(w)) return false;
-    const id = w.client ?? NO_CLIENT;
+    this.grantedTo(w.client);
+    return true;
+  }
+
+  /** A request of this client got a key (from the queue, or at once without waiting): its lane goes last. */
+  grantedTo(client: string | undefined): void {
+    const id = client ?? NO_CLIENT;
+    this.#last = id;
     const lane = this.#lanes.get(id);
     if (lane) {
       this.#lanes.delete(id);
       this.#lanes.set(id, lane);
     }
-    return true;
   }
 
   /**
@@ -81,11 +90,15 @@ export class WaitQueue implements Iterable<Waiter> {
    * each, and so on. Safe while waiters are removed or served: lanes are walked by their own iterators, taken
    * at the start, so a lane moved to the back keeps its place in this pass.
    */
-  *[Symbol.iterator](): Iterator<Waiter> {
-    if (this.#lanes.size === 1) {
-      for (const lane of this.#lanes.values()) yield* lane;
-      return;
-    }
+  [Symbol.iterator](): Iterator<Waiter> {
+    // One lane (no client names, or one client): its own iterator, as fast as the plain FIFO it then is.
+    if (this.#lanes.size <= 1) return (this.#lanes.values().next().value ?? EMPTY).values();
+    return this.#rounds();
+  }
+
+  *#rounds(): Generator<Waiter> {
+    // A lane opened after its client was served without waiting is not behind the others yet: put it there.
+    if (this.#last !== undefined) this.grantedTo(this.#last === NO_CLIENT ? undefined : this.#last);
     let its = [...this.#lanes.values()].map((lane) => ({ it: lane.values(), done: false }));
     while (its.length > 0) {
       let ended = false;
