@@ -91,6 +91,8 @@ export async function serve(opts: ServeOptions): Promise<number> {
       providers: config.providers.map((p) => `${p.name} (${p.keys.length} key${p.keys.length === 1 ? '' : 's'})`),
       ...baseUrls(config),
       auth: config.proxyKeys.length > 0 ? 'proxy keys required' : 'open on loopback (no proxy keys configured)',
+      // Names only: a client's key is never shown.
+      ...(config.clients.length > 0 ? { clients: config.clients.map((c) => c.name) } : {}),
       files: config.source.files,
       storage: config.storage.type === 'sqlite' ? join(config.storage.dataDir, 'keymux.db') : 'memory',
       // Shared with the other replicas (its password never shown).

@@ -11,6 +11,7 @@ import { resolveProviders } from './providers.js';
 import { DEFAULTS, type Config, type DeepReadonly, type Flags, type ResolvedConfig, type Settings } from './schema.js';
 import { dedupe, formatPath } from './util.js';
 import { isKeyFile, validateFile, type Locate } from './validate.js';
+import { checkClients } from './clients.js';
 
 export interface LoadOptions {
   /** Where `keymux.yaml`/`.yml`/`.json` and `.env` are looked for, and relative paths resolve. Default process.cwd(). */
@@ -87,14 +88,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const fromFlags = flagLayer(opts.flags ?? {}, issues);
   const providers = resolveProviders(layer.providers, { env, envAt, locate, issues, warnings });
   warnings.push(...unknownProviderKeys(fromDotenv, providers.map((p) => p.name), envAt));
-  const proxyKeys = dedupe([...layer.proxyKeys, ...proxyKeysFromEnv(env)]);
+  const plainKeys = dedupe([...layer.proxyKeys, ...proxyKeysFromEnv(env)]);
+  const clients = checkClients(layer.clients, plainKeys, locate, issues);
+  // Every key that opens the proxy, for what depends on there being any (the host default, the open-port guard).
+  const proxyKeys = [...plainKeys, ...clients.map((c) => c.key)];
 
   // Proxy keys make it safe to listen beyond localhost, so they move the host's default (and only the default).
   const { hostWithProxyKeys, ...server } = DEFAULTS.server;
   const defaults: Layer = { ...DEFAULTS, server: { ...server, host: proxyKeys.length > 0 ? hostWithProxyKeys : server.host } };
   const settings = resolveSettings([defaults, opts.defaults ?? {}, layer.settings, fromEnv, fromFlags]);
   settings.storage.dataDir = resolve(cwd, settings.storage.dataDir);
-  const config: ResolvedConfig = { ...settings, proxyKeys, providers, aliases: {}, source: { files }, warnings };
+  const config: ResolvedConfig = { ...settings, proxyKeys, clients, providers, aliases: {}, source: { files }, warnings };
 
   if (config.cooldown.defaultMs > config.cooldown.maxMs) {
     const at = getAt(layer.settings, ['cooldown', 'maxMs']) !== undefined ? 'maxMs' : 'defaultMs';

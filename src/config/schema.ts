@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ProviderInfo } from '../providers/types.js';
 import type { KeyConfig, StrategyName } from '../pool/index.js';
 import { closest, splitList } from './util.js';
+import { clientsSection, resolvedClientSchema } from './clients.js';
 
 /** Dialects a custom provider may declare (Azure needs the catalog's azure_openai entry). */
 export const CUSTOM_DIALECTS = ['openai', 'anthropic', 'gemini'] as const;
@@ -216,6 +217,8 @@ export const providerSchema = z.preprocess((v) => v ?? {}, strict(providerFields
 export const sections = {
   /** Added to the env's proxy keys, not replaced by them. */
   proxyKeys: section(list(text)),
+  /** Named proxy keys with limits (clients.ts). */
+  clients: clientsSection,
   providers: section(z.record(z.string(), providerSchema, { error: 'expected a map of provider name: settings' })),
   /** Model aliases: `fast: groq/llama-3.1-8b-instant`. */
   aliases: section(stringMap(text)),
@@ -261,7 +264,10 @@ export const resolvedProviderSchema = z.object({
 
 /** The shape of a loaded config; `loadConfig` builds it and `Config` is its frozen type. */
 export const configSchema = settingsSchema.extend({
+  /** Every key that opens the proxy: the `proxyKeys` (unlimited, unnamed) and the clients' keys. */
   proxyKeys: z.array(z.string()),
+  /** The named clients, with their limits; their keys are in proxyKeys too. */
+  clients: z.array(resolvedClientSchema),
   providers: z.array(resolvedProviderSchema),
   /** Model name → `provider/model` (aliases and modelMap merged). */
   aliases: z.record(z.string(), z.string()),

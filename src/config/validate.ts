@@ -3,6 +3,7 @@ import { CATALOG, findProvider } from '../providers/catalog.js';
 import type { ProviderInfo } from '../providers/types.js';
 import type { ConfigIssue } from './errors.js';
 import type { Layer } from './layers.js';
+import { clientSchema, type ClientEntry } from './clients.js';
 import { CUSTOM_DIALECTS, SECTION_NAMES, SETTING_SECTIONS, providerSchema, sections, type ProviderEntry } from './schema.js';
 import { closest, isPlainObject, type Seg } from './util.js';
 
@@ -25,6 +26,8 @@ export interface FileLayer {
   /** The plain settings the file sets (SETTING_SECTIONS), each section that validated. */
   settings: Layer;
   proxyKeys: string[];
+  /** The `clients:` items that validated, with their index in the file. */
+  clients: Array<{ index: number; entry: ClientEntry }>;
   providers: ProviderDraft[];
   /** `aliases` and `modelMap` merged: model name → target, and the section that set it. */
   aliases: Record<string, { to: string; section: 'aliases' | 'modelMap' }>;
@@ -60,7 +63,7 @@ export function validateFile(value: unknown, locate: Locate, issues: ConfigIssue
     }
   };
 
-  const layer: FileLayer = { settings: {}, proxyKeys: [], providers: [], aliases: {} };
+  const layer: FileLayer = { settings: {}, proxyKeys: [], clients: [], providers: [], aliases: {} };
   if (value === undefined) return layer;
   if (!isPlainObject(value)) {
     report([], `expected a map of settings (${SECTION_NAMES.filter((n) => n !== '$schema').join(', ')})`);
@@ -90,6 +93,11 @@ export function validateFile(value: unknown, locate: Locate, issues: ConfigIssue
     if (section !== undefined) layer.settings[name] = section;
   }
   layer.proxyKeys = parse('proxyKeys', sections.proxyKeys) ?? [];
+  (parse('clients', sections.clients) ?? []).forEach((item, index) => {
+    const r = clientSchema.safeParse(item);
+    if (r.success) layer.clients.push({ index, entry: r.data });
+    else reportZod(['clients', index], r.error);
+  });
   parse('$schema', sections.$schema);
 
   const providers = value.providers;

@@ -65,7 +65,7 @@ export class AdmitDriver {
     } else if (!wanted) {
       if (a) this.port.release(this.h.s.opts.provider, a.grant, { now });
     } else {
-      this.h.queue.remove(w);
+      this.h.queue.served(w);
       w.resolve(this.h.grant(k, w.model, w.tokens, now, a?.grant));
     }
     this.h.drain();

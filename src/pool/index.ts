@@ -17,3 +17,6 @@ export type {
   Store, StateChange, ProviderState, KeyRecord, ScopeRecord, LearnedRecord, BucketRecord, DayRecord, UsageDelta, UsageFilter, UsageRow,
   KeyStatusRecord, ScopeStatusRecord,
 } from './store-port.js';
+/** The windows configured limits are counted in, for other limiters (a client's rpm/tpm/rpd). */
+export { SlidingWindow } from './window.js';
+export { UtcDayWindow } from './day-window.js';

@@ -80,7 +80,10 @@ export class KeyPool {
     this.#s.events.off(name, fn);
   }
 
-  /** A lease on the best eligible key now, or after waiting in FIFO order until one is, or AllKeysUnavailable. */
+  /**
+   * A lease on the best eligible key now, or after waiting until one is, or AllKeysUnavailable. Waiters are served
+   * round-robin across clients (`opts.client`), in order within a client (waiters.ts).
+   */
   acquire(opts: AcquireOptions): Promise<Lease> {
     if (this.#closed) return Promise.reject(new PoolClosedError(this.#o.provider));
     const { signal } = opts;
@@ -93,7 +96,10 @@ export class KeyPool {
     const wait = Math.max(0, opts.deadlineMs ?? this.#o.queueTimeoutMs);
     // With the queue full a request cannot wait for a lower tier either: it spills (pick's patience).
     const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now, this.#queue.size < this.#o.maxQueue ? wait : 0);
-    if (picked instanceof KeyState && !this.#admit) return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
+    if (picked instanceof KeyState && !this.#admit) {
+      this.#queue.grantedTo(opts.client);
+      return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
+    }
 
     if (!(picked instanceof KeyState)) {
       // Waiting cannot help when no key is left, or when nothing can be ready before the deadline.
@@ -103,7 +109,7 @@ export class KeyPool {
     }
 
     return new Promise<Lease>((resolve, reject) => {
-      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, deadline: now + wait, resolve, reject, signal, onAbort: undefined, pending: false };
+      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, client: opts.client, deadline: now + wait, resolve, reject, signal, onAbort: undefined, pending: false };
       if (signal) {
         w.onAbort = () => {
           if (this.#queue.remove(w)) reject(new AbortError(signal.reason));
@@ -241,7 +247,7 @@ export class KeyPool {
     this.#drain();
   };
 
-  /** Serves waiters in FIFO order, expires those past their deadline, announces recoveries, re-arms the timer. */
+  /** Serves waiters (round-robin across clients, FIFO within one), expires those past their deadline, announces recoveries, re-arms the timer. */
   #drain(): void {
     if (this.#draining) {
       this.#again = true;
@@ -279,7 +285,7 @@ export class KeyPool {
       const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now, w.deadline - now);
       if (picked instanceof KeyState) {
         if (this.#admit) this.#admit.start(w, picked, now);
-        else if (this.#queue.remove(w)) w.resolve(this.#grant(picked, w.model, w.tokens, now, undefined));
+        else if (this.#queue.served(w)) w.resolve(this.#grant(picked, w.model, w.tokens, now, undefined));
         continue;
       }
       if (picked.readyAt < wake) wake = picked.readyAt;

@@ -71,6 +71,7 @@ export async function runWithPool<T>(
     const acquire: AcquireOptions = { model };
     if (opts.estimatedTokens !== undefined) acquire.estimatedTokens = opts.estimatedTokens;
     if (signal) acquire.signal = signal;
+    if (opts.client !== undefined) acquire.client = opts.client;
     if (deadline !== undefined) acquire.deadlineMs = Math.max(0, deadline - clock.now());
     if (exclude) acquire.exclude = exclude;
     const lease = await pool.acquire(acquire);

@@ -48,6 +48,11 @@ export interface AcquireOptions {
   deadlineMs?: number;
   /** Keys not to pick (run() passes the keys that already failed this request). */
   exclude?: ReadonlySet<KeyId>;
+  /**
+   * Who is asking (a client's name). Waiting requests are served round-robin across clients, in order within
+   * one, so one client's flood does not delay another's few. Requests without a client share one lane.
+   */
+  client?: string;
 }
 
 export interface Lease {
@@ -71,6 +76,8 @@ export interface RunOptions {
   deadlineMs?: number;
   estimatedTokens?: number;
   signal?: AbortSignal;
+  /** Who is asking, for fair share in the wait queue (AcquireOptions.client). */
+  client?: string;
 }
 
 /** What one attempt tells run(): its outcome and the value to hand back. */

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../pool/clock.js';
 import type { Config } from '../config/index.js';
-import { ProxyAuth, presentedKey } from './auth.js';
+import { ANONYMOUS, ProxyAuth, presentedKey } from './auth.js';
+import { seedSpend } from './clients.js';
 import { RequestGuard, refuseOpenReload } from './guard.js';
 import type { Dialect } from '../dialects/index.js';
 import { ClientGone } from './attempt.js';
@@ -51,7 +52,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
   // readable lines on a terminal (events-logger.ts). A full pipe slows the server rather than filling memory.
   const logger = opts.logger ?? defaultLogger(config.logLevel);
   const runtime = new Runtime(config, { ...(opts.clock ? { clock: opts.clock } : {}), log: (level, msg, fields) => logger[level](fields ?? {}, msg) });
-  let auth = new ProxyAuth(config.proxyKeys);
+  let auth = new ProxyAuth(config.proxyKeys, config.clients);
   let guard = new RequestGuard(config.proxyKeys, config.server.cors);
   const admin = new Admin(runtime, config, logger);
   const metrics = new Metrics(runtime);
@@ -88,7 +89,6 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
     const query = q < 0 ? undefined : new URLSearchParams(req.url!.slice(q + 1));
     const log: ProxyLog = {};
     let dialect: Dialect = dialectOf(path, req);
-    let presented: string | undefined;
     try {
       if (closing) throw new HttpError('KMX_ERR_SHUTTING_DOWN', undefined, { headers: { connection: 'close' } });
       if (guard.check(req, res, path)) return;
@@ -97,8 +97,9 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       if (path === '/metrics') return await serveMetrics(req, res, metrics, metricsAuth);
       // Static files holding no data: served without a key; the page asks for the admin key to call /admin.
       if (isDashboardPath(path)) return await dashboard.handle(req, res, path);
-      presented = presentedKey(req, query);
-      if (path !== '/healthz' && path !== '/readyz' && !auth.check(presented)) {
+      // Who is asking: a client's name (a plain proxy key's id), for limits, fair share, logs and metrics.
+      log.client = auth.identify(presentedKey(req, query));
+      if (path !== '/healthz' && path !== '/readyz' && log.client === undefined) {
         throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
       }
       const ctx: RouteContext = { req, res, path, query, runtime, config: runtime.config, log, logger };
@@ -125,11 +126,12 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
         outcome: log.outcome,
         usage: log.usage,
         ttfbMs: log.ttfbMs,
+        client: log.client,
       } satisfies Record<keyof ProxyLog, unknown> & Record<string, unknown>;
       if (res.statusCode >= 500) logger.warn(fields, 'request');
       else logger.info(fields, 'request');
-      // The client's id is a hash of its proxy key, computed once per key (metrics keeps them), not per request.
-      const client = metrics.clientOf(presented);
+      // The client's name, or its proxy key's id (computed once per configured key by ProxyAuth): never the key.
+      const client = log.client ?? ANONYMOUS;
       admin.recordClient(client, log.provider, log.model, log.outcome, log.usage);
       if (path !== '/metrics') metrics.request(log.provider, log.model, fields.status, client);
       requestLog?.request({ ...fields, client, keyId: log.keyId, attempts: log.attempts, outcome: log.outcome, usage: log.usage, ttfbMs: log.ttfbMs });
@@ -150,6 +152,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       // Serve nothing before the stored state is in: a restart must not re-try a key it knows is dead.
       await runtime.ready;
       await admin.start();
+      await seedSpend(runtime).catch((err: unknown) => logger.warn({ err: String(err) }, "clients: this month's spend could not be read; budgets count from now"));
       recovery.start();
       return new Promise<string>((resolve, reject) => {
         http.once('error', reject);
@@ -168,7 +171,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       admin.reload(next);
       recovery.setInterval(next.recovery.recheckMs);
       metricsAuth = new ProxyAuth(next.admin.keys);
-      auth = new ProxyAuth(next.proxyKeys);
+      auth = new ProxyAuth(next.proxyKeys, next.clients);
       guard = new RequestGuard(next.proxyKeys, next.server.cors);
     },
     close(graceMs = 30_000) {

@@ -24,6 +24,8 @@ export interface AttemptPlan {
   maxAttempts: number;
   deadlineMs?: number;
   estimatedTokens?: number;
+  /** Who is asking (a client's name): its lane in the pool's wait queue (fair share). */
+  client?: string;
   /**
    * false: the answer says nothing about the key (listing models: a provider may refuse a key there and serve
    * it for inference): each lease is released without a verdict. Only inference and key checks judge keys.
@@ -90,6 +92,7 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
     signal,
     ...(plan.deadlineMs !== undefined && { deadlineMs: plan.deadlineMs }),
     ...(plan.estimatedTokens !== undefined && { estimatedTokens: plan.estimatedTokens }),
+    ...(plan.client !== undefined && { client: plan.client }),
   };
   try {
     const r = plan.judge === false ? await runUnjudged(rt, provider.pool, model, one, opts) : await provider.pool.run<Answer>(model, one, opts);
@@ -125,6 +128,7 @@ async function runUnjudged<T>(
     const lease = await pool.acquire({
       model,
       ...(opts.signal && { signal: opts.signal }),
+      ...(opts.client !== undefined && { client: opts.client }),
       ...(deadline !== undefined && { deadlineMs: Math.max(0, deadline - rt.clock.now()) }),
       ...(tried.size > 0 && pool.hasUsableKeyOutside(tried) && { exclude: tried }),
     });

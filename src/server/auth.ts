@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { keyId } from '../pool/index.js';
 
 /**
  * Proxy-key check. Keys are compared as SHA-256 digests with timingSafeEqual, so neither the length nor the
@@ -7,9 +8,14 @@ import type { IncomingMessage } from 'node:http';
  */
 export class ProxyAuth {
   readonly #digests: Buffer[];
+  /** The client each key belongs to, by index: a client's name, or a plain proxy key's id (a hash, never the key). */
+  readonly #names: string[];
 
-  constructor(keys: readonly string[]) {
+  /** `clients`: the names of keys that belong to a named client; every other key is named by its id. */
+  constructor(keys: readonly string[], clients: ReadonlyArray<{ name: string; key: string }> = []) {
     this.#digests = keys.map(digest);
+    const named = new Map(clients.map((c) => [c.key, c.name]));
+    this.#names = keys.map((k) => named.get(k) ?? keyId(k));
   }
 
   get enabled(): boolean {
@@ -25,7 +31,23 @@ export class ProxyAuth {
     for (const k of this.#digests) ok = timingSafeEqual(k, d) || ok;
     return ok;
   }
+
+  /**
+   * Who presented the key: the client's name (a plain proxy key's id), `anonymous` when no keys are configured,
+   * undefined when the key matches none. One digest per request, and every configured digest compared.
+   */
+  identify(presented: string | undefined): string | undefined {
+    if (this.#digests.length === 0) return ANONYMOUS;
+    if (!presented) return undefined;
+    const d = digest(presented);
+    let found = -1;
+    for (let i = 0; i < this.#digests.length; i++) if (timingSafeEqual(this.#digests[i]!, d)) found = i;
+    return found < 0 ? undefined : this.#names[found];
+  }
 }
+
+/** The client of requests on an open proxy (no keys configured), and of routes that need no key. */
+export const ANONYMOUS = 'anonymous';
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { DIALECT, type Dialect } from '../dialects/index.js';
-import type { LimitView } from '../pool/index.js';
 import { InvalidModelError, UnsupportedRouteError, type CallOptions, type PreparedCall, type RouteKind } from '../providers/index.js';
 import { translatorFor } from '../translate/index.js';
 import { HttpError } from './errors.js';
@@ -26,8 +25,6 @@ export interface ProxyJob {
   streamPlan?: StreamPlan;
   /** Extra response headers (x-keymux-warnings). */
   extraHeaders: Record<string, string>;
-  /** The client's own limits, when it has any: the pool's rate-limit headers are narrowed to them (limit-headers.ts). */
-  clientLimits?: LimitView;
 }
 
 /**

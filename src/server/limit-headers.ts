@@ -1,5 +1,6 @@
 import { DIALECT, writeLimitHeaders, type Dialect } from '../dialects/index.js';
 import { narrow, type KeyPool, type LimitView } from '../pool/index.js';
+import type { Runtime } from './runtime.js';
 
 /**
  * The pool-wide rate-limit headers of one answer, in the client's dialect: the limits of the pool that served
@@ -15,4 +16,9 @@ export function addLimitHeaders(client: Dialect, pool: KeyPool, model: string, c
 export function addViewHeaders(client: Dialect, view: LimitView, clientLimits: LimitView | undefined, now: number, out: Record<string, string>): void {
   const spec = DIALECT[client].limitHeaders;
   if (spec) writeLimitHeaders(spec, narrow(view, clientLimits), now, out);
+}
+
+/** The client's own windows (rpm → requests, tpm → tokens), which narrow the pool's; undefined for an unnamed client. */
+export function clientLimits(rt: Runtime, client: string | undefined): LimitView | undefined {
+  return client === undefined ? undefined : rt.clients.view(client, rt.clock.now());
 }

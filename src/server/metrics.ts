@@ -1,6 +1,6 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FastCounter, FastHistogram } from './metrics-fast.js';
-import { keyId, type KeyPool, type KeySnapshot, type Usage } from '../pool/index.js';
+import { type KeyPool, type KeySnapshot, type Usage } from '../pool/index.js';
 import type { Runtime } from './runtime.js';
 
 /** Seconds: a cached token at 50 ms, a long completion at minutes. */
@@ -24,14 +24,12 @@ export class Metrics {
   readonly #ttfb: FastHistogram;
   readonly #tokens: FastCounter;
   readonly #wait: FastHistogram;
-  /** Proxy key → its id: a sha256 per request is more than the whole metrics update otherwise costs. */
-  readonly #clients = new Map<string, string>();
 
   constructor(private readonly rt: Runtime) {
     const r = this.registry;
     const registers = [r];
     collectDefaultMetrics({ register: r });
-    this.#requests = new FastCounter('keymux_requests_total', 'Requests served, by final status and client (proxy key id)', ['provider', 'model', 'status', 'client'], r);
+    this.#requests = new FastCounter('keymux_requests_total', 'Requests served, by final status and client (its name, or a plain proxy key\'s id)', ['provider', 'model', 'status', 'client'], r);
     this.#attempts = new FastCounter('keymux_upstream_attempts_total', 'Upstream attempts by key and outcome', ['provider', 'key', 'outcome'], r);
     this.#cooldowns = new FastCounter('keymux_key_cooldowns_total', 'Cooldowns a key was put in (short rate-limit ones are counted here, not logged)', ['provider', 'key'], r);
     this.#duration = new FastHistogram('keymux_upstream_duration_seconds', "From lease to the provider's verdict (a stream: to its end)", ['provider', 'model'], DURATION_BUCKETS, r);
@@ -105,17 +103,6 @@ export class Metrics {
 
   queueWait(provider: string, ms: number): void {
     this.#wait.child(provider).observe(ms / 1000);
-  }
-
-  /** The client label: the proxy key's id (a hash), never the key. */
-  clientOf(presented: string | undefined): string {
-    if (!presented) return 'anonymous';
-    let id = this.#clients.get(presented);
-    if (id === undefined) {
-      id = keyId(presented);
-      if (this.#clients.size < 1_000) this.#clients.set(presented, id);
-    }
-    return id;
   }
 
   /** The exposition text and its content type. */

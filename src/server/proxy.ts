@@ -3,7 +3,8 @@ import { isRetryable } from '../pool/index.js';
 import type { Outcome, Usage } from '../pool/index.js';
 import type { Headers } from '../providers/index.js';
 import { HttpError } from './errors.js';
-import { addLimitHeaders } from './limit-headers.js';
+import { addLimitHeaders, clientLimits } from './limit-headers.js';
+import { admitClient } from './clients.js';
 import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
 import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
@@ -24,6 +25,11 @@ export interface ProxyLog {
   usage?: Usage;
   /** Time to the upstream's response headers on the last attempt (ms). */
   ttfbMs?: number;
+  /**
+   * Who is asking: the client's name, or a plain proxy key's id (never a key). Set at authentication; the proxy
+   * reads it for the client's limits and its lane in the wait queue.
+   */
+  client?: string;
 }
 
 /** Upstream request ids help a user quote a failure to the provider; nothing account-identifying is passed on. */
@@ -43,8 +49,11 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
   res.on('close', onClose);
   log.provider = job.provider.name;
   log.model = job.model;
+  // Before any key is acquired: a client over its own limit costs no provider key anything.
+  const ticket = admitClient(rt, log.client, job.estimatedTokens);
   try {
     const r = await attempt(rt, {
+      ...(log.client !== undefined && { client: log.client }),
       provider: job.provider,
       model: job.model,
       call: job.call,
@@ -63,15 +72,17 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
       throw unreachable(a.error, r.outcome);
     }
     const common: Record<string, string> = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
-    addLimitHeaders(job.client, job.provider.pool, job.model, job.clientLimits, common);
+    addLimitHeaders(job.client, job.provider.pool, job.model, clientLimits(rt, log.client), common);
     if (a.kind === 'stream') await streamToClient(job, a, r, res, ac.signal, common, log);
     else respond(job, a, r, res, common, log);
   } catch (err) {
     // keymux's own errors (every key cooling, the provider failing) carry the pool's limits too: when to come back.
-    if (err instanceof HttpError) addLimitHeaders(job.client, job.provider.pool, job.model, job.clientLimits, err.headers);
+    if (err instanceof HttpError) addLimitHeaders(job.client, job.provider.pool, job.model, clientLimits(rt, log.client), err.headers);
     throw err;
   } finally {
     res.off('close', onClose);
+    // The outcome corrects the estimate counted at admission (streams have ended by now) and adds the spend.
+    rt.clients.settle(ticket, { provider: job.provider.name, model: job.model, ok: log.outcome === 'ok', usage: log.usage });
   }
 }
 

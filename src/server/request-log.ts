@@ -17,7 +17,7 @@ export interface RequestLogOptions {
 export interface RequestRecord {
   route: string;
   method: string | undefined;
-  /** The proxy key's id (metrics.clientOf), never the key. */
+  /** The client's name, or a plain proxy key's id (ProxyAuth.identify), never the key. */
   client: string;
   provider: string | undefined;
   model: string | undefined;
@@ -32,7 +32,7 @@ export interface RequestRecord {
 
 /**
  * The request log: one JSON line per request and one per upstream attempt, in a file of its own (not stdout),
- * rotated by size. It carries ids and numbers only — key ids, the client's proxy-key id, never a header or a key;
+ * rotated by size. It carries ids and numbers only — key ids, the client's name (or proxy-key id), never a header or a key;
  * a provider's reason goes through the same key masking as the event log. Lines are written synchronously, like
  * the main log: none is lost in a crash, and a slow disk slows the server rather than growing memory.
  */

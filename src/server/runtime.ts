@@ -4,7 +4,8 @@ import { KeyPool, systemClock, type Clock, type KeyConfig } from '../pool/index.
 import { createAdapter, findProvider, resolveProfile } from '../providers/index.js';
 import type { ProviderAdapter, ProviderInfo, ProviderProfile } from '../providers/index.js';
 import type { Config, ProviderConfig } from '../config/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore, PriceTable, type Store } from '../store/index.js';
+import { ClientLimiter } from '../clients/index.js';
 import { openRedis, type Log, type SharedState } from '../store/redis-open.js';
 import { HttpError } from './errors.js';
 
@@ -51,6 +52,11 @@ export class Runtime {
   readonly #admission: SharedState['admission'] | undefined;
   /** Set by the server when it keeps metrics. */
   observer: UpstreamObserver | undefined;
+  /** The clients' own limits (config.clients), checked before a key is acquired; kept across reloads. */
+  readonly clients: ClientLimiter;
+  /** The usage price table (config.prices): what a client's spend is counted in. */
+  #prices: PriceTable;
+  #pricesFrom: Config['prices'];
   /** Told of every pool the runtime makes, at start and on reloads (see eachPool). */
   readonly #poolWatchers: Array<(provider: string, pool: KeyPool) => void> = [];
 
@@ -71,6 +77,11 @@ export class Runtime {
     this.store = shared?.store ?? s.store;
     this.#admission = shared?.admission;
     this.#ownsStore = !opts.store;
+    this.#pricesFrom = config.prices;
+    this.#prices = new PriceTable(config.prices);
+    this.clients = new ClientLimiter(config.clients, this.clock, (provider, model, u) =>
+      this.#prices.cost(provider, model, { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0, cachedTokens: u.cachedTokens ?? 0 }).usd,
+    );
     this.apply(config);
     const pools = [...this.providers.values()].map((p) => p.pool.ready);
     this.ready = s.opened.then(() => Promise.all(pools)).then(() => undefined);
@@ -92,6 +103,8 @@ export class Runtime {
     }
     this.config = config;
     this.#aliases = { ...config.aliases };
+    if (config.prices !== this.#pricesFrom) this.#prices = new PriceTable((this.#pricesFrom = config.prices));
+    this.clients.setClients(config.clients);
     const seen = new Set<string>();
     for (const pc of config.providers) {
       seen.add(pc.name);

@@ -23,6 +23,7 @@ describe('defaults < file < env < flags', () => {
         maxUpstreamBodyBytes: 64 * 1024 * 1024,
       },
       proxyKeys: [],
+      clients: [],
       strategy: 'default',
       retry: { maxAttempts: 3 },
       queue: { timeoutMs: 30_000, maxWaiting: 1_000, tierWaitMs: 300 },

@@ -80,10 +80,9 @@ export class Admin {
   }
 
   /**
-   * One proxied request's usage for its client, by the proxy key's id (a hash: the key itself is never kept).
-   * Gathered per tick and handed to the store in one call.
+   * One proxied request's usage for its client, by the client's name (a plain proxy key's id: a hash; the key
+   * itself is never kept). Gathered per tick and handed to the store in one call.
    */
-  /** `client`: the proxy key's id (metrics.clientOf, cached), never the key. */
   recordClient(client: string, provider: string | undefined, model: string | undefined, outcome: string | undefined, usage: Usage | undefined): void {
     if (provider === undefined || model === undefined || outcome === undefined) return;
     const store = this.rt.store;

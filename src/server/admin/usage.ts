@@ -57,8 +57,8 @@ function add(t: UsageTotals, r: Pick<UsageRow, 'requests' | 'successes' | 'input
 /**
  * GET /admin/usage?from=&to=&by=: stored usage in whole UTC hours overlapping [from, to), grouped. Rows carry
  * the group's fields (`provider` and `id` by key, `provider` and `model` by model, `provider` and `tier` by tier
- * (the key's tier now), `client` by client, `day` or
- * `hour` as ISO text) and the totals, costliest first (by time: in time order).
+ * (the key's tier now), `client` by client, `day` or `hour` as ISO text) and the totals, costliest first (by
+ * time: in time order). `client=<name>`: that client's usage only, grouped by client, model, provider, day or hour.
  */
 export async function usageReport(d: AdminDeps, q: URLSearchParams | undefined): Promise<object> {
   const by = byParam(q);
@@ -71,10 +71,22 @@ export async function usageReport(d: AdminDeps, q: URLSearchParams | undefined):
     if (!g) groups.set(gid, (g = { fields, totals: emptyTotals() }));
     return g.totals;
   };
-  if (by === 'client') {
+  // One client's usage (`client=team-a`, by name): its own rows, grouped as asked (they know no key).
+  const client = q?.get('client') || undefined;
+  if (by === 'client' || client !== undefined) {
     const read = d.rt.store.readClientUsage;
     if (!read) throw new HttpError('KMX_ERR_BAD_REQUEST', 'This store keeps no usage per client');
-    for (const r of await read.call(d.rt.store, range)) add(into(r.client, { client: r.client }), r, 0);
+    if (by === 'key') throw new HttpError('KMX_ERR_BAD_REQUEST', 'usage per client is not kept per key: use by=client, model, provider, day or hour with client=');
+    for (const r of await read.call(d.rt.store, { ...range, ...(client !== undefined && { client }) })) {
+      if (by === 'client') add(into(r.client, { client: r.client }), r, 0);
+      else if (by === 'model') add(into(`${r.provider}\u0000${r.model}`, { provider: r.provider, model: r.model }), r, 0);
+      else if (by === 'provider') add(into(r.provider, { provider: r.provider }), r, 0);
+      else {
+        const at = by === 'day' ? r.hour - (r.hour % DAY) : r.hour;
+        const label = by === 'day' ? new Date(at).toISOString().slice(0, 10) : new Date(at).toISOString();
+        add(into(label, { [by]: label }), r, 0);
+      }
+    }
   } else {
     for (const p of d.rt.providers.values()) {
       const tiers = by === 'tier' ? tiersOf(p.pool.snapshot().keys) : undefined;
@@ -101,5 +113,5 @@ export async function usageReport(d: AdminDeps, q: URLSearchParams | undefined):
   if (by === 'day' || by === 'hour') sorted.sort(([a], [b]) => a.localeCompare(b));
   else sorted.sort(([, a], [, b]) => b.totals.costUsd - a.totals.costUsd || b.totals.requests - a.totals.requests);
   const rows = sorted.map(([, g]) => ({ ...g.fields, ...g.totals, costUsd: Math.round(g.totals.costUsd * 1e6) / 1e6 }));
-  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), by, ...usageSourceOf(d), rows };
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), by, ...(client !== undefined && { client }), ...usageSourceOf(d), rows };
 }

@@ -1,6 +1,7 @@
 import { readBody, parseJsonBody } from '../body.js';
 import { passthroughJob, translatedJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
+import { checkModel } from '../clients.js';
 import { estimateTokens } from '../tokens.js';
 import type { RouteContext } from './index.js';
 import { sendJson } from './respond.js';
@@ -12,6 +13,7 @@ export async function anthropicMessages(ctx: RouteContext): Promise<void> {
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   checkShape(body, 'messages');
   const target = ctx.runtime.resolve(body.model, 'anthropic');
+  checkModel(ctx.runtime, ctx.log.client, body.model, target);
   const stream = body.stream === true;
   ctx.log.model = target.model;
   const job =
@@ -27,6 +29,7 @@ export async function anthropicCountTokens(ctx: RouteContext): Promise<void> {
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   checkShape(body, 'count_tokens');
   const target = ctx.runtime.resolve(body.model, 'anthropic');
+  checkModel(ctx.runtime, ctx.log.client, body.model, target);
   if (target.provider.adapter.profile.dialect === 'anthropic') {
     const job = passthroughJob(ctx.req, target, 'anthropic', 'count_tokens', body, buf.length, { stream: false });
     return proxy(ctx.runtime, job, ctx.res, ctx.log);

@@ -3,6 +3,7 @@ import { HttpError } from '../errors.js';
 import { isObject } from '../../translate/util.js';
 import { passthroughJob, translatedJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
+import { checkModel } from '../clients.js';
 import { geminiEmbeddingsJob } from './embeddings.js';
 import type { RouteContext } from './index.js';
 import { estimateTokens } from '../tokens.js';
@@ -26,6 +27,7 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   checkShape(body, action);
   const target = ctx.runtime.resolve(model, 'gemini');
+  checkModel(ctx.runtime, ctx.log.client, model, target);
   if ((action === 'embedContent' || action === 'batchEmbedContents') && target.provider.adapter.profile.dialect !== 'gemini') {
     ctx.log.model = target.model;
     return proxy(ctx.runtime, geminiEmbeddingsJob(target, action, body, buf.length), ctx.res, ctx.log);

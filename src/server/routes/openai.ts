@@ -2,6 +2,7 @@ import { readBody, parseJsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { passthroughJob, translatedJob } from '../jobs.js';
 import { proxy } from '../proxy.js';
+import { checkModel } from '../clients.js';
 import { openAIEmbeddingsJob } from './embeddings.js';
 import { responsesOverChatJob } from './responses.js';
 import type { RouteContext } from './index.js';
@@ -15,6 +16,7 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   checkShape(body, kind);
   const target = ctx.runtime.resolve(body.model, 'openai');
+  checkModel(ctx.runtime, ctx.log.client, body.model, target);
   const dialect = target.provider.adapter.profile.dialect;
   const stream = body.stream === true && kind !== 'embeddings';
   ctx.log.model = target.model;
