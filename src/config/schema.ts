@@ -42,7 +42,12 @@ export const settingsSchema = z.object({
     maxUpstreamBodyBytes: bodyLimit,
   }),
   strategy,
-  retry: z.object({ maxAttempts: int(1, 100) }),
+  /**
+   * maxAttempts: upstream attempts per request, across a fallback group's targets too (each target still gets
+   * one). spillWaitMs: how long a group's target (all but the last) may make a request wait for a key before
+   * it goes to the next target.
+   */
+  retry: z.object({ maxAttempts: int(1, 100), spillWaitMs: durationMs(0) }),
   queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0) }),
   cooldown: z.object({ defaultMs: durationMs(0), maxMs: durationMs(0), quotaMs: durationMs(0) }),
   logLevel,
@@ -107,7 +112,7 @@ export const DEFAULTS = {
     maxUpstreamBodyBytes: 64 * 1024 * 1024,
   },
   strategy: 'default',
-  retry: { maxAttempts: 3 },
+  retry: { maxAttempts: 3, spillWaitMs: 300 },
   queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
   cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
   logLevel: 'info',
@@ -209,15 +214,31 @@ export const providerFields = {
 /** One entry under `providers:`; `openai:` with nothing after it is an empty entry. */
 export const providerSchema = z.preprocess((v) => v ?? {}, strict(providerFields));
 
+/** An alias's value: one `provider/model`, or a fallback group: a non-empty list of them, tried in order. */
+const groupTargets = z.array(text).min(1, 'a fallback group needs at least one target');
+// Dispatched by hand rather than z.union: a union reports only its own message, losing the path of the one
+// bad element of a list (`aliases.coder[2]`).
+const aliasValue = z.unknown().transform((v, ctx): string | string[] => {
+  if (typeof v !== 'string' && !Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: 'expected provider/model, or a list of them (a fallback group)' });
+    return z.NEVER;
+  }
+  const r = typeof v === 'string' ? text.safeParse(v) : groupTargets.safeParse(v);
+  if (r.success) return r.data;
+  for (const iss of r.error.issues) ctx.addIssue({ code: 'custom', message: iss.message, path: iss.path });
+  return z.NEVER;
+});
+const aliasMap = z.record(z.string(), aliasValue, { error: 'expected a map of name: value' });
+
 /** The file's sections that are not plain settings: each has its own merge. */
 export const sections = {
   /** Added to the env's proxy keys, not replaced by them. */
   proxyKeys: section(list(text)),
   providers: section(z.record(z.string(), providerSchema, { error: 'expected a map of provider name: settings' })),
-  /** Model aliases: `fast: groq/llama-3.1-8b-instant`. */
-  aliases: section(stringMap(text)),
+  /** Model aliases: `fast: groq/llama-3.1-8b-instant`, or a fallback group: `coder: [nvidia_nim/…, groq/…]`. */
+  aliases: section(aliasMap),
   /** Same map under another name, for clients that hard-code model names; merged into `aliases`. */
-  modelMap: section(stringMap(text)),
+  modelMap: section(aliasMap),
   /** Editors' JSON-schema pointer; ignored. */
   $schema: section(z.string()),
 };
@@ -261,6 +282,8 @@ export const configSchema = settingsSchema.extend({
   providers: z.array(resolvedProviderSchema),
   /** Model name → `provider/model` (aliases and modelMap merged). */
   aliases: z.record(z.string(), z.string()),
+  /** Fallback groups: model name → its targets, in order, each `provider/model` (aliases among them resolved). */
+  groups: z.record(z.string(), z.array(z.string())),
   /** Files read: the .env and the config file. */
   source: z.object({ files: z.array(z.string()) }),
   warnings: z.array(z.string()),

@@ -26,9 +26,17 @@ export interface FileLayer {
   settings: Layer;
   proxyKeys: string[];
   providers: ProviderDraft[];
-  /** `aliases` and `modelMap` merged: model name → target, and the section that set it. */
-  aliases: Record<string, { to: string; section: 'aliases' | 'modelMap' }>;
+  /** `aliases` and `modelMap` merged: model name → target (a list: a fallback group), and the section that set it. */
+  aliases: Record<string, WrittenAlias>;
 }
+
+export interface WrittenAlias {
+  to: string | readonly string[];
+  section: 'aliases' | 'modelMap';
+}
+
+const sameTarget = (a: string | readonly string[], b: string | readonly string[]): boolean =>
+  typeof a === 'string' || typeof b === 'string' ? a === b : a.length === b.length && a.every((t, i) => t === b[i]);
 
 const CATALOG_NAMES = CATALOG.map((p) => p.name);
 
@@ -103,7 +111,8 @@ export function validateFile(value: unknown, locate: Locate, issues: ConfigIssue
   const modelMap = parse('modelMap', sections.modelMap) ?? {};
   for (const [from, to] of Object.entries(aliases)) layer.aliases[from] = { to, section: 'aliases' };
   for (const [from, to] of Object.entries(modelMap)) {
-    if (aliases[from] !== undefined && aliases[from] !== to) report(['modelMap', from], `conflicts with aliases.${from}`);
+    const other = aliases[from];
+    if (other !== undefined && !sameTarget(other, to)) report(['modelMap', from], `conflicts with aliases.${from}`);
     else layer.aliases[from] ??= { to, section: 'modelMap' };
   }
   return layer;

@@ -24,7 +24,7 @@ describe('defaults < file < env < flags', () => {
       },
       proxyKeys: [],
       strategy: 'default',
-      retry: { maxAttempts: 3 },
+      retry: { maxAttempts: 3, spillWaitMs: 300 },
       queue: { timeoutMs: 30_000, maxWaiting: 1_000 },
       cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
       logLevel: 'info',
@@ -36,6 +36,7 @@ describe('defaults < file < env < flags', () => {
       redis: { prefix: 'keymux:', usage: 'local', leaseTtlMs: 60_000, timeoutMs: 100 },
       providers: [],
       aliases: {},
+      groups: {},
       source: { files: [] },
       warnings: [],
     } satisfies Config);
