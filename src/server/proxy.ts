@@ -52,21 +52,35 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
       maxAttempts: rt.config.retry.maxAttempts,
       ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
     });
-    log.keyId = r.lease.keyId;
-    log.attempts = r.attempts;
-    log.ttfbMs = r.ttfbMs;
-    log.outcome = r.outcome.kind;
-    const a = r.answer;
-    if (a.kind === 'failed') {
-      if (ac.signal.aborted) throw new ClientGone();
-      throw unreachable(a.error, r.outcome);
-    }
-    const common = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
-    if (a.kind === 'stream') await streamToClient(job, a, r, res, ac.signal, common, log);
-    else respond(job, a, r, res, common, log);
+    await deliver(job, r, res, ac.signal, log);
   } finally {
     res.off('close', onClose);
   }
+}
+
+/**
+ * The attempt's answer to the client: the upstream's, streamed or whole, or keymux's error when the last
+ * attempt brought none. `attempts` counts the request's attempts when they span several targets (a group).
+ */
+export async function deliver(job: ProxyJob, r: Attempted, res: ServerResponse, signal: AbortSignal, log: ProxyLog, attempts = r.attempts): Promise<void> {
+  log.keyId = r.lease.keyId;
+  log.attempts = attempts;
+  log.ttfbMs = r.ttfbMs;
+  log.outcome = r.outcome.kind;
+  const a = r.answer;
+  if (a.kind === 'failed') {
+    if (signal.aborted) throw new ClientGone();
+    throw unreachable(a.error, r.outcome);
+  }
+  const common = {
+    ...job.extraHeaders,
+    'x-keymux-provider': job.provider.name,
+    'x-keymux-model': headerSafe(job.model),
+    'x-keymux-key': r.lease.keyId,
+    'x-keymux-attempts': String(attempts),
+  };
+  if (a.kind === 'stream') await streamToClient(job, a, r, res, signal, common, log);
+  else respond(job, a, r, res, common, log);
 }
 
 /** A whole answer: relayed as the provider wrote it, or mapped into the client's dialect. */
@@ -143,6 +157,12 @@ async function streamToClient(
     if (!up.body.destroyed) up.body.destroy();
   }
 }
+
+/** A model id as a header value: node:http refuses anything but visible ASCII, and a client may send any model name. */
+function headerSafe(s: string): string {
+  return VISIBLE_ASCII.test(s) ? s : s.replace(/[^\x20-\x7e]+/g, '?');
+}
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
 
 function forwarded(h: Headers, secret: Secret | undefined): Record<string, string> {
   const out: Record<string, string> = {};
