@@ -1,7 +1,7 @@
 // A fallback group's way through its targets: the first whose pool can take the request now serves it; one
 // that cannot, or whose last key tried failed in a way worth a retry, hands the request to the next at once.
 import type { ServerResponse } from 'node:http';
-import { isRetryable } from '../pool/index.js';
+import { isRetryable, type Outcome } from '../pool/index.js';
 import { attempt, ClientGone, type Attempted } from './attempt.js';
 import { HttpError } from './errors.js';
 import type { ProxyJob } from './jobs.js';
@@ -18,9 +18,13 @@ export type OnSkip = (target: string, reason: string) => void;
 /**
  * Serves a request for a group. Every target but the last waits for a key at most retry.spillWaitMs (a refill
  * due within it is worth waiting for; beyond it the next target is tried at once); the last waits as long as a
- * plain request. Attempt budget: retry.maxAttempts across the request, each target keeping one attempt for every
- * target after it, so each gets at least one (a group of more targets than maxAttempts gets one each).
- * A client error (400, 404, 413) is the answer at once; so is any answer once a stream's headers are relayed.
+ * plain request. Attempt budget: retry.maxAttempts upstream calls across the request; a target may use what is
+ * left of it (its other keys first), and every target after the budget is spent still gets one call. So a
+ * request makes at most maxAttempts + (targets - 1) calls, and a target's failure is always checked against the
+ * next target before the client hears of it.
+ * Moves on: no key in time, a retryable outcome, or a refusal (403: this provider will not serve the request
+ * for this account, which says nothing of the next provider). A client error (400, 404, 413) is the answer at
+ * once; so is any answer once a stream's headers are relayed.
  * The client hears the last target's answer, or keymux's error for it.
  */
 export async function proxyGroup(rt: Runtime, group: Group, jobFor: JobFor, res: ServerResponse, log: ProxyLog, onSkip?: OnSkip): Promise<void> {
@@ -40,7 +44,7 @@ async function walk(rt: Runtime, group: Group, jobFor: JobFor, res: ServerRespon
   const { maxAttempts, spillWaitMs } = rt.config.retry;
   // Targets whose provider has no keys now are not there (the config warned): the last live one queues.
   const targets = group.targets.filter((t) => rt.hasProviderOf(t));
-  let used = 0;
+  const tally = { calls: 0 };
   /** The last target's failure so far: its answer (relayed if no target after it answers) or keymux's error. */
   let failure: { job: ProxyJob; r: Attempted } | HttpError | undefined;
   const skipped: string[] = [];
@@ -68,7 +72,8 @@ async function walk(rt: Runtime, group: Group, jobFor: JobFor, res: ServerRespon
         call: job.call,
         stream: job.stream,
         signal,
-        maxAttempts: Math.max(1, maxAttempts - used - later),
+        maxAttempts: Math.max(1, maxAttempts - tally.calls),
+        tally,
         ...(later > 0 && { deadlineMs: spillWaitMs }),
         ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
       });
@@ -78,14 +83,18 @@ async function walk(rt: Runtime, group: Group, jobFor: JobFor, res: ServerRespon
       failure = err;
       continue;
     }
-    used += r.attempts;
-    if (later === 0 || !isRetryable(r.outcome) || signal.aborted) return deliver(withWarnings(job, skipped), r, res, signal, log, used);
+    if (later === 0 || !movesOn(r.outcome) || signal.aborted) return deliver(withWarnings(job, skipped), r, res, signal, log, tally.calls);
     failure = spilled(job, r);
   }
   if (signal.aborted) throw new ClientGone();
   if (failure === undefined) throw new HttpError('KMX_ERR_NO_KEYS', `${group.name}: no target of the group has a configured provider`);
   if (failure instanceof HttpError) throw failure;
-  return deliver(withWarnings(failure.job, skipped), failure.r, res, signal, log, used);
+  return deliver(withWarnings(failure.job, skipped), failure.r, res, signal, log, tally.calls);
+}
+
+/** Whether a target's final outcome sends the request to the next target. */
+function movesOn(o: Outcome): boolean {
+  return isRetryable(o) || (o.kind === 'client_error' && o.status === 403);
 }
 
 /**
