@@ -1,4 +1,5 @@
 // Fallback groups: an alias whose value is a list of provider/model targets, tried in order (README "Fallback groups").
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/index.js';
 import { load, loadError } from './helpers.js';
@@ -61,6 +62,16 @@ describe('fallback groups in the config', () => {
   it('modelMap and aliases that agree on a list do not conflict; disagreeing ones do', () => {
     expect(load({ 'keymux.yaml': KEYS + 'aliases: { g: [groq/a, groq/b] }\nmodelMap: { g: [groq/a, groq/b] }\n' }).groups).toEqual({ g: ['groq/a', 'groq/b'] });
     expect(loadError({ 'keymux.yaml': KEYS + 'aliases: { g: [groq/a, groq/b] }\nmodelMap: { g: [groq/b, groq/a] }\n' }).message).toContain('modelMap.g: conflicts with aliases.g');
+  });
+
+  it("the README's example is a group of the issue's three targets", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Fallback groups'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const config = load({ 'keymux.yaml': yaml }, { NVIDIA_NIM_API_KEY: 'nvapi-1', OPENROUTER_API_KEY: 'sk-or-1', GROQ_API_KEY: 'gsk-1' });
+    expect(config.groups).toEqual({
+      coder: ['nvidia_nim/qwen/qwen3-coder-480b-a35b-instruct', 'openrouter/qwen/qwen3-coder:free', 'groq/llama-3.3-70b-versatile'],
+    });
   });
 
   it('retry.spillWaitMs defaults to 300 ms and takes a duration', () => {
