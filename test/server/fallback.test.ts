@@ -275,6 +275,11 @@ describe('fallback groups', () => {
     expect(ac.headers.get('x-keymux-provider')).toBe('anthropic');
     expect(ac.json).toMatchObject({ type: 'message', model: 'smart' });
     expect(s.sims.ant!.requests.at(-1)).toMatchObject({ model: 'claude-sonnet-4-6', dialect: 'anthropic' });
+    const st = await call(s.url, '/v1/messages', anthropicBody('stream', { model: 'smart', stream: true }), { headers: { 'anthropic-version': '2023-06-01' } });
+    expect(st.headers.get('x-keymux-provider')).toBe('anthropic');
+    const events = dataJson(st.events);
+    expect(events.find((e) => e.type === 'message_start')?.message.model).toBe('smart');
+    expect(events.filter((e) => e.type === 'content_block_delta').map((e) => e.delta.text).join('')).toBe('echo: stream');
     const g = await call(s.url, '/v1beta/models/smart:generateContent', geminiBody('from gemini'));
     expect(g.status).toBe(200);
     expect(g.headers.get('x-keymux-provider')).toBe('anthropic');
