@@ -326,6 +326,10 @@ describe('fallback groups', () => {
     await call(s.url, '/v1/chat/completions', chatBody('x', { model: 'coder' }));
     const models = await call(s.url, '/v1/models');
     expect(models.json.data).toContainEqual({ id: 'coder', object: 'model', created: 0, owned_by: 'keymux' });
+    expect((await call(s.url, '/v1/models/coder')).json).toMatchObject({ id: 'coder', owned_by: 'keymux' });
+    // A route that wants one model (counting tokens) takes the group's first target.
+    const counted = await call(s.url, '/v1/token-count', { model: 'coder', messages: [{ role: 'user', content: 'count me' }] });
+    expect(counted.json.model).toBe('nvidia_nim/qwen/qwen3-coder-480b-a35b-instruct');
     const providers = await call(s.url, '/v1/providers');
     expect(providers.json.groups).toEqual([
       {
