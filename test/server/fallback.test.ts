@@ -343,6 +343,20 @@ describe('fallback groups', () => {
     ]);
   });
 
+  it('a reload changes the groups: a new order is followed, a removed group is an unknown model', async () => {
+    const s = await coder();
+    const env = { NVIDIA_NIM_API_KEYS: NIM_KEYS.join(','), NVIDIA_NIM_BASE_URL: `${s.sims.nim!.url}/v1`, GROQ_API_KEY: GROQ_KEY, GROQ_BASE_URL: `${s.sims.groq!.url}/openai/v1` };
+    const dir = scratchDir();
+    open.push(async () => dir.remove());
+    s.server.reload(configFrom(env, { cwd: dir.dir, configPath: dir.write('keymux.yaml', 'aliases:\n  coder2: [groq/llama-3.3-70b-versatile, nvidia_nim/qwen/qwen3-coder-480b-a35b-instruct]\n') }));
+    const r = await call(s.url, '/v1/chat/completions', chatBody('x', { model: 'coder2' }));
+    expect(r.headers.get('x-keymux-provider')).toBe('groq');
+    expect(r.json.model).toBe('coder2');
+    const gone = await call(s.url, '/v1/chat/completions', chatBody('x', { model: 'coder' }));
+    expect(gone.status).toBe(404);
+    expect(gone.json.error.code).toBe('KMX_ERR_UNKNOWN_MODEL');
+  });
+
   it('a plain provider/model answer says which target served it too', async () => {
     const s = await coder();
     const r = await call(s.url, '/v1/chat/completions', chatBody('plain', { model: 'groq/llama-3.3-70b-versatile' }));
