@@ -198,6 +198,23 @@ describe('fallback groups', () => {
     }
   });
 
+  it("capacity-aware: a learned budget's refill due within the spill wait is waited for, one due beyond it spills", async () => {
+    for (const [spill, served] of [['5s', 'openai'], ['100ms', 'groq']] as const) {
+      const s = await setup(
+        // Two requests per 3 s, said in OpenAI's rate-limit headers: keymux learns when the key has room again (~1.5 s).
+        { a: { keys: { 'sk-aaaaaaaaaaaaaaaa': { rpm: 2, windowMs: 3_000 } } }, b: { keys: { 'sk-bbbbbbbbbbbbbbbb': {} } } },
+        (x) => ({ OPENAI_API_KEY: 'sk-aaaaaaaaaaaaaaaa', OPENAI_BASE_URL: `${x.a!.url}/v1`, GROQ_API_KEY: 'sk-bbbbbbbbbbbbbbbb', GROQ_BASE_URL: `${x.b!.url}/openai/v1` }),
+        `aliases:\n  g: [openai/gpt-4o-mini, groq/llama]\nretry: { spillWaitMs: ${spill} }\n`,
+      );
+      for (const text of ['one', 'two']) expect((await call(s.url, '/v1/chat/completions', chatBody(text, { model: 'openai/gpt-4o-mini' }))).status).toBe(200);
+      const r = await call(s.url, '/v1/chat/completions', chatBody('three', { model: 'g' }));
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-keymux-provider'), `spillWaitMs ${spill}`).toBe(served);
+      // Either way no request went into the provider's 429: the wait (or the spill) came from the learned budget.
+      expect(statuses(s.sims.a)).toEqual(served === 'openai' ? [200, 200, 200] : [200, 200]);
+    }
+  });
+
   it('a client error from the first target is the answer at once: the second gets no request', async () => {
     const s = await coder();
     const r = await call(s.url, '/v1/chat/completions', { model: 'coder', messages: [] });
