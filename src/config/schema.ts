@@ -16,7 +16,7 @@ export type DialectsMatch = Assert<Same<(typeof DIALECTS)[number], ProviderInfo[
 
 export * from './leaves.js';
 import {
-  STRATEGIES, int, positive, durationMs, bodyLimit, port, bool, text, host, strategy, logLevel, url, webOrigin, list, stringMap, section, unknownFields, strict, redisUrl, USAGE_PLACES, storageType, prices,
+  STRATEGIES, int, positive, durationMs, bodyLimit, port, bool, text, host, strategy, logLevel, url, webOrigin, list, stringMap, section, unknownFields, strict, redisUrl, USAGE_PLACES, storageType, prices, aliasMap,
 } from './leaves.js';
 
 // ---- the plain settings: one tree, layered defaults < file < env < flags by one generic merge ----
@@ -213,22 +213,6 @@ export const providerFields = {
 };
 /** One entry under `providers:`; `openai:` with nothing after it is an empty entry. */
 export const providerSchema = z.preprocess((v) => v ?? {}, strict(providerFields));
-
-/** An alias's value: one `provider/model`, or a fallback group: a non-empty list of them, tried in order. */
-const groupTargets = z.array(text).min(1, 'a fallback group needs at least one target');
-// Dispatched by hand rather than z.union: a union reports only its own message, losing the path of the one
-// bad element of a list (`aliases.coder[2]`).
-const aliasValue = z.unknown().transform((v, ctx): string | string[] => {
-  if (typeof v !== 'string' && !Array.isArray(v)) {
-    ctx.addIssue({ code: 'custom', message: 'expected provider/model, or a list of them (a fallback group)' });
-    return z.NEVER;
-  }
-  const r = typeof v === 'string' ? text.safeParse(v) : groupTargets.safeParse(v);
-  if (r.success) return r.data;
-  for (const iss of r.error.issues) ctx.addIssue({ code: 'custom', message: iss.message, path: iss.path });
-  return z.NEVER;
-});
-const aliasMap = z.record(z.string(), aliasValue, { error: 'expected a map of name: value' });
 
 /** The file's sections that are not plain settings: each has its own merge. */
 export const sections = {
