@@ -107,20 +107,18 @@ export async function relayStream(
  * and Anthropic's message_start (`message.model`). Says whether it changed anything.
  */
 export function renameModel(v: unknown, model: string): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as { model?: unknown; message?: { model?: unknown } | null };
+  if (!isRecord(v)) return false;
   let changed = false;
-  if (typeof o.model === 'string' && o.model !== model) {
-    o.model = model;
-    changed = true;
-  }
-  const m = o.message;
-  if (typeof m === 'object' && m !== null && typeof m.model === 'string' && m.model !== model) {
-    m.model = model;
-    changed = true;
+  for (const o of [v, v.message]) {
+    if (isRecord(o) && typeof o.model === 'string' && o.model !== model) {
+      o.model = model;
+      changed = true;
+    }
   }
   return changed;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** OpenAI's include_usage chunk: no choices, only usage. */
 function isUsageOnlyChunk(v: unknown): boolean {
