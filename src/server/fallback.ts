@@ -33,6 +33,7 @@ export async function proxyGroup(rt: Runtime, group: Group, jobFor: JobFor, res:
     if (!res.writableFinished) ac.abort();
   };
   res.on('close', onClose);
+  log.group = group.name;
   try {
     await walk(rt, group, jobFor, res, ac.signal, log, onSkip);
   } finally {

@@ -14,6 +14,8 @@ import { parseMaybeJson } from './upstream.js';
 export interface ProxyLog {
   provider?: string;
   model?: string;
+  /** The fallback group the client asked for, when it asked for one (provider and model say which target served). */
+  group?: string;
   keyId?: string;
   attempts?: number;
   upstreamStatus?: number;

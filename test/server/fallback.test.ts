@@ -109,6 +109,8 @@ describe('fallback groups', () => {
     expect(count(s.sims.nim)).toBe(2);
     expect(s.sims.or!.requests.filter(inference).map((x) => x.model)).toEqual(['qwen/qwen3-coder:free']);
     expect(r.headers.get('x-keymux-attempts')).toBe('3');
+    // The request's log line names the group and the target that served it.
+    expect(s.logs.requests().at(-1)).toMatchObject({ group: 'coder', provider: 'openrouter', model: 'qwen/qwen3-coder:free', attempts: 3, status: 200 });
 
     // Exhausted keys are out until their quota returns: NIM is not asked again, OpenRouter serves at once.
     const again = await call(s.url, '/v1/chat/completions', chatBody('again', { model: 'coder' }));
