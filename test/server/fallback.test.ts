@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/pool/index.js';
 import { createServer, type KeymuxServer } from '../../src/server/index.js';
 import { startSimulator, type KeyBehaviour, type RecordedRequest, type Simulator, type SimulatorOptions } from '../sim/index.js';
-import { anthropicBody, call, captureLogs, chatBody, configFrom, dataJson, geminiBody, scratchDir, type Env, type LogCapture } from './helpers.js';
+import { DEAD_PORT, anthropicBody, call, captureLogs, chatBody, configFrom, dataJson, geminiBody, scratchDir, type Env, type LogCapture } from './helpers.js';
 
 /**
  * The server's injected clock: real timers (retry backoffs of a few ms stay real), but now() can jump ahead, so
@@ -180,6 +180,25 @@ describe('fallback groups', () => {
     const later = await call(s.url, '/v1/chat/completions', chatBody('later', { model: 'coder' }));
     expect(later.status).toBe(200);
     expect(later.headers.get('x-keymux-provider')).toBe('nvidia_nim');
+  });
+
+  it('a failing first target (5xx on every key, or unreachable) moves on to the next within the request', async () => {
+    const s = await coder(Object.fromEntries(NIM_KEYS.map((k) => [k, { failRate: 1 }])));
+    const r = await call(s.url, '/v1/chat/completions', chatBody('5xx', { model: 'coder' }));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-keymux-provider')).toBe('openrouter');
+    expect(statuses(s.sims.nim).length).toBeGreaterThan(0);
+    expect(statuses(s.sims.nim).every((st) => st >= 500)).toBe(true);
+
+    const dead = await setup(
+      { b: { keys: { 'sk-bbbbbbbbbbbbbbbb': {} } } },
+      (x) => ({ OPENAI_API_KEY: 'sk-aaaaaaaaaaaaaaaa', OPENAI_BASE_URL: `http://127.0.0.1:${DEAD_PORT}/v1`, GROQ_API_KEY: 'sk-bbbbbbbbbbbbbbbb', GROQ_BASE_URL: `${x.b!.url}/openai/v1` }),
+      'aliases:\n  g: [openai/gpt-4o-mini, groq/llama]\n',
+    );
+    const n = await call(dead.url, '/v1/chat/completions', chatBody('net', { model: 'g' }));
+    expect(n.status).toBe(200);
+    expect(n.headers.get('x-keymux-provider')).toBe('groq');
+    expect(n.json.model).toBe('g');
   });
 
   it('a key due back within retry.spillWaitMs is waited for; with no spill wait the next target serves at once', async () => {
