@@ -106,3 +106,18 @@ export const prices = z.record(
   },
 );
 
+/** An alias's value: one `provider/model`, or a fallback group: a non-empty list of them, tried in order. */
+const groupTargets = z.array(text).min(1, 'a fallback group needs at least one target');
+// Dispatched by hand rather than z.union: a union reports only its own message, losing the path of the one
+// bad element of a list (`aliases.coder[2]`).
+const aliasValue = z.unknown().transform((v, ctx): string | string[] => {
+  if (typeof v !== 'string' && !Array.isArray(v)) {
+    ctx.addIssue({ code: 'custom', message: 'expected provider/model, or a list of them (a fallback group)' });
+    return z.NEVER;
+  }
+  const r = typeof v === 'string' ? text.safeParse(v) : groupTargets.safeParse(v);
+  if (r.success) return r.data;
+  for (const iss of r.error.issues) ctx.addIssue({ code: 'custom', message: iss.message, path: iss.path });
+  return z.NEVER;
+});
+export const aliasMap = z.record(z.string(), aliasValue, { error: 'expected a map of name: value' });

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { findProvider } from '../providers/catalog.js';
 import { ConfigError, formatIssue, type ConfigIssue } from './errors.js';
+import { resolveAliases } from './aliases.js';
 import { redactKeys } from './redact.js';
 import { proxyKeysFromEnv, type Env } from './env.js';
 import { readDotenv } from './dotenv.js';
@@ -98,7 +99,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const defaults: Layer = { ...DEFAULTS, server: { ...server, host: proxyKeys.length > 0 ? hostWithProxyKeys : server.host } };
   const settings = resolveSettings([defaults, opts.defaults ?? {}, layer.settings, fromEnv, fromFlags]);
   settings.storage.dataDir = resolve(cwd, settings.storage.dataDir);
-  const config: ResolvedConfig = { ...settings, proxyKeys, clients, providers, aliases: {}, source: { files }, warnings };
+  const config: ResolvedConfig = { ...settings, proxyKeys, clients, providers, aliases: {}, groups: {}, source: { files }, warnings };
 
   if (config.cooldown.defaultMs > config.cooldown.maxMs) {
     const at = getAt(layer.settings, ['cooldown', 'maxMs']) !== undefined ? 'maxMs' : 'defaultMs';
@@ -107,42 +108,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (config.server.headersTimeoutMs > config.server.requestTimeoutMs) {
     warnings.push(formatIssue({ ...locate(['server', 'headersTimeoutMs']), message: 'above server.requestTimeoutMs, which cuts it short' }));
   }
-  config.aliases = resolveAliases(layer.aliases, config.providers.map((p) => p.name), locate, issues, warnings);
+  Object.assign(config, resolveAliases(layer.aliases, config.providers.map((p) => p.name), locate, issues, warnings));
 
   if (issues.length > 0) throw new ConfigError(sortIssues(issues, parsed?.file));
   // Warnings repeat what the user wrote, as errors do: mask a key typed where a name belongs.
   config.warnings = warnings.map(redactKeys);
   return deepFreeze(config);
-}
-
-/** Alias targets with their provider prefix made canonical (`google/x` → `gemini/x`); cycles are errors. */
-function resolveAliases(
-  written: Record<string, { to: string; section: 'aliases' | 'modelMap' }>,
-  configured: readonly string[],
-  locate: Locate,
-  issues: ConfigIssue[],
-  warnings: string[],
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [from, { to, section }] of Object.entries(written)) {
-    const slash = to.indexOf('/');
-    const info = slash > 0 ? findProvider(to.slice(0, slash)) : undefined;
-    out[from] = info ? `${info.name}${to.slice(slash)}` : to;
-    if (info && !configured.includes(info.name)) {
-      warnings.push(formatIssue({ ...locate([section, from]), message: `${info.name} is not configured (no keys), so this alias cannot be served` }));
-    }
-  }
-  for (const from of Object.keys(out)) {
-    const seen = new Set([from]);
-    for (let cur = out[from]; cur !== undefined; cur = out[cur]) {
-      if (seen.has(cur)) {
-        issues.push({ ...locate([written[from]?.section ?? 'aliases', from]), message: `aliases loop: ${[...seen, cur].join(' → ')}` });
-        break;
-      }
-      seen.add(cur);
-    }
-  }
-  return out;
 }
 
 function isFile(path: string): boolean {

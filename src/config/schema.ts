@@ -17,7 +17,7 @@ export type DialectsMatch = Assert<Same<(typeof DIALECTS)[number], ProviderInfo[
 
 export * from './leaves.js';
 import {
-  STRATEGIES, int, positive, durationMs, bodyLimit, port, bool, text, host, strategy, logLevel, url, webOrigin, list, stringMap, section, unknownFields, strict, redisUrl, USAGE_PLACES, storageType, prices,
+  STRATEGIES, int, positive, durationMs, bodyLimit, port, bool, text, host, strategy, logLevel, url, webOrigin, list, stringMap, section, unknownFields, strict, redisUrl, USAGE_PLACES, storageType, prices, aliasMap,
 } from './leaves.js';
 
 // ---- the plain settings: one tree, layered defaults < file < env < flags by one generic merge ----
@@ -43,8 +43,13 @@ export const settingsSchema = z.object({
     maxUpstreamBodyBytes: bodyLimit,
   }),
   strategy,
-  retry: z.object({ maxAttempts: int(1, 100) }),
-  /** `tierWaitMs`: how long a request waits for a lower-tier key about to be free before it spills to a higher tier. */
+  /**
+   * maxAttempts: upstream attempts per request, across a fallback group's targets too (each target still gets
+   * one). spillWaitMs: how long a group's target (all but the last) may make a request wait for a key before
+   * it goes to the next target. `queue.tierWaitMs`: how long a request waits for a lower-tier key about to be
+   * free before it spills to a higher tier.
+   */
+  retry: z.object({ maxAttempts: int(1, 100), spillWaitMs: durationMs(0) }),
   queue: z.object({ timeoutMs: durationMs(0), maxWaiting: int(0), tierWaitMs: durationMs(0) }),
   cooldown: z.object({ defaultMs: durationMs(0), maxMs: durationMs(0), quotaMs: durationMs(0) }),
   logLevel,
@@ -109,7 +114,7 @@ export const DEFAULTS = {
     maxUpstreamBodyBytes: 64 * 1024 * 1024,
   },
   strategy: 'default',
-  retry: { maxAttempts: 3 },
+  retry: { maxAttempts: 3, spillWaitMs: 300 },
   queue: { timeoutMs: 30_000, maxWaiting: 1_000, tierWaitMs: 300 },
   cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
   logLevel: 'info',
@@ -220,10 +225,10 @@ export const sections = {
   /** Named proxy keys with limits (clients.ts). */
   clients: clientsSection,
   providers: section(z.record(z.string(), providerSchema, { error: 'expected a map of provider name: settings' })),
-  /** Model aliases: `fast: groq/llama-3.1-8b-instant`. */
-  aliases: section(stringMap(text)),
+  /** Model aliases: `fast: groq/llama-3.1-8b-instant`, or a fallback group: `coder: [nvidia_nim/…, groq/…]`. */
+  aliases: section(aliasMap),
   /** Same map under another name, for clients that hard-code model names; merged into `aliases`. */
-  modelMap: section(stringMap(text)),
+  modelMap: section(aliasMap),
   /** Editors' JSON-schema pointer; ignored. */
   $schema: section(z.string()),
 };
@@ -271,6 +276,8 @@ export const configSchema = settingsSchema.extend({
   providers: z.array(resolvedProviderSchema),
   /** Model name → `provider/model` (aliases and modelMap merged). */
   aliases: z.record(z.string(), z.string()),
+  /** Fallback groups: model name → its targets, in order, each `provider/model` (aliases among them resolved). */
+  groups: z.record(z.string(), z.array(z.string())),
   /** Files read: the .env and the config file. */
   source: z.object({ files: z.array(z.string()) }),
   warnings: z.array(z.string()),

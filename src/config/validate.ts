@@ -29,9 +29,17 @@ export interface FileLayer {
   /** The `clients:` items that validated, with their index in the file. */
   clients: Array<{ index: number; entry: ClientEntry }>;
   providers: ProviderDraft[];
-  /** `aliases` and `modelMap` merged: model name → target, and the section that set it. */
-  aliases: Record<string, { to: string; section: 'aliases' | 'modelMap' }>;
+  /** `aliases` and `modelMap` merged: model name → target (a list: a fallback group), and the section that set it. */
+  aliases: Record<string, WrittenAlias>;
 }
+
+export interface WrittenAlias {
+  to: string | readonly string[];
+  section: 'aliases' | 'modelMap';
+}
+
+const sameTarget = (a: string | readonly string[], b: string | readonly string[]): boolean =>
+  typeof a === 'string' || typeof b === 'string' ? a === b : a.length === b.length && a.every((t, i) => t === b[i]);
 
 const CATALOG_NAMES = CATALOG.map((p) => p.name);
 
@@ -111,7 +119,8 @@ export function validateFile(value: unknown, locate: Locate, issues: ConfigIssue
   const modelMap = parse('modelMap', sections.modelMap) ?? {};
   for (const [from, to] of Object.entries(aliases)) layer.aliases[from] = { to, section: 'aliases' };
   for (const [from, to] of Object.entries(modelMap)) {
-    if (aliases[from] !== undefined && aliases[from] !== to) report(['modelMap', from], `conflicts with aliases.${from}`);
+    const other = aliases[from];
+    if (other !== undefined && !sameTarget(other, to)) report(['modelMap', from], `conflicts with aliases.${from}`);
     else layer.aliases[from] ??= { to, section: 'modelMap' };
   }
   return layer;

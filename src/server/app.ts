@@ -119,6 +119,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
         provider: log.provider,
         model: log.model,
+        group: log.group,
         keyId: log.keyId,
         attempts: log.attempts,
         upstreamStatus: log.upstreamStatus,

@@ -32,6 +32,8 @@ export interface AttemptPlan {
    * For buffered calls only: a stream's lease is released too.
    */
   judge?: boolean;
+  /** Counts every upstream call made, those of a run that ends in a refusal too (a fallback group's budget). */
+  tally?: { calls: number };
 }
 
 export interface Attempted {
@@ -63,6 +65,7 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
     let text: string | undefined;
     const sent = performance.now();
     ttfbMs = undefined;
+    if (plan.tally) plan.tally.calls++;
     // The wait for the first key only: later attempts' waits include the retry backoff, which is not queueing.
     if (obs && !waited) {
       waited = true;

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { isRetryable } from '../pool/index.js';
-import type { Outcome, Usage } from '../pool/index.js';
+import type { LimitView, Outcome, Usage } from '../pool/index.js';
 import type { Headers } from '../providers/index.js';
 import { HttpError } from './errors.js';
-import { addLimitHeaders, clientLimits } from './limit-headers.js';
+import { addLimitHeaders, addViewHeaders, clientLimits } from './limit-headers.js';
 import { admitClient } from './clients.js';
 import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
@@ -16,6 +16,8 @@ import { parseMaybeJson } from './upstream.js';
 export interface ProxyLog {
   provider?: string;
   model?: string;
+  /** The fallback group the client asked for, when it asked for one (provider and model say which target served). */
+  group?: string;
   keyId?: string;
   attempts?: number;
   upstreamStatus?: number;
@@ -62,19 +64,7 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
       maxAttempts: rt.config.retry.maxAttempts,
       ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
     });
-    log.keyId = r.lease.keyId;
-    log.attempts = r.attempts;
-    log.ttfbMs = r.ttfbMs;
-    log.outcome = r.outcome.kind;
-    const a = r.answer;
-    if (a.kind === 'failed') {
-      if (ac.signal.aborted) throw new ClientGone();
-      throw unreachable(a.error, r.outcome);
-    }
-    const common: Record<string, string> = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
-    addLimitHeaders(job.client, job.provider.pool, job.model, clientLimits(rt, log.client), common);
-    if (a.kind === 'stream') await streamToClient(job, a, r, res, ac.signal, common, log);
-    else respond(job, a, r, res, common, log);
+    await deliver(rt, job, r, res, ac.signal, log);
   } catch (err) {
     // keymux's own errors (every key cooling, the provider failing) carry the pool's limits too: when to come back.
     if (err instanceof HttpError) addLimitHeaders(job.client, job.provider.pool, job.model, clientLimits(rt, log.client), err.headers);
@@ -84,6 +74,44 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
     // The outcome corrects the estimate counted at admission (streams have ended by now) and adds the spend.
     rt.clients.settle(ticket, { provider: job.provider.name, model: job.model, ok: log.outcome === 'ok', usage: log.usage });
   }
+}
+
+/**
+ * The attempt's answer to the client: the upstream's, streamed or whole, or keymux's error when the last
+ * attempt brought none. `attempts` counts the request's attempts when they span several targets (a group);
+ * `view`, the limits the rate-limit headers show when they are not the serving pool's alone (a group's sum).
+ */
+export async function deliver(
+  rt: Runtime,
+  job: ProxyJob,
+  r: Attempted,
+  res: ServerResponse,
+  signal: AbortSignal,
+  log: ProxyLog,
+  attempts = r.attempts,
+  view?: LimitView,
+): Promise<void> {
+  log.keyId = r.lease.keyId;
+  log.attempts = attempts;
+  log.ttfbMs = r.ttfbMs;
+  log.outcome = r.outcome.kind;
+  const a = r.answer;
+  if (a.kind === 'failed') {
+    if (signal.aborted) throw new ClientGone();
+    throw unreachable(a.error, r.outcome);
+  }
+  const common: Record<string, string> = {
+    ...job.extraHeaders,
+    'x-keymux-provider': job.provider.name,
+    'x-keymux-model': headerSafe(job.model),
+    'x-keymux-key': r.lease.keyId,
+    'x-keymux-attempts': String(attempts),
+  };
+  const limits = clientLimits(rt, log.client);
+  if (view) addViewHeaders(job.client, view, limits, rt.clock.now(), common);
+  else addLimitHeaders(job.client, job.provider.pool, job.model, limits, common);
+  if (a.kind === 'stream') await streamToClient(job, a, r, res, signal, common, log);
+  else respond(job, a, r, res, common, log);
 }
 
 /** A whole answer: relayed as the provider wrote it, or mapped into the client's dialect. */
@@ -160,6 +188,12 @@ async function streamToClient(
     if (!up.body.destroyed) up.body.destroy();
   }
 }
+
+/** A model id as a header value: node:http refuses anything but visible ASCII, and a client may send any model name. */
+function headerSafe(s: string): string {
+  return VISIBLE_ASCII.test(s) ? s : s.replace(/[^\x20-\x7e]+/g, '?');
+}
+const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
 
 function forwarded(h: Headers, secret: Secret | undefined): Record<string, string> {
   const out: Record<string, string> = {};

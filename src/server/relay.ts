@@ -7,8 +7,11 @@ import { SseSplitter, type SseEvent } from './sse.js';
 import type { UpstreamResponse } from './upstream.js';
 
 export type StreamPlan =
-  /** Events go to the client as the provider wrote them; `stripUsageChunk` drops the usage-only chunk keymux asked for. */
-  | { mode: 'passthrough'; stripUsageChunk?: boolean; contentType?: string }
+  /**
+   * Events go to the client as the provider wrote them; `stripUsageChunk` drops the usage-only chunk keymux asked
+   * for; `model` renames the model the events name (a fallback group's name, not its target's).
+   */
+  | { mode: 'passthrough'; stripUsageChunk?: boolean; contentType?: string; model?: string }
   /** Gemini without alt=sse: the client gets one JSON array, streamed element by element. */
   | { mode: 'gemini-array'; contentType?: string }
   /** Each upstream event is translated into the client's dialect; `array`: as one JSON array (Gemini without alt=sse). */
@@ -54,7 +57,8 @@ export async function relayStream(
       }
       // Parse only what the tracker reads or what must be transformed: pass-through stays cheap.
       let parsed: unknown;
-      if (plan.mode !== 'passthrough' || tracker.wants(data, ev.event)) {
+      const rename = plan.mode === 'passthrough' && plan.model !== undefined && data.includes('"model"');
+      if (plan.mode !== 'passthrough' || rename || tracker.wants(data, ev.event)) {
         try {
           parsed = JSON.parse(data);
         } catch {
@@ -64,7 +68,7 @@ export async function relayStream(
       }
       if (plan.mode === 'passthrough') {
         if (plan.stripUsageChunk && parsed !== undefined && isUsageOnlyChunk(parsed)) continue;
-        out += ev.raw;
+        out += rename && plan.model !== undefined && renameModel(parsed, plan.model) ? sseText([{ ...(ev.event ? { event: ev.event } : {}), data: parsed }]) : ev.raw;
       } else if (arrayMode) {
         out += (first ? '[' : ',\r\n') + data;
         first = false;
@@ -97,6 +101,24 @@ export async function relayStream(
     if (!body.destroyed) body.destroy();
   }
 }
+
+/**
+ * Names `model` where a dialect's answer names it: the top level (OpenAI's chunks and bodies, Anthropic's message)
+ * and Anthropic's message_start (`message.model`). Says whether it changed anything.
+ */
+export function renameModel(v: unknown, model: string): boolean {
+  if (!isRecord(v)) return false;
+  let changed = false;
+  for (const o of [v, v.message]) {
+    if (isRecord(o) && typeof o.model === 'string' && o.model !== model) {
+      o.model = model;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** OpenAI's include_usage chunk: no choices, only usage. */
 function isUsageOnlyChunk(v: unknown): boolean {

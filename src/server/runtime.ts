@@ -23,6 +23,12 @@ export interface ResolvedModel {
   model: string;
 }
 
+/** A fallback group: the name clients ask for, and its targets (`provider/model`) in the order they are tried. */
+export interface Group {
+  readonly name: string;
+  readonly targets: readonly string[];
+}
+
 /** Timings only the attempt sees, for metrics (metrics.ts); absent, they cost nothing. */
 export interface UpstreamObserver {
   ttfb(provider: string, model: string, ms: number): void;
@@ -37,6 +43,7 @@ export class Runtime {
   readonly providers = new Map<string, ProviderRuntime>();
   #dispatcher: Agent;
   #aliases: Record<string, string> = {};
+  #groups = new Map<string, Group>();
   /** The one clock of the server: pools, classification and retry hints all read it. */
   readonly clock: Clock;
   config: Config;
@@ -105,6 +112,7 @@ export class Runtime {
     this.#aliases = { ...config.aliases };
     if (config.prices !== this.#pricesFrom) this.#prices = new PriceTable((this.#pricesFrom = config.prices));
     this.clients.setClients(config.clients);
+    this.#groups = new Map(Object.entries(config.groups).map(([name, targets]) => [name, { name, targets }]));
     const seen = new Set<string>();
     for (const pc of config.providers) {
       seen.add(pc.name);
@@ -172,6 +180,34 @@ export class Runtime {
     return [...this.providers.values()].filter((p) => p.adapter.profile.dialect === dialect);
   }
 
+  /** The fallback group a model name names, if it names one (one map lookup: the plain path's only cost). */
+  group(model: unknown): Group | undefined {
+    return typeof model === 'string' ? this.#groups.get(model) : undefined;
+  }
+
+  /** Every fallback group, in config order. */
+  groups(): IterableIterator<Group> {
+    return this.#groups.values();
+  }
+
+  /** Whether a group's target has its provider configured now (keys, after the last reload). */
+  hasProviderOf(target: string): boolean {
+    const slash = target.indexOf('/');
+    return slash > 0 && this.providers.has(target.slice(0, slash));
+  }
+
+  /**
+   * A group's target, `provider/model` with a canonical provider name (the config checked that): unlike a
+   * client's model name it never falls to the only provider, so a target whose provider has no keys now is
+   * refused (the group skips it) rather than sent somewhere else.
+   */
+  resolveTarget(target: string): ResolvedModel {
+    const slash = target.indexOf('/');
+    const p = slash > 0 ? this.providers.get(target.slice(0, slash)) : undefined;
+    if (!p) throw new HttpError('KMX_ERR_UNKNOWN_MODEL', `"${target}": its provider is not configured (no keys)`);
+    return { provider: p, model: ownModel(p, target, target.slice(slash + 1)) };
+  }
+
   /**
    * `provider/model` (split at the first slash; provider by canonical name or alias), an alias from the
    * config, or a bare model when exactly one provider (of the preferred dialect, for dialect-native routes) is there.
@@ -182,13 +218,19 @@ export class Runtime {
     }
     const aliased = this.#aliases[model];
     if (aliased !== undefined && aliased !== model) return this.resolve(aliased, prefer);
+    // A group where one target is wanted (counting tokens, routes that do not fall over): its first live one.
+    const group = this.#groups.get(model);
+    if (group !== undefined) {
+      const first = group.targets.find((t) => this.hasProviderOf(t));
+      if (first === undefined) throw new HttpError('KMX_ERR_NO_KEYS', `${model}: no target of the group has a configured provider`);
+      return this.resolveTarget(first);
+    }
     const slash = model.indexOf('/');
     const head = slash > 0 ? model.slice(0, slash) : undefined;
     if (head !== undefined) {
       const p = this.providers.get(head) ?? this.providers.get(findProvider(head)?.name ?? '');
       if (p) {
-        const rest = model.slice(slash + 1);
-        return { provider: p, model: p.adapter.profile.vendorModels && !rest.includes('/') ? model : rest };
+        return { provider: p, model: ownModel(p, model, model.slice(slash + 1)) };
       }
     }
     const candidates = prefer ? this.ofDialect(prefer) : [];
@@ -216,6 +258,11 @@ export class Runtime {
     // After the pools: their last usage and learned limits are handed over first, and written on close.
     if (this.#ownsStore) await this.store.close();
   }
+}
+
+/** The provider's id for `head/rest`: NIM's `nvidia/llama-…` is its own whole id when nothing follows another slash. */
+function ownModel(p: ProviderRuntime, whole: string, rest: string): string {
+  return p.adapter.profile.vendorModels && !rest.includes('/') ? whole : rest;
 }
 
 /**

@@ -25,7 +25,7 @@ describe('defaults < file < env < flags', () => {
       proxyKeys: [],
       clients: [],
       strategy: 'default',
-      retry: { maxAttempts: 3 },
+      retry: { maxAttempts: 3, spillWaitMs: 300 },
       queue: { timeoutMs: 30_000, maxWaiting: 1_000, tierWaitMs: 300 },
       cooldown: { defaultMs: 1_000, maxMs: 600_000, quotaMs: 3_600_000 },
       logLevel: 'info',
@@ -37,6 +37,7 @@ describe('defaults < file < env < flags', () => {
       redis: { prefix: 'keymux:', usage: 'local', leaseTtlMs: 60_000, timeoutMs: 100 },
       providers: [],
       aliases: {},
+      groups: {},
       source: { files: [] },
       warnings: [],
     } satisfies Config);

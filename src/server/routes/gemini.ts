@@ -1,10 +1,12 @@
 import { readBody, parseJsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
 import { isObject } from '../../translate/util.js';
-import { passthroughJob, translatedJob } from '../jobs.js';
-import { proxy } from '../proxy.js';
+import { passthroughJob, translatedJob, type ProxyJob } from '../jobs.js';
 import { checkModel } from '../clients.js';
+import { proxy } from '../proxy.js';
 import { geminiEmbeddingsJob } from './embeddings.js';
+import type { ResolvedModel } from '../runtime.js';
+import { serveGroup } from './group.js';
 import type { RouteContext } from './index.js';
 import { estimateTokens } from '../tokens.js';
 import { decodeSegment, sendJson } from './respond.js';
@@ -26,29 +28,30 @@ export async function geminiAction(ctx: RouteContext): Promise<void> {
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   checkShape(body, action);
-  const target = ctx.runtime.resolve(model, 'gemini');
-  checkModel(ctx.runtime, ctx.log.client, model, target);
-  if ((action === 'embedContent' || action === 'batchEmbedContents') && target.provider.adapter.profile.dialect !== 'gemini') {
-    ctx.log.model = target.model;
-    return proxy(ctx.runtime, geminiEmbeddingsJob(target, action, body, buf.length), ctx.res, ctx.log);
-  }
-  ctx.log.model = target.model;
-  const stream = action === 'streamGenerateContent';
   // keymux always streams from Gemini as SSE; a client that asked for the JSON-array form gets that back.
   const wantsSse = ctx.query?.get('alt') === 'sse';
-  if (target.provider.adapter.profile.dialect !== 'gemini') {
-    if (action === 'countTokens') {
-      // Other dialects' providers have no counting endpoint here: an estimate, as for Anthropic clients.
-      const counted = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
-      return sendJson(ctx.res, 200, { totalTokens: estimateTokens(counted) }, { 'x-keymux-token-count': 'estimate' });
-    }
-    const job = translatedJob(target, 'gemini', body, buf.length, stream, { reportModel: model, array: stream && !wantsSse });
-    return proxy(ctx.runtime, job, ctx.res, ctx.log);
+  const group = action === 'countTokens' ? undefined : ctx.runtime.group(model);
+  if (group) return serveGroup(ctx, group, (t) => geminiJob(ctx, t, model, action, body, buf, wantsSse));
+  const target = ctx.runtime.resolve(model, 'gemini');
+  checkModel(ctx.runtime, ctx.log.client, model, target);
+  ctx.log.model = target.model;
+  if (action === 'countTokens' && target.provider.adapter.profile.dialect !== 'gemini') {
+    // Other dialects' providers have no counting endpoint here: an estimate, as for Anthropic clients.
+    const counted = isObject(body.generateContentRequest) ? body.generateContentRequest : body;
+    return sendJson(ctx.res, 200, { totalTokens: estimateTokens(counted) }, { 'x-keymux-token-count': 'estimate' });
   }
-  const job = passthroughJob(ctx.req, target, 'gemini', action, body, buf.length, {
+  return proxy(ctx.runtime, geminiJob(ctx, target, model, action, body, buf, wantsSse), ctx.res, ctx.log);
+}
+
+/** The request as one target's provider takes it: as it is for a Gemini provider, else translated (countTokens aside). */
+function geminiJob(ctx: RouteContext, target: ResolvedModel, model: string, action: Action, body: Record<string, unknown>, buf: Buffer, wantsSse: boolean): ProxyJob {
+  const gemini = target.provider.adapter.profile.dialect === 'gemini';
+  if ((action === 'embedContent' || action === 'batchEmbedContents') && !gemini) return geminiEmbeddingsJob(target, action, body, buf.length);
+  const stream = action === 'streamGenerateContent';
+  if (!gemini) return translatedJob(target, 'gemini', body, buf.length, stream, { reportModel: model, array: stream && !wantsSse });
+  return passthroughJob(ctx.req, target, 'gemini', action, body, buf.length, {
     stream,
     modelInBody: false,
     ...(stream ? { plan: wantsSse ? { mode: 'passthrough' as const } : { mode: 'gemini-array' as const, contentType: 'application/json; charset=utf-8' } } : {}),
   });
-  return proxy(ctx.runtime, job, ctx.res, ctx.log);
 }

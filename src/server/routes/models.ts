@@ -61,6 +61,8 @@ async function allModels(ctx: RouteContext): Promise<Array<{ provider: string; i
   );
   const models = all.flat();
   for (const [alias, target] of Object.entries(ctx.config.aliases)) models.push({ provider: target.split('/')[0] ?? '', id: alias });
+  // A group spans providers: it is keymux's own model.
+  for (const g of ctx.runtime.groups()) models.push({ provider: 'keymux', id: g.name });
   return models;
 }
 
@@ -105,8 +107,10 @@ export async function listGeminiModels(ctx: RouteContext): Promise<void> {
   sendJson(ctx.res, 200, { models });
 }
 
-/** GET /v1/providers: what is configured and how its keys are doing. Never a secret. */
+/** GET /v1/providers: what is configured and how its keys are doing, and the fallback groups. Never a secret. */
 export async function listProviders(ctx: RouteContext): Promise<void> {
+  /** Per provider: whether some key can take a request now (not cooling, exhausted or disabled). */
+  const usable = new Map<string, boolean>();
   const data = [...ctx.runtime.providers.values()].map((p) => {
     const snap = p.pool.snapshot();
     const status: Record<string, number> = { active: 0, cooling: 0, exhausted: 0, disabled: 0 };
@@ -119,6 +123,7 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
       t.keys++;
       t.status[k.status] = (t.status[k.status] ?? 0) + 1;
     }
+    usable.set(p.name, (status.active ?? 0) > 0);
     return {
       name: p.name,
       label: p.adapter.profile.label,
@@ -132,7 +137,16 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
       waiting: snap.waiting,
     };
   });
-  sendJson(ctx.res, 200, { object: 'list', data });
+  const groups = [...ctx.runtime.groups()].map((g) => ({
+    name: g.name,
+    targets: g.targets.map((t) => {
+      const slash = t.indexOf('/');
+      const provider = t.slice(0, slash);
+      // configured: false — the provider has no keys now, so the target is skipped.
+      return { target: t, provider, model: t.slice(slash + 1), configured: usable.has(provider), usable: usable.get(provider) ?? false };
+    }),
+  }));
+  sendJson(ctx.res, 200, { object: 'list', data, groups });
 }
 
 /** POST /v1/token-count: `{ model, messages | input | prompt | contents }` → `{ tokens, method }`. */

@@ -1,10 +1,12 @@
 import { readBody, parseJsonBody } from '../body.js';
 import { HttpError } from '../errors.js';
-import { passthroughJob, translatedJob } from '../jobs.js';
-import { proxy } from '../proxy.js';
+import { passthroughJob, translatedJob, type ProxyJob } from '../jobs.js';
 import { checkModel } from '../clients.js';
+import { proxy } from '../proxy.js';
 import { openAIEmbeddingsJob } from './embeddings.js';
 import { responsesOverChatJob } from './responses.js';
+import type { ResolvedModel } from '../runtime.js';
+import { serveGroup } from './group.js';
 import type { RouteContext } from './index.js';
 import { checkShape } from './shape.js';
 
@@ -15,15 +17,21 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
   const buf = await readBody(ctx.req, ctx.config.server.bodyLimit);
   const body = parseJsonBody(buf, ctx.req.headers['content-type']);
   checkShape(body, kind);
+  const group = ctx.runtime.group(body.model);
+  if (group) return serveGroup(ctx, group, (t) => openaiJob(ctx, kind, t, body, buf));
   const target = ctx.runtime.resolve(body.model, 'openai');
   checkModel(ctx.runtime, ctx.log.client, body.model, target);
+  ctx.log.model = target.model;
+  const job = openaiJob(ctx, kind, target, body, buf);
+  return proxy(ctx.runtime, job instanceof Promise ? await job : job, ctx.res, ctx.log);
+}
+
+/** The request as one target's provider takes it: as it is for an OpenAI-dialect provider, else translated. */
+function openaiJob(ctx: RouteContext, kind: OpenAIRoute, target: ResolvedModel, body: Record<string, unknown>, buf: Buffer): ProxyJob | Promise<ProxyJob> {
   const dialect = target.provider.adapter.profile.dialect;
   const stream = body.stream === true && kind !== 'embeddings';
-  ctx.log.model = target.model;
   // Only a provider with its own Responses API gets /v1/responses as it is; the others get it as chat.
-  if (kind === 'responses' && !target.provider.adapter.profile.responsesApi) {
-    return proxy(ctx.runtime, await responsesOverChatJob(ctx.runtime, target, body, buf.length), ctx.res, ctx.log);
-  }
+  if (kind === 'responses' && !target.provider.adapter.profile.responsesApi) return responsesOverChatJob(ctx.runtime, target, body, buf.length);
   if (dialect === 'openai') {
     let upBody = body;
     let raw: Buffer | undefined = buf;
@@ -37,21 +45,20 @@ export async function openaiRoute(ctx: RouteContext, kind: OpenAIRoute): Promise
         strip = true;
       }
     }
-    const job = passthroughJob(ctx.req, target, 'openai', kind, upBody, buf.length, {
+    return passthroughJob(ctx.req, target, 'openai', kind, upBody, buf.length, {
       stream,
       ...(raw !== undefined ? { raw } : {}),
       ...(stream ? { plan: { mode: 'passthrough' as const, stripUsageChunk: strip } } : {}),
     });
-    return proxy(ctx.runtime, job, ctx.res, ctx.log);
   }
-  if (kind === 'embeddings') return proxy(ctx.runtime, openAIEmbeddingsJob(target, body, buf.length), ctx.res, ctx.log);
+  if (kind === 'embeddings') return openAIEmbeddingsJob(target, body, buf.length);
   if (kind !== 'chat') {
     throw new HttpError(
       'KMX_ERR_UNTRANSLATABLE',
       `/v1/${kind === 'completions' ? 'completions' : kind} is not translated to ${target.provider.name} (${dialect} dialect); use /v1/chat/completions, or the provider's own endpoint`,
     );
   }
-  return proxy(ctx.runtime, translatedJob(target, 'openai', body, buf.length, stream), ctx.res, ctx.log);
+  return translatedJob(target, 'openai', body, buf.length, stream);
 }
 
 const isSpace = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
