@@ -8,8 +8,8 @@ import { KeyState } from './key-state.js';
 import { applyKeys } from './keys.js';
 import { PoolLease, type LeaseTicket } from './lease.js';
 import type { Outcome } from './outcome.js';
-import { disable, react } from './react.js';
-import { startHalfOpen, stepHalfOpen } from './half-open.js';
+import { disable, enable, react } from './react.js';
+import { stepHalfOpen } from './half-open.js';
 import { runWithPool } from './run.js';
 import { capacityOf, type LimitView } from './capacity.js';
 import { keySnapshot, keySnapshots } from './snapshot.js';
@@ -173,20 +173,7 @@ export class KeyPool {
   enable(id: KeyId): boolean {
     const k = this.#s.byId.get(id);
     if (!k) return false;
-    const now = this.clock.now();
-    // A key that was out comes back half-open; enabling one that was serving changes nothing of its pace.
-    if (k.disabled || k.backoffUntil > now || k.groupScope.blocked(now)) startHalfOpen(k, now);
-    k.disabled = undefined;
-    k.stateAt = now;
-    k.failStreak = 0;
-    k.backoffUntil = 0;
-    k.suspectStreak = 0;
-    const g = k.groupScope;
-    const cleared = [g, ...g.models.values()].filter((s) => s.blocked(now));
-    for (const s of cleared) s.clear();
-    this.#s.events.emit('enabled', { keyId: k.id });
-    this.#link?.write({ kind: 'key', keyId: k.id, status: 'active', at: now });
-    for (const s of cleared) this.#link?.write({ kind: 'scope', group: g.group, ...(s.model !== undefined ? { model: s.model } : {}), status: 'active', at: now });
+    enable(this.#s, k, this.clock.now());
     this.#drain();
     return true;
   }

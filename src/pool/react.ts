@@ -1,5 +1,6 @@
 import type { PoolState } from './core.js';
 import { inferenceOf } from './groups-inferred.js';
+import { startHalfOpen } from './half-open.js';
 import type { KeyState } from './key-state.js';
 import type { LeaseTicket } from './lease.js';
 import type { LearnedLimits, Outcome } from './outcome.js';
@@ -40,6 +41,24 @@ export function disable(p: PoolState, k: KeyState, reason: string | undefined, n
   p.version++;
   p.events.emit('disabled', { keyId: k.id, ...(reason !== undefined ? { reason } : {}) });
   if (persist) p.persist?.write({ kind: 'key', keyId: k.id, status: 'disabled', ...(reason !== undefined ? { reason } : {}), at: now });
+}
+
+/** The operator's word that a key is good again: its disable, its failure backoff and its group's outs cleared. */
+export function enable(p: PoolState, k: KeyState, now: number): void {
+  // A key that was out comes back half-open; enabling one that was serving changes nothing of its pace.
+  if (k.disabled || k.backoffUntil > now || k.groupScope.blocked(now)) startHalfOpen(k, now);
+  k.disabled = undefined;
+  k.stateAt = now;
+  k.failStreak = 0;
+  k.backoffUntil = 0;
+  k.suspectStreak = 0;
+  p.version++;
+  const g = k.groupScope;
+  const cleared = [g, ...g.models.values()].filter((s) => s.blocked(now));
+  for (const s of cleared) s.clear();
+  p.events.emit('enabled', { keyId: k.id });
+  p.persist?.write({ kind: 'key', keyId: k.id, status: 'active', at: now });
+  for (const s of cleared) p.persist?.write({ kind: 'scope', group: g.group, ...(s.model !== undefined ? { model: s.model } : {}), status: 'active', at: now });
 }
 
 /** Moves a key without a configured group into the group a response named (two keys of one org then share a budget). */
