@@ -179,8 +179,16 @@ function seedPace(target: Scope, sources: Set<Scope>, now: number): void {
   const seed = (t: Scope, pick: (s: Scope) => Scope | undefined) => {
     if (t.budget.known || t.budget.pacer) return;
     let rpm = 0;
-    for (const s of sources) rpm += pick(s)?.budget.pacer?.rpm ?? 0;
-    if (rpm > 0) t.budget.pacer = new Pacer(rpm, now, { measured: true });
+    let given = 0;
+    for (const s of sources) {
+      const p = pick(s)?.budget.pacer;
+      rpm += p?.rpm ?? 0;
+      given = Math.max(given, p?.share.given ?? 0);
+    }
+    if (rpm <= 0) return;
+    t.budget.pacer = new Pacer(rpm, now, { measured: true });
+    // As spent as the most spent of its members: a share of 0 would put the merged project before every other key.
+    t.budget.pacer.share.given = given;
   };
   seed(target, (s) => s);
   const models = new Set<string>();

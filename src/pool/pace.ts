@@ -1,3 +1,5 @@
+import { Share } from './share.js';
+
 const MINUTE = 60_000;
 
 /** Floor of any pace: one request a minute still finds out whether the limit came back. */
@@ -72,7 +74,12 @@ export class Pacer {
   measuredRpm: number | undefined;
   /** Estimated window: the first burst above the measured rate, in time at that rate (ms). */
   windowMs: number | undefined;
+  /** How much of its capacity the scope has been given (the strategy's "least spent first"). */
+  readonly share: Share;
   #hold = 0;
+  /** Requests dispatched since the last cut, and those of them demand sent the moment the pace allowed. */
+  #sent = 0;
+  #atPace = 0;
   #probe = 0;
   /** Where the current probe began (dispatch time and budget sequence number). */
   #probeFrom: { at: number; seq: number } | undefined;
@@ -88,6 +95,8 @@ export class Pacer {
 
   constructor(rpm: number, now: number, opts: { at?: number; seq?: number; measured?: boolean; first?: { through: number; since: number } } = {}) {
     this.rpm = Math.max(MIN_RPM, rpm);
+    // What was sent before pacing began, at the pace it starts from.
+    this.share = new Share(Number.isFinite(opts.seq) && opts.seq! > 0 ? opts.seq! / this.rpm : 0);
     this.cutAt = now;
     this.#lastAt = opts.at ?? now;
     this.#lastSeq = opts.seq ?? Number.NaN;
@@ -121,8 +130,15 @@ export class Pacer {
     return Math.ceil(hi);
   }
 
+  /** When the last request was dispatched (0 before any). */
+  get lastAt(): number {
+    return this.#last;
+  }
+
   dispatched(now: number, seq = Number.NaN): void {
     const edge = this.nextAt > 0 && now - this.nextAt <= EDGE * (MINUTE / this.rpm);
+    this.#sent++;
+    if (edge) this.#atPace++;
     if (this.measuredRpm === undefined) {
       // Grown by the time demand waited, but never past the rate actually sent at (a cooldown may have held it);
       // and a quarter for a request that demand sent the moment the pace allowed.
@@ -137,6 +153,7 @@ export class Pacer {
     }
     this.#waitSince = undefined;
     this.#last = now;
+    this.share.took(this.rpm);
     this.nextAt = Math.ceil(now + MINUTE / this.rpm);
   }
 
@@ -189,6 +206,10 @@ export class Pacer {
       limit = Math.max(rate ?? 0, refused * BETA);
     }
     this.measuredRpm = limit;
+    // Exact when demand waited on the pace for most of the cycle; else only a lower bound (the budget sat full).
+    this.share.found(limit, this.#atPace >= this.#sent / 2);
+    this.#sent = 0;
+    this.#atPace = 0;
     this.rpm = Math.max(MIN_RPM, limit * (1 - MARGIN) * CUT);
     this.#hold = held === undefined ? 0 : HOLD_REQUESTS;
     this.#probe = 0;

@@ -41,13 +41,16 @@ function describe(v: Candidate, k: KeyState, b: Budget | undefined, now: number)
   if (Number.isNaN(spent) && k.rpm) spent = k.requests / k.rpm.limit;
   v.budgeted = !Number.isNaN(spent) || b?.day !== undefined || k.tpm !== undefined || k.rpd !== undefined;
   if (!v.budgeted && b?.pacer) {
-    // Paced (no headers, learned from 429s): a group just at its pace has nothing to spare; one idle for a
-    // whole interval past it, a full budget. Keys with room are used first, this one below its pace, so the
-    // pace's upward probing (budget.ts) meets fewer 429s.
+    // Paced (no headers, learned from 429s): a group just one interval of its capacity past its last request has
+    // nothing to spare; one idle for two, a full budget. Keys with room are used first, this one below its
+    // pace, so the pace's upward probing (budget.ts) meets fewer 429s. The interval is the capacity believed
+    // (share.ts), not the pace: the pace swings with each probe and cut, and keys of one capacity measured by
+    // it would be given in proportion to where each happens to be in its cycle.
     const p = b.pacer;
-    v.headroom = Math.min(v.headroom, Math.max(0, Math.min(1, ((now - p.nextAt) * p.rpm) / MINUTE)));
+    const cap = p.share.capacity ?? p.rpm;
+    v.headroom = Math.min(v.headroom, Math.max(0, Math.min(1, ((now - p.lastAt) * cap) / MINUTE - 1)));
     v.budgeted = true;
-    spent = b.seq / p.rpm;
+    spent = p.share.given;
   }
   if (!v.budgeted) spent = b?.seq ?? 0;
   v.spent = spent;

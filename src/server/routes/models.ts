@@ -4,6 +4,7 @@ import { readBody, parseJsonBody } from '../body.js';
 import { attempt } from '../attempt.js';
 import { callFor } from '../jobs.js';
 import { estimateTokens } from '../tokens.js';
+import type { KeySnapshot } from '../../pool/index.js';
 import type { ProviderRuntime, Runtime } from '../runtime.js';
 import type { RouteContext } from './index.js';
 import { decodeSegment, sendJson } from './respond.js';
@@ -107,6 +108,22 @@ export async function listGeminiModels(ctx: RouteContext): Promise<void> {
   sendJson(ctx.res, 200, { models });
 }
 
+/**
+ * The quota groups the pool inferred from behaviour (keys refused and recovering together, that nobody said
+ * share a project): each with its keys' ids (hashes, never secrets) and the pool's confidence, so an operator
+ * can confirm it with a `group:` or see that keymux budgets them as one.
+ */
+function inferredGroups(keys: readonly KeySnapshot[]): Array<{ group: string; keyIds: string[]; confidence: number }> {
+  const byGroup = new Map<string, { group: string; keyIds: string[]; confidence: number }>();
+  for (const k of keys) {
+    if (!k.groupInferred) continue;
+    let g = byGroup.get(k.group);
+    if (!g) byGroup.set(k.group, (g = { group: k.group, keyIds: [], confidence: k.groupInferred.confidence }));
+    g.keyIds.push(k.id);
+  }
+  return [...byGroup.values()];
+}
+
 /** GET /v1/providers: what is configured and how its keys are doing, and the fallback groups. Never a secret. */
 export async function listProviders(ctx: RouteContext): Promise<void> {
   /** Per provider: whether some key can take a request now (not cooling, exhausted or disabled). */
@@ -135,6 +152,7 @@ export async function listProviders(ctx: RouteContext): Promise<void> {
       status,
       tiers: [...tiers.values()].sort((a, b) => a.tier - b.tier),
       waiting: snap.waiting,
+      inferredGroups: inferredGroups(snap.keys),
     };
   });
   const groups = [...ctx.runtime.groups()].map((g) => ({

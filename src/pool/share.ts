@@ -1,0 +1,58 @@
+/** Limits found that a running mean takes in full; past them, each new one weighs 1/MEAN_OF (an EWMA). */
+const MEAN_OF = 8;
+/** A limit this far from the mean is not noise but capacity that changed: the estimate starts afresh from it. */
+const CHANGED = 0.4;
+
+/**
+ * How much of a paced scope's capacity it has been given, for the default strategy's "least spent first"
+ * (select.ts). Each dispatch adds one request in minutes of the capacity believed at that moment, so a later
+ * change of estimate re-weighs only what comes after: dividing the requests ever sent by today's pace instead
+ * would make a scope whose pace was just cut look over-spent, get less, never meet its pace again, and stay
+ * cut (a self-reinforcing spread). The capacity is the mean of the limits found at fresh 429s, not the last
+ * one: each is a noisy sample (±10% in bench:pool), and keys of one capacity should be given alike.
+ */
+export class Share {
+  /** Minutes of capacity given so far (requests ÷ rpm), comparable with a configured rpm's requests ÷ limit. */
+  given: number;
+  #mean: number | undefined;
+  #n = 0;
+
+  constructor(given = 0) {
+    this.given = given;
+  }
+
+  /** The capacity believed (rpm), undefined before a limit was found. */
+  get capacity(): number | undefined {
+    return this.#mean;
+  }
+
+  /**
+   * A limit (rpm) found at a fresh 429: `exact` when demand waited on the pace for most of the cycle before it,
+   * else a lower bound (the budget sat full for part of it: under light load the rate measured is the load).
+   * A lower bound below the estimate says nothing; one above it proves the estimate low. Taking lower bounds
+   * as samples would feed back: a key given less measures less, and is given less.
+   */
+  found(limit: number, exact = true): void {
+    if (!(limit > 0)) return;
+    if (!exact) {
+      if (this.#mean === undefined || limit > this.#mean) {
+        this.#mean = limit;
+        this.#n = 1;
+      }
+      return;
+    }
+    if (this.#mean === undefined || Math.abs(limit - this.#mean) > CHANGED * this.#mean) {
+      this.#mean = limit;
+      this.#n = 1;
+      return;
+    }
+    this.#n = Math.min(MEAN_OF, this.#n + 1);
+    this.#mean += (limit - this.#mean) / this.#n;
+  }
+
+  /** One request dispatched while the pace was `rpm` (the measure before any limit was found). */
+  took(rpm: number): void {
+    const cap = this.#mean ?? rpm;
+    if (cap > 0) this.given += 1 / cap;
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { Share } from '../../src/pool/share.js';
+
+describe('share: how much of a paced scope’s capacity it has been given', () => {
+  it('counts each request in minutes of the capacity believed then; a new estimate re-weighs only what follows', () => {
+    const s = new Share();
+    for (let i = 0; i < 10; i++) s.took(20); // no limit found yet: the pace is the measure
+    expect(s.given).toBeCloseTo(0.5);
+    s.found(10);
+    expect(s.capacity).toBe(10);
+    for (let i = 0; i < 10; i++) s.took(8); // paced at 8 after a cut: still a tenth of a minute each, not an eighth
+    expect(s.given).toBeCloseTo(1.5);
+  });
+
+  it('averages the limits found (each a noisy sample), and starts afresh when capacity changed', () => {
+    const s = new Share();
+    s.found(170);
+    s.found(190);
+    s.found(180);
+    expect(s.capacity).toBeCloseTo(180);
+    s.found(360); // doubled: not noise
+    expect(s.capacity).toBe(360);
+    s.found(180); // halved back
+    expect(s.capacity).toBe(180);
+  });
+
+  it('a lower bound (the budget sat full) below the estimate is no news; one above it proves the estimate low', () => {
+    const s = new Share();
+    s.found(180);
+    s.found(120, false); // light load measures the load, not the limit: given less, it must not look smaller
+    expect(s.capacity).toBe(180);
+    s.found(200, false);
+    expect(s.capacity).toBe(200);
+    s.found(0);
+    s.found(Number.NaN);
+    expect(s.capacity).toBe(200);
+  });
+
+  it('starts from what was given before pacing began', () => {
+    expect(new Share(3).given).toBe(3);
+  });
+});
