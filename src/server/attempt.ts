@@ -3,12 +3,15 @@ import type { AttemptResult, KeyId, KeyPool, Lease, Outcome, RunOptions, RunResu
 import type { Headers, PreparedCall } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
-import { UpstreamBodyError, parseMaybeJson, readText, send, type UpstreamResponse } from './upstream.js';
+import { UpstreamBodyError, readText, send, type UpstreamResponse } from './upstream.js';
 
 /** What the last attempt brought back. */
 export type Answer =
-  /** A whole answer, read: every error, and every success that is not a stream. */
-  | { kind: 'buffered'; status: number; headers: Headers; text: string; parsed: unknown }
+  /**
+   * A whole answer, read: every error, and every success that is not a stream. `parsed` (JSON when it parses,
+   * else the text) is parsed on first read: a relayed 2xx never needs it (the adapter judged it from its text).
+   */
+  | { kind: 'buffered'; status: number; headers: Headers; text: string; readonly parsed: unknown }
   /** A 2xx stream, unread: its lease is still held, for whoever relays it to report when it ends. */
   | { kind: 'stream'; res: UpstreamResponse; atHeaders: Outcome }
   /** No answer at all: the provider could not be reached on the last attempt. */
@@ -81,9 +84,17 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
       const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
       return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
     }
-    const parsed = parseMaybeJson(text);
-    const outcome = adapter.classify({ status: up.status, headers: up.headers, body: parsed }, ctx());
-    return { outcome, value: { kind: 'buffered', status: up.status, headers: up.headers, text, parsed } };
+    const read = adapter.classifyText(up.status, up.headers, text, ctx());
+    const value: Answer = {
+      kind: 'buffered',
+      status: up.status,
+      headers: up.headers,
+      text,
+      get parsed() {
+        return read.body();
+      },
+    };
+    return { outcome: read.outcome, value };
   };
   const opts: RunOptions = {
     maxAttempts: plan.maxAttempts,

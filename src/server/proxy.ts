@@ -79,16 +79,14 @@ function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Att
     throw new HttpError('KMX_ERR_UPSTREAM', `${job.provider.name}: the provider answered ${a.status} with a body keymux could not read (${r.outcome.reason ?? r.outcome.kind})`);
   }
   const secret = secretOf(r.lease);
-  const headers: Record<string, string> = { ...common, ...forwarded(a.headers, secret) };
+  // `common` is this request's own object: the answer's headers are added to it, not spread into a copy.
+  const headers = forwarded(common, a.headers, secret);
   if (!success) Object.assign(headers, errorHeaders(r.outcome, a.headers));
   // Whatever the status (a 401 body, a 200 that quotes the prompt): the client must not learn the key from us.
-  let { text, parsed } = a;
-  const masked = maskText(text, secret);
-  if (masked !== text) {
-    text = masked;
-    parsed = parseMaybeJson(text);
-  }
-  const mapped = success ? job.mapBody?.(parsed) : job.mapError?.(a.status, parsed);
+  let text = maskText(a.text, secret);
+  // Only a translated answer needs the body parsed (a.parsed parses on first read): the masked one, if masking changed it.
+  const body = (): unknown => (text === a.text ? a.parsed : parseMaybeJson(text));
+  const mapped = success ? job.mapBody?.(body()) : job.mapError?.(a.status, body());
   if (mapped !== undefined) {
     text = JSON.stringify(mapped);
     headers['content-type'] = 'application/json';
@@ -99,7 +97,8 @@ function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Att
   res.writeHead(a.status, headers);
   res.end(text);
   log.upstreamStatus = a.status;
-  log.upstreamRequestId = job.provider.adapter.requestId(a.headers, a.parsed);
+  // The header's id when there is one; the body is parsed for one (Anthropic errors, Gemini) only when there is not.
+  log.upstreamRequestId = job.provider.adapter.requestId(a.headers) ?? job.provider.adapter.requestId(a.headers, a.parsed);
   if (r.outcome.kind === 'ok') log.usage = r.outcome.usage;
 }
 
@@ -124,12 +123,10 @@ async function streamToClient(
     // next turn of the event loop when it is not, so a slow first token never holds the headers back.
     res.cork();
     setImmediate(() => res.uncork());
-    res.writeHead(up.status, {
-      ...common,
-      ...forwarded(up.headers, secret),
-      'content-type': plan.contentType ?? 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-    });
+    const headers = forwarded(common, up.headers, secret);
+    headers['content-type'] = plan.contentType ?? 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+    res.writeHead(up.status, headers);
     res.flushHeaders();
     const end = await relayStream(up.body, res, plan, tracker, job.client, signal, secret);
     // The limits came with the headers, the usage with the end of the stream: the pool hears both at once.
@@ -144,8 +141,8 @@ async function streamToClient(
   }
 }
 
-function forwarded(h: Headers, secret: Secret | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+/** `out` with the upstream headers a client may see added (masked). */
+function forwarded(out: Record<string, string>, h: Headers, secret: Secret | undefined): Record<string, string> {
   for (const name of FORWARDED_HEADERS) {
     const v = h[name];
     if (typeof v === 'string') out[name] = maskHeader(v, secret);

@@ -101,13 +101,5 @@ function discard(body: Readable): void {
   body.destroy();
 }
 
-/** Parses JSON when it parses; the raw text otherwise (adapters accept both). */
-export function parseMaybeJson(text: string): unknown {
-  const c = text.trimStart().charCodeAt(0);
-  if (c !== 123 && c !== 91) return text; // '{' or '['
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
+/** Parses JSON when it parses; the raw text otherwise (adapters accept both). It lives with the adapters now. */
+export { parseMaybeJson } from '../providers/index.js';
