@@ -98,7 +98,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       // Static files holding no data: served without a key; the page asks for the admin key to call /admin.
       if (isDashboardPath(path)) return await dashboard.handle(req, res, path);
       presented = presentedKey(req, query);
-      if (path !== '/healthz' && path !== '/readyz' && !auth.check(presented)) {
+      if (path !== '/healthz' && path !== '/readyz' && !auth.check(presented, req.socket)) {
         throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
       }
       const ctx: RouteContext = { req, res, path, query, runtime, config: runtime.config, log, logger };
