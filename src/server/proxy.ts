@@ -7,6 +7,7 @@ import { attempt, ClientGone, unreachable, type Answer, type Attempted } from '.
 import type { ProxyJob } from './jobs.js';
 import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
 import { relayStream } from './relay.js';
+import { clientGone } from './sockets.js';
 import type { Runtime } from './runtime.js';
 import { parseMaybeJson } from './upstream.js';
 
@@ -34,39 +35,31 @@ const FORWARDED_HEADERS = ['x-request-id', 'request-id'];
  * filled in as the request goes, so that a failure is logged with as much as a success.
  */
 export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log: ProxyLog): Promise<void> {
-  const ac = new AbortController();
-  // A client that leaves aborts the upstream call too (and the wait for a key).
-  const onClose = () => {
-    if (!res.writableFinished) ac.abort();
-  };
-  res.on('close', onClose);
+  // A client that leaves aborts the upstream call too (and the wait for a key): its connection's signal.
+  const signal = clientGone(res);
   log.provider = job.provider.name;
   log.model = job.model;
-  try {
-    const r = await attempt(rt, {
-      provider: job.provider,
-      model: job.model,
-      call: job.call,
-      stream: job.stream,
-      signal: ac.signal,
-      maxAttempts: rt.config.retry.maxAttempts,
-      ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
-    });
-    log.keyId = r.lease.keyId;
-    log.attempts = r.attempts;
-    log.ttfbMs = r.ttfbMs;
-    log.outcome = r.outcome.kind;
-    const a = r.answer;
-    if (a.kind === 'failed') {
-      if (ac.signal.aborted) throw new ClientGone();
-      throw unreachable(a.error, r.outcome);
-    }
-    const common = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
-    if (a.kind === 'stream') await streamToClient(job, a, r, res, ac.signal, common, log);
-    else respond(job, a, r, res, common, log);
-  } finally {
-    res.off('close', onClose);
+  const r = await attempt(rt, {
+    provider: job.provider,
+    model: job.model,
+    call: job.call,
+    stream: job.stream,
+    signal,
+    maxAttempts: rt.config.retry.maxAttempts,
+    ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
+  });
+  log.keyId = r.lease.keyId;
+  log.attempts = r.attempts;
+  log.ttfbMs = r.ttfbMs;
+  log.outcome = r.outcome.kind;
+  const a = r.answer;
+  if (a.kind === 'failed') {
+    if (signal.aborted) throw new ClientGone();
+    throw unreachable(a.error, r.outcome);
   }
+  const common = { ...job.extraHeaders, 'x-keymux-provider': job.provider.name, 'x-keymux-key': r.lease.keyId, 'x-keymux-attempts': String(r.attempts) };
+  if (a.kind === 'stream') await streamToClient(job, a, r, res, signal, common, log);
+  else respond(job, a, r, res, common, log);
 }
 
 /** A whole answer: relayed as the provider wrote it, or mapped into the client's dialect. */
