@@ -2,6 +2,7 @@ import type { Dialect } from '../dialects/index.js';
 import type { Outcome } from '../pool/outcome.js';
 import { anthropicClassifier } from './anthropic.js';
 import { NOT_FOUND, parseMaybeJson, startsAsObject, tailMember } from './json-tail.js';
+import { containsText } from './search.js';
 import { type Classifier, requestIdFrom } from './common.js';
 import { geminiClassifier } from './gemini.js';
 import { openaiClassifier } from './openai.js';
@@ -42,7 +43,7 @@ function classifyText(classify: (r: UpstreamResult, ctx: ClassifyContext) => Out
   return (status: number, headers: Headers, text: string, ctx: ClassifyContext): ReadAnswer => {
     let parsed: unknown = NOT_FOUND;
     const body = (): unknown => (parsed === NOT_FOUND ? (parsed = parseMaybeJson(text)) : parsed);
-    if (status >= 200 && status < 300 && status !== 204 && startsAsObject(text) && !text.includes('"error"')) {
+    if (status >= 200 && status < 300 && status !== 204 && startsAsObject(text) && !containsText(text, '"error"')) {
       const usage = tailMember(text, member);
       // A usage object that yields no usage is left to the whole body (OpenAI's Responses events nest theirs).
       if (usage !== NOT_FOUND) {
