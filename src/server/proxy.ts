@@ -86,9 +86,11 @@ function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Att
   } else {
     headers['content-type'] = String(a.headers['content-type'] ?? 'application/json');
   }
-  headers['content-length'] = String(Buffer.byteLength(text));
+  // Unchanged (the common case), the answer leaves as the bytes it came in.
+  const out = text === a.text && a.bytes !== undefined ? a.bytes : text;
+  headers['content-length'] = String(typeof out === 'string' ? Buffer.byteLength(out) : out.length);
   res.writeHead(a.status, headers);
-  res.end(text);
+  res.end(out);
   log.upstreamStatus = a.status;
   // The header's id when there is one; the body is parsed for one (Anthropic errors, Gemini) only when there is not.
   log.upstreamRequestId = job.provider.adapter.requestId(a.headers) ?? job.provider.adapter.requestId(a.headers, a.parsed);

@@ -82,7 +82,12 @@ function decoded(status: number, headers: Headers, coding: string, body: Readabl
  * async iterator and its promise per chunk cost more than the rest of reading a small answer. A body that closes
  * before its end fails as the iterator failed it (ERR_STREAM_PREMATURE_CLOSE).
  */
-export function readText(body: Readable, max: number): Promise<string> {
+export async function readText(body: Readable, max: number): Promise<string> {
+  return (await readBytes(body, max)).toString('utf8');
+}
+
+/** readText's bytes, undecoded: a relayed answer goes back to the client as the provider sent them. */
+export function readBytes(body: Readable, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -105,7 +110,7 @@ export function readText(body: Readable, max: number): Promise<string> {
     };
     const onEnd = (): void => {
       done();
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     };
     const onError = (err: unknown): void => {
       done();
