@@ -1,5 +1,5 @@
 import type { Outcome } from '../pool/outcome.js';
-import { type Base, type Classifier, applyShouldRetry, out, statusDefault, tooLargeReason, transportOutcome } from './common.js';
+import { type Base, type Classifier, applyShouldRetry, out, statusDefault, tooLargeReason, transportOutcome, okOutcome } from './common.js';
 import { getHeader, getHeaderNumber, retryAfterFromHeaders, retryHintFromText } from './headers.js';
 import { parseAnthropicLimits } from './limits.js';
 import { messageReason } from './redact.js';
@@ -70,7 +70,7 @@ export const anthropicClassifier: Classifier = (result, ctx) => {
   const { status, headers, body } = result;
   const base: Base = { status, group: getHeader(headers, 'anthropic-organization-id') };
   if (status >= 200 && status < 300) {
-    return out({ ...base, kind: 'ok', usage: anthropicUsageFromBody(body), limits: parseAnthropicLimits(headers, ctx.now) });
+    return okOutcome(base, anthropicUsageFromBody(body), parseAnthropicLimits(headers, ctx.now));
   }
   return applyShouldRetry(classifyError(status, body, headers, ctx, base), headers);
 };

@@ -1,4 +1,4 @@
-import type { Outcome } from '../pool/outcome.js';
+import type { LearnedLimits, Outcome, Usage } from '../pool/outcome.js';
 import { getHeader, retryAfterFromHeaders } from './headers.js';
 import { messageReason } from './redact.js';
 import type { ClassifyContext, Headers, UpstreamResult } from './types.js';
@@ -16,6 +16,15 @@ export interface Base {
 /** An outcome without its undefined members (contextually typed, so literals stay literal). */
 export function out(o: Outcome): Outcome {
   return compact(o);
+}
+
+/**
+ * A success, as `out({ ...base, kind: 'ok', usage, limits })` made it (same members, same order), without the
+ * spread: on Node 20 an object made by spreading one that has members, then given new ones, is built on V8's slow
+ * path (~2 µs here, 20× the literal), and every 2xx answer makes one.
+ */
+export function okOutcome(base: Base, usage: Usage | undefined, limits?: LearnedLimits): Outcome {
+  return compact<Outcome>({ status: base.status, group: base.group, kind: 'ok', usage, limits });
 }
 
 type TransportError = Error & { code?: string; cause?: unknown };

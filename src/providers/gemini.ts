@@ -1,4 +1,4 @@
-import { type Base, type Classifier, applyShouldRetry, out, statusDefault, transportOutcome } from './common.js';
+import { type Base, type Classifier, applyShouldRetry, out, statusDefault, transportOutcome, okOutcome } from './common.js';
 import { classifyGoogle, googleError } from './google.js';
 import { messageReason } from './redact.js';
 import { geminiUsageFromBody } from './usage.js';
@@ -15,7 +15,7 @@ export const geminiClassifier: Classifier = (result, ctx) => {
     // A non-SSE streamGenerateContent is a JSON array of chunks; an error can hide in its last element.
     const g = Array.isArray(body) ? googleError(body.slice(-1)) : undefined;
     if (g) return applyShouldRetry(classifyGoogle(g.code ?? 500, g, headers, ctx, base), headers);
-    return out({ ...base, kind: 'ok', usage: geminiUsageFromBody(body) });
+    return okOutcome(base, geminiUsageFromBody(body));
   }
   const g = googleError(body);
   const o = g

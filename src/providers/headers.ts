@@ -22,14 +22,20 @@ export function getHeader(headers: Headers | undefined, name: string): string | 
 }
 
 const mixedCase = new WeakMap<Headers, boolean>();
+/** The last object asked about, and its answer: classify probes dozens of absent names of one object in a row. */
+let lastHeaders: Headers | undefined;
+let lastMixed = false;
 
 /** Whether any header name has an upper-case letter; asked once per headers object (classify probes dozens of names). */
 function hasMixedCase(headers: Headers): boolean {
+  if (headers === lastHeaders) return lastMixed;
   let m = mixedCase.get(headers);
   if (m === undefined) {
     m = Object.keys(headers).some((k) => k !== k.toLowerCase());
     mixedCase.set(headers, m);
   }
+  lastHeaders = headers;
+  lastMixed = m;
   return m;
 }
 

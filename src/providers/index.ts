@@ -36,7 +36,7 @@ export function adapterFor(provider: ProviderInfo | string): ProviderAdapter {
 export { createAdapter } from './adapter.js';
 export { resolveProfile, SANITIZE_RULES, type ProfileSettings, type ProviderProfile, type Quirks } from './profile.js';
 export type {
-  CallOptions, ClassifyContext, Headers, PreparedCall, ProviderAdapter, ProviderInfo, StreamEnd, StreamTracker, UpstreamResult, Wire,
+  CallOptions, ClassifyContext, Headers, PreparedCall, ProviderAdapter, ProviderInfo, ReadAnswer, StreamEnd, StreamTracker, UpstreamResult, Wire,
 } from './types.js';
 export { CATALOG, envPrefixes, findProvider } from './catalog.js';
 export {
@@ -49,5 +49,7 @@ export {
   retryHintFromText, parseProtoDuration,
 } from './headers.js';
 export { redactSecrets } from './redact.js';
+export { parseMaybeJson } from './json-tail.js';
+export { containsText } from './search.js';
 export { openRouterKeyInfo, type OpenRouterKeyInfo } from './checks.js';
 export { msUntilPacificMidnight, nextMidnight } from './time.js';

@@ -1,5 +1,5 @@
 import type { LearnedLimits, Outcome } from '../pool/outcome.js';
-import { type Base, type Classifier, applyShouldRetry, out, statusDefault, tooLargeReason, transportOutcome } from './common.js';
+import { type Base, type Classifier, applyShouldRetry, out, statusDefault, tooLargeReason, transportOutcome, okOutcome } from './common.js';
 import { classifyGoogle, googleError } from './google.js';
 import { getHeader, parseResetValue, clampDelay, retryAfterFromHeaders, retryHintFromText } from './headers.js';
 import { readFamilies } from './limits.js';
@@ -144,7 +144,7 @@ export function openaiClassifier(quirks: Quirks): Classifier {
     if (status >= 200 && status < 300) {
       const inBody = errorIn2xx(body);
       if (inBody) return classifyOpenAIError(inBody.status!, inBody, env);
-      return out({ ...base, kind: 'ok', usage: openaiUsageFromBody(body), limits: env.limits });
+      return okOutcome(base, openaiUsageFromBody(body), env.limits);
     }
     // Gemini's OpenAI-compatible endpoint answers errors in Google's shape, inside a JSON array.
     const g = googleError(body);

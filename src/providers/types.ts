@@ -101,6 +101,12 @@ export interface StreamTracker {
   finish(end: StreamEnd, atHeaders: Outcome): Outcome;
 }
 
+/** A read answer's verdict, and its body parsed on demand (JSON when it parses, else the raw text). */
+export interface ReadAnswer {
+  outcome: Outcome;
+  body(): unknown;
+}
+
 /** Everything the server does with a provider goes through its adapter: one door per provider. */
 export interface ProviderAdapter {
   readonly profile: ProviderProfile;
@@ -115,6 +121,11 @@ export interface ProviderAdapter {
   prepare(route: RouteKind, body: object): { body: object; changed: string[] };
   /** Exactly one outcome for an attempt's result. For a 2xx, usage is read from the body when present. */
   classify(result: UpstreamResult, ctx: ClassifyContext): Outcome;
+  /**
+   * The same verdict from a read (buffered) answer's text, without parsing more of it than the verdict needs;
+   * `body()` parses the whole body (once) for whoever needs it.
+   */
+  classifyText(status: number, headers: Headers, text: string, ctx: ClassifyContext): ReadAnswer;
   /** A tracker for one streamed response. */
   trackStream(): StreamTracker;
   /** The upstream request id for the request log (`x-request-id`, Anthropic `request-id` / body `request_id`). */

@@ -98,7 +98,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       // Static files holding no data: served without a key; the page asks for the admin key to call /admin.
       if (isDashboardPath(path)) return await dashboard.handle(req, res, path);
       // Who is asking: a client's name (a plain proxy key's id), for limits, fair share, logs and metrics.
-      log.client = auth.identify(presentedKey(req, query));
+      log.client = auth.identify(presentedKey(req, query), req.socket);
       if (path !== '/healthz' && path !== '/readyz' && log.client === undefined) {
         throw new HttpError('KMX_ERR_UNAUTHORIZED', auth.enabled ? 'Missing or invalid proxy key' : 'Unauthorized');
       }

@@ -1,14 +1,20 @@
+import { isUtf8 } from 'node:buffer';
 import { AllKeysUnavailable, PoolClosedError, isRetryable } from '../pool/index.js';
 import type { AttemptResult, KeyId, KeyPool, Lease, Outcome, RunOptions, RunResult } from '../pool/index.js';
 import type { Headers, PreparedCall } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
-import { UpstreamBodyError, parseMaybeJson, readText, send, type UpstreamResponse } from './upstream.js';
+import { UpstreamBodyError, readBytes, send, type UpstreamResponse } from './upstream.js';
 
 /** What the last attempt brought back. */
 export type Answer =
-  /** A whole answer, read: every error, and every success that is not a stream. */
-  | { kind: 'buffered'; status: number; headers: Headers; text: string; parsed: unknown }
+  /**
+   * A whole answer, read: every error, and every success that is not a stream. `parsed` (JSON when it parses,
+   * else the text) is parsed on first read: a relayed 2xx never needs it (the adapter judged it from its text).
+   * `bytes`: the body as received, when `text` is exactly their decoding (valid UTF-8): an answer relayed unchanged
+   * is written from them, neither re-encoded nor measured again.
+   */
+  | { kind: 'buffered'; status: number; headers: Headers; text: string; bytes?: Buffer; readonly parsed: unknown }
   /** A 2xx stream, unread: its lease is still held, for whoever relays it to report when it ends. */
   | { kind: 'stream'; res: UpstreamResponse; atHeaders: Outcome }
   /** No answer at all: the provider could not be reached on the last attempt. */
@@ -62,7 +68,7 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
   let ttfbMs: number | undefined;
   const one = async (lease: Lease): Promise<AttemptResult<Answer>> => {
     let up: UpstreamResponse;
-    let text: string | undefined;
+    let bytes: Buffer | undefined;
     const sent = performance.now();
     ttfbMs = undefined;
     if (plan.tally) plan.tally.calls++;
@@ -77,18 +83,28 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
       obs?.ttfb(provider.name, model, ttfbMs);
       // A 2xx stream stays unread, for the relay. Every other answer is read whole here, where a body that
       // stalls, breaks or overflows fails the attempt like a refused connection: classified, and retried.
-      if (!(plan.stream && up.status >= 200 && up.status < 300)) text = await readText(up.body, max);
+      if (!(plan.stream && up.status >= 200 && up.status < 300)) bytes = await readBytes(up.body, max);
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       return { outcome: adapter.classify({ error }, ctx()), value: { kind: 'failed', error } };
     }
-    if (text === undefined) {
+    if (bytes === undefined) {
       const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
       return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
     }
-    const parsed = parseMaybeJson(text);
-    const outcome = adapter.classify({ status: up.status, headers: up.headers, body: parsed }, ctx());
-    return { outcome, value: { kind: 'buffered', status: up.status, headers: up.headers, text, parsed } };
+    const text = bytes.toString('utf8');
+    const read = adapter.classifyText(up.status, up.headers, text, ctx());
+    const value: Answer = {
+      kind: 'buffered',
+      status: up.status,
+      headers: up.headers,
+      text,
+      ...(isUtf8(bytes) && { bytes }),
+      get parsed() {
+        return read.body();
+      },
+    };
+    return { outcome: read.outcome, value };
   };
   const opts: RunOptions = {
     maxAttempts: plan.maxAttempts,

@@ -11,6 +11,7 @@ import { addViewHeaders, clientLimits } from './limit-headers.js';
 import type { ProxyJob } from './jobs.js';
 import { deliver, type ProxyLog } from './proxy.js';
 import { renameModel } from './relay.js';
+import { clientGone } from './sockets.js';
 import type { Group, ResolvedModel, Runtime } from './runtime.js';
 
 /** A route's job for one target: built per target, so each is translated for its own provider's dialect. */
@@ -32,13 +33,9 @@ export type OnSkip = (target: string, reason: string) => void;
  * The client hears the last target's answer, or keymux's error for it.
  */
 export async function proxyGroup(rt: Runtime, group: Group, jobFor: JobFor, res: ServerResponse, log: ProxyLog, onSkip?: OnSkip): Promise<void> {
-  const ac = new AbortController();
-  const onClose = () => {
-    if (!res.writableFinished) ac.abort();
-  };
-  res.on('close', onClose);
   log.group = group.name;
-  const w: Walk = { rt, group, jobFor, res, signal: ac.signal, log, onSkip, targets: allowedTargets(rt, group, log.client), ticket: undefined, dialect: undefined };
+  // A client that leaves aborts the upstream call and the wait for a key: its connection's signal (sockets.ts).
+  const w: Walk = { rt, group, jobFor, res, signal: clientGone(res), log, onSkip, targets: allowedTargets(rt, group, log.client), ticket: undefined, dialect: undefined };
   try {
     await walk(w);
   } catch (err) {
@@ -46,7 +43,6 @@ export async function proxyGroup(rt: Runtime, group: Group, jobFor: JobFor, res:
     if (err instanceof HttpError && w.dialect !== undefined) addViewHeaders(w.dialect, groupView(rt, w.targets), clientLimits(rt, log.client), rt.clock.now(), err.headers);
     throw err;
   } finally {
-    res.off('close', onClose);
     if (w.ticket) rt.clients.settle(w.ticket, { provider: log.provider ?? '', model: log.model ?? '', ok: log.outcome === 'ok', usage: log.usage });
   }
 }

@@ -1,4 +1,5 @@
 import type { Lease } from '../pool/index.js';
+import { containsText } from '../providers/index.js';
 
 /**
  * A provider may echo the key it was sent: in a 401 body, in a 200 (a debug field, a model repeating its
@@ -20,9 +21,12 @@ export function secretOf(lease: Lease): Secret | undefined {
   return key.length >= MIN_SECRET_LENGTH ? { key, masked: lease.masked } : undefined;
 }
 
-/** The text with every occurrence of the key masked; the same string when there is none (the common case). */
+/**
+ * The text with every occurrence of the key masked; the same string when there is none (the common case, found
+ * by containsText: includes() took up to 17 µs to find nothing in a 32 KB answer).
+ */
 export function maskText(text: string, s: Secret | undefined): string {
-  return s !== undefined && text.includes(s.key) ? text.split(s.key).join(s.masked) : text;
+  return s !== undefined && containsText(text, s.key) ? text.split(s.key).join(s.masked) : text;
 }
 
 /** Same, for a header value: visible ASCII only (the masked form's ellipsis is not). */

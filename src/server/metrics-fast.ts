@@ -16,9 +16,13 @@ interface Value {
 /** Label combinations kept per metric: past it (clients inventing model names), updates go to one overflow child. */
 const MAX_CHILDREN = 10_000;
 
-abstract class Fast<C> {
+/** Children by their label values, one Map level per label: a lookup hashes the values it is given, builds no key. */
+type Level<C> = Map<string, Level<C> | C>;
+
+abstract class Fast<C extends object> {
   readonly aggregator = 'sum';
-  readonly #children = new Map<string, C>();
+  #root: Level<C> = new Map();
+  readonly #children: C[] = [];
   #overflow: C | undefined;
 
   constructor(
@@ -32,25 +36,47 @@ abstract class Fast<C> {
 
   protected abstract make(labels: Record<string, string>): C;
 
-  /** The child of these label values (in labelNames' order). */
+  /**
+   * The child of these label values (in labelNames' order). Every child is found after exactly labelNames.length
+   * levels, so a level's entries are all Maps or all children; the joined-string key this replaced cost an
+   * allocation and a hash of the whole string per update, several updates per request.
+   */
   child(...values: string[]): C {
-    const k = values.length === 1 ? values[0]! : values.join('\u0000');
-    let c = this.#children.get(k);
-    if (c === undefined) {
-      if (this.#children.size >= MAX_CHILDREN) return (this.#overflow ??= this.make(Object.fromEntries(this.labelNames.map((n) => [n, '_other']))));
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => (labels[n] = values[i] ?? ''));
-      this.#children.set(k, (c = this.make(labels)));
+    let level = this.#root;
+    const last = this.labelNames.length - 1;
+    for (let i = 0; i < last; i++) {
+      const v = values[i] ?? '';
+      let next = level.get(v);
+      if (next === undefined) {
+        // Past the cap no new path is made either: invented label values must not grow the levels.
+        if (this.#children.length >= MAX_CHILDREN) return this.#other();
+        level.set(v, (next = new Map()));
+      }
+      level = next as Level<C>;
     }
+    const v = values[last] ?? '';
+    const hit = level.get(v);
+    if (hit !== undefined) return hit as C;
+    if (this.#children.length >= MAX_CHILDREN) return this.#other();
+    const labels: Record<string, string> = {};
+    this.labelNames.forEach((n, i) => (labels[n] = values[i] ?? ''));
+    const c = this.make(labels);
+    level.set(v, c);
+    this.#children.push(c);
     return c;
   }
 
+  #other(): C {
+    return (this.#overflow ??= this.make(Object.fromEntries(this.labelNames.map((n) => [n, '_other']))));
+  }
+
   protected all(): C[] {
-    return this.#overflow ? [...this.#children.values(), this.#overflow] : [...this.#children.values()];
+    return this.#overflow ? [...this.#children, this.#overflow] : [...this.#children];
   }
 
   reset(): void {
-    this.#children.clear();
+    this.#root = new Map();
+    this.#children.length = 0;
     this.#overflow = undefined;
   }
 }

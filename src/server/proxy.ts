@@ -9,6 +9,7 @@ import { attempt, ClientGone, unreachable, type Answer, type Attempted } from '.
 import type { ProxyJob } from './jobs.js';
 import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
 import { relayStream } from './relay.js';
+import { clientGone } from './sockets.js';
 import type { Runtime } from './runtime.js';
 import { parseMaybeJson } from './upstream.js';
 
@@ -43,12 +44,8 @@ const FORWARDED_HEADERS = ['x-request-id', 'request-id'];
  * filled in as the request goes, so that a failure is logged with as much as a success.
  */
 export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log: ProxyLog): Promise<void> {
-  const ac = new AbortController();
-  // A client that leaves aborts the upstream call too (and the wait for a key).
-  const onClose = () => {
-    if (!res.writableFinished) ac.abort();
-  };
-  res.on('close', onClose);
+  // A client that leaves aborts the upstream call too (and the wait for a key): its connection's signal.
+  const signal = clientGone(res);
   log.provider = job.provider.name;
   log.model = job.model;
   // Before any key is acquired: a client over its own limit costs no provider key anything.
@@ -60,17 +57,16 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
       model: job.model,
       call: job.call,
       stream: job.stream,
-      signal: ac.signal,
+      signal,
       maxAttempts: rt.config.retry.maxAttempts,
       ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
     });
-    await deliver(rt, job, r, res, ac.signal, log);
+    await deliver(rt, job, r, res, signal, log);
   } catch (err) {
     // keymux's own errors (every key cooling, the provider failing) carry the pool's limits too: when to come back.
     if (err instanceof HttpError) addLimitHeaders(job.client, job.provider.pool, job.model, clientLimits(rt, log.client), err.headers);
     throw err;
   } finally {
-    res.off('close', onClose);
     // The outcome corrects the estimate counted at admission (streams have ended by now) and adds the spend.
     rt.clients.settle(ticket, { provider: job.provider.name, model: job.model, ok: log.outcome === 'ok', usage: log.usage });
   }
@@ -124,27 +120,28 @@ function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Att
     throw new HttpError('KMX_ERR_UPSTREAM', `${job.provider.name}: the provider answered ${a.status} with a body keymux could not read (${r.outcome.reason ?? r.outcome.kind})`);
   }
   const secret = secretOf(r.lease);
-  const headers: Record<string, string> = { ...common, ...forwarded(a.headers, secret) };
+  // `common` is this request's own object: the answer's headers are added to it, not spread into a copy.
+  const headers = forwarded(common, a.headers, secret);
   if (!success) Object.assign(headers, errorHeaders(r.outcome, a.headers));
   // Whatever the status (a 401 body, a 200 that quotes the prompt): the client must not learn the key from us.
-  let { text, parsed } = a;
-  const masked = maskText(text, secret);
-  if (masked !== text) {
-    text = masked;
-    parsed = parseMaybeJson(text);
-  }
-  const mapped = success ? job.mapBody?.(parsed) : job.mapError?.(a.status, parsed);
+  let text = maskText(a.text, secret);
+  // Only a translated answer needs the body parsed (a.parsed parses on first read): the masked one, if masking changed it.
+  const body = (): unknown => (text === a.text ? a.parsed : parseMaybeJson(text));
+  const mapped = success ? job.mapBody?.(body()) : job.mapError?.(a.status, body());
   if (mapped !== undefined) {
     text = JSON.stringify(mapped);
     headers['content-type'] = 'application/json';
   } else {
     headers['content-type'] = String(a.headers['content-type'] ?? 'application/json');
   }
-  headers['content-length'] = String(Buffer.byteLength(text));
+  // Unchanged (the common case), the answer leaves as the bytes it came in.
+  const out = text === a.text && a.bytes !== undefined ? a.bytes : text;
+  headers['content-length'] = String(typeof out === 'string' ? Buffer.byteLength(out) : out.length);
   res.writeHead(a.status, headers);
-  res.end(text);
+  res.end(out);
   log.upstreamStatus = a.status;
-  log.upstreamRequestId = job.provider.adapter.requestId(a.headers, a.parsed);
+  // The header's id when there is one; the body is parsed for one (Anthropic errors, Gemini) only when there is not.
+  log.upstreamRequestId = job.provider.adapter.requestId(a.headers) ?? job.provider.adapter.requestId(a.headers, a.parsed);
   if (r.outcome.kind === 'ok') log.usage = r.outcome.usage;
 }
 
@@ -169,12 +166,10 @@ async function streamToClient(
     // next turn of the event loop when it is not, so a slow first token never holds the headers back.
     res.cork();
     setImmediate(() => res.uncork());
-    res.writeHead(up.status, {
-      ...common,
-      ...forwarded(up.headers, secret),
-      'content-type': plan.contentType ?? 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-    });
+    const headers = forwarded(common, up.headers, secret);
+    headers['content-type'] = plan.contentType ?? 'text/event-stream; charset=utf-8';
+    headers['cache-control'] = 'no-cache';
+    res.writeHead(up.status, headers);
     res.flushHeaders();
     const end = await relayStream(up.body, res, plan, tracker, job.client, signal, secret);
     // The limits came with the headers, the usage with the end of the stream: the pool hears both at once.
@@ -195,8 +190,8 @@ function headerSafe(s: string): string {
 }
 const VISIBLE_ASCII = /^[\x20-\x7e]*$/;
 
-function forwarded(h: Headers, secret: Secret | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+/** `out` with the upstream headers a client may see added (masked). */
+function forwarded(out: Record<string, string>, h: Headers, secret: Secret | undefined): Record<string, string> {
   for (const name of FORWARDED_HEADERS) {
     const v = h[name];
     if (typeof v === 'string') out[name] = maskHeader(v, secret);

@@ -1,4 +1,5 @@
-import type { Server, ServerOptions } from 'node:http';
+import type { Server, ServerOptions, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Config } from '../config/index.js';
 
 /**
@@ -28,4 +29,32 @@ export function clientSocketOptions(s: Config['server']): ServerOptions {
  */
 export function capConnections(http: Server, s: Config['server']): void {
   http.maxConnections = s.maxConnections;
+}
+
+/** One controller per client connection, aborted when it closes (see clientGone). */
+const GONE = new WeakMap<Socket, AbortController>();
+
+/**
+ * A signal that aborts when the client goes away: it aborts the upstream call and the wait for a key. A client
+ * leaves by closing its connection (a response cut short closes it too), so the signal belongs to the connection,
+ * made at its first request and shared by the requests a keep-alive connection carries one after another: an
+ * AbortController and a 'close' listener per request were ~2% of a proxied request's CPU. Once the connection has
+ * closed nothing more arrives on it, so an aborted signal never meets a later request. A response whose socket is
+ * already gone (detached) gets a signal of its own, aborted on the response's close unless it had finished.
+ */
+export function clientGone(res: ServerResponse): AbortSignal {
+  const socket = res.socket;
+  if (socket === null || socket.destroyed) {
+    const ac = new AbortController();
+    if (socket?.destroyed || res.destroyed) ac.abort();
+    else res.once('close', () => !res.writableFinished && ac.abort());
+    return ac.signal;
+  }
+  let ac = GONE.get(socket);
+  if (ac === undefined) {
+    const made = new AbortController();
+    GONE.set(socket, (ac = made));
+    socket.once('close', () => made.abort());
+  }
+  return ac.signal;
 }

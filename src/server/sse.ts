@@ -29,7 +29,9 @@ export class SseEventTooLarge extends Error {
 
 export class SseSplitter {
   // The BOM is dropped below, as a TextDecoder that does not ignore it would, whichever decoder made the text.
-  #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  // Made on first need (a split or invalid character): most streams never need one, and making one per stream
+  // cost more than splitting a short stream.
+  #decoder: InstanceType<typeof TextDecoder> | undefined;
   /**
    * The unfinished event's text, in the pieces it came in: joined once, when its end arrives. Appending to one
    * string instead would copy (flatten) the whole event at every search, quadratic for an event sent in many reads.
@@ -100,7 +102,7 @@ export class SseSplitter {
    */
   #decode(chunk: Uint8Array): string {
     if (this.#clean && isUtf8(chunk)) return this.#text(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8'));
-    const text = this.#decoder.decode(chunk, { stream: true });
+    const text = (this.#decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(chunk, { stream: true });
     if (chunk.length > 0) this.#clean = chunk[chunk.length - 1]! < 0x80;
     return this.#text(text);
   }
@@ -113,7 +115,7 @@ export class SseSplitter {
 
   /** Whatever is left when the stream ends without a final blank line. */
   flush(): SseEvent[] {
-    const tail = this.#text(this.#decoder.decode()).replace(/\r\n?/g, '\n');
+    const tail = this.#text(this.#decoder?.decode() ?? '').replace(/\r\n?/g, '\n');
     const rest = this.#take(tail);
     return rest.trim() ? [parseEvent(rest.endsWith('\n') ? rest + '\n' : rest + '\n\n')] : [];
   }

@@ -78,22 +78,56 @@ function decoded(status: number, headers: Headers, coding: string, body: Readabl
 
 /**
  * Reads a whole body, up to `max` bytes (decoded). Past it the body is dropped and the attempt fails: an
- * answer cut short must never reach the client as a success.
+ * answer cut short must never reach the client as a success. Read with 'data' listeners, not `for await`: the
+ * async iterator and its promise per chunk cost more than the rest of reading a small answer. A body that closes
+ * before its end fails as the iterator failed it (ERR_STREAM_PREMATURE_CLOSE).
  */
 export async function readText(body: Readable, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    const b: Buffer = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
-    size += b.length;
-    if (size > max) {
-      discard(body);
-      throw new UpstreamBodyError('KMX_UPSTREAM_TOO_LARGE', `The provider's answer is larger than server.maxUpstreamBodyBytes (${max} bytes); keymux does not relay a cut answer`);
-    }
-    chunks.push(b);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+  return (await readBytes(body, max)).toString('utf8');
 }
+
+/** readText's bytes, undecoded: a relayed answer goes back to the client as the provider sent them. */
+export function readBytes(body: Readable, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const onData = (c: unknown): void => {
+      const b: Buffer = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+      size += b.length;
+      if (size > max) {
+        done();
+        discard(body);
+        reject(new UpstreamBodyError('KMX_UPSTREAM_TOO_LARGE', `The provider's answer is larger than server.maxUpstreamBodyBytes (${max} bytes); keymux does not relay a cut answer`));
+        return;
+      }
+      chunks.push(b);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onError = (err: unknown): void => {
+      done();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    const onClose = (): void => onError(prematureClose());
+    // Already over before we listen (its events are gone): say how, as the iterator would.
+    if (body.destroyed) return onError(body.errored ?? prematureClose());
+    if (body.readableEnded) return onEnd();
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
+}
+
+const prematureClose = (): Error => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 
 /** Drops a body nobody will read; undici's emits 'Request aborted' when destroyed unread, which is expected here. */
 function discard(body: Readable): void {
@@ -101,13 +135,5 @@ function discard(body: Readable): void {
   body.destroy();
 }
 
-/** Parses JSON when it parses; the raw text otherwise (adapters accept both). */
-export function parseMaybeJson(text: string): unknown {
-  const c = text.trimStart().charCodeAt(0);
-  if (c !== 123 && c !== 91) return text; // '{' or '['
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
+/** Parses JSON when it parses; the raw text otherwise (adapters accept both). It lives with the adapters now. */
+export { parseMaybeJson } from '../providers/index.js';

@@ -1,0 +1,43 @@
+// containsText finds a needle from its rarest character (search.ts): it must answer exactly as includes() does,
+// for needles whose anchor is common, rare, repeated, at either end, and for texts full of near misses.
+import { describe, expect, it } from 'vitest';
+import { containsText } from '../../src/providers/search.js';
+
+/** A small deterministic generator (no Math.random: a failure must replay). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe('containsText', () => {
+  it('answers as includes() for needles at the start, the end, the middle, absent, and longer than the text', () => {
+    const text = '{"id":"x","content":"the key sk-bench-1 was echoed","usage":{}}';
+    for (const needle of ['{"id"', '{}}', 'sk-bench-1', 'sk-bench-2', '"error"', 'x', '', 'Q', text, `${text}!`, 'echoed"']) {
+      expect(containsText(text, needle), needle).toBe(text.includes(needle));
+    }
+    expect(containsText('', '')).toBe(true);
+    expect(containsText('', 'a')).toBe(false);
+  });
+
+  it('finds a needle whose rare character repeats, and one that overlaps a near miss', () => {
+    expect(containsText('sk-AAAB sk-AAAA', 'sk-AAAA')).toBe(true);
+    expect(containsText('sk-AAAB sk-AABA', 'sk-AAAA')).toBe(false);
+    expect(containsText('QQQQQQQQQQ', 'QQQ')).toBe(true);
+    expect(containsText('aQbQcQ', 'QcQ')).toBe(true);
+    expect(containsText('\n\n"error" :', '"error"')).toBe(true);
+  });
+
+  it('agrees with includes() on 20,000 random texts and needles over a small alphabet', () => {
+    const next = rng(12);
+    const alphabet = 'ab-"Q 1e';
+    const pick = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    for (let i = 0; i < 20_000; i++) {
+      const text = pick(Math.floor(next() * 40));
+      const needle = next() < 0.3 && text.length > 0 ? text.slice(Math.floor(next() * text.length), Math.floor(next() * text.length) + 4) : pick(1 + Math.floor(next() * 5));
+      expect(containsText(text, needle), JSON.stringify([text, needle])).toBe(text.includes(needle));
+    }
+  });
+});
