@@ -234,7 +234,9 @@ export class Pacer {
    * it sets the limit too high and the first request after the cut is refused too (two 429s a cycle). The
    * stored part is estimated as what the believed limit refilled since the last fresh 429 (budget empty then)
    * less what got through before the probe. A small budget (3 a second) stores far less (it is full within a
-   * window), so this under-counts its probe; the limit never falls below the one held, so that costs nothing.
+   * window), so this would under-count its probe, and it needs the raw measure to climb back after a cut (in
+   * bench:pool's w1, corrected always, goodput fell to 81%). Hence only after a probe has overshot (#large): a
+   * small budget, refilled within the hold, never shows that second 429.
    */
   #probed(p: { at: number; seq: number }, seq: number, held: number): number {
     if (!this.#large) return seq - p.seq - 1;
