@@ -81,6 +81,9 @@ export class Pacer {
   #sent = 0;
   #atPace = 0;
   #probe = 0;
+  /** The last cut's limit was raised by a probe; and a probe has overshot since (the budget is large: see #probed). */
+  #fromProbe = false;
+  #large = false;
   /** Where the current probe began (dispatch time and budget sequence number). */
   #probeFrom: { at: number; seq: number } | undefined;
   /** The last dispatch, and when demand first waited on the pace since (slow start). */
@@ -198,12 +201,17 @@ export class Pacer {
       // drained, for as long as that took. A probe that went far (capacity grew) is measured on its own span,
       // as what got through while it ran.
       const p = this.#probeFrom;
-      const far = p && seq - p.seq - 1 >= MIN_SPAN && acquiredAt > p.at ? Math.min(refused, ((seq - p.seq - 1) / (acquiredAt - p.at)) * MINUTE) : 0;
+      const far = p && seq - p.seq - 1 >= MIN_SPAN && acquiredAt > p.at ? Math.min(refused, (this.#probed(p, seq, held) / (acquiredAt - p.at)) * MINUTE) : 0;
       limit = Math.max(held, rate ?? 0, far);
+      this.#fromProbe = limit > held;
     } else {
       // Refused at or below the plateau: the limit fell, or the plateau was set too high. The measured rate
       // (the pace was above it all along, so nothing was lost to a full budget), but no deeper than BETA.
       limit = Math.max(rate ?? 0, refused * BETA);
+      // Refused right after a probe raised the limit (too few through to measure): the probe overshot. The
+      // budget it drained was large enough to hold what the hold stored up; from now on that part is taken off.
+      if (this.#fromProbe && rate === undefined) this.#large = true;
+      this.#fromProbe = false;
     }
     this.measuredRpm = limit;
     // Exact when demand waited on the pace for most of the cycle; else only a lower bound (the budget sat full).
@@ -218,6 +226,23 @@ export class Pacer {
     this.#lastAt = acquiredAt;
     this.#lastSeq = seq;
     this.#stale = 0;
+  }
+
+  /**
+   * Requests the probe got through beyond what the budget stored up during the hold. The pace held below the
+   * limit, so the budget saved the difference, and the probe drains it before it is refused: counted as rate,
+   * it sets the limit too high and the first request after the cut is refused too (two 429s a cycle). The
+   * stored part is estimated as what the believed limit refilled since the last fresh 429 (budget empty then)
+   * less what got through before the probe. A small budget (3 a second) stores far less (it is full within a
+   * window), so this would under-count its probe, and it needs the raw measure to climb back after a cut (in
+   * bench:pool's w1, corrected always, goodput fell to 81%). Hence only after a probe has overshot (#large): a
+   * small budget, refilled within the hold, never shows that second 429.
+   */
+  #probed(p: { at: number; seq: number }, seq: number, held: number): number {
+    if (!this.#large) return seq - p.seq - 1;
+    const before = p.seq - this.#lastSeq - 1 - this.#stale;
+    const stored = Number.isFinite(before) ? Math.max(0, (held * (p.at - this.#lastAt)) / MINUTE - before) : 0;
+    return Math.max(0, seq - p.seq - 1 - stored);
   }
 
   /** The first burst: requests through before the first 429 beyond what the rate refilled meanwhile, in time at that rate. */
