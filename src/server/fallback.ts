@@ -9,7 +9,7 @@ import { admitClient, refusalError } from './clients.js';
 import { HttpError } from './errors.js';
 import { addViewHeaders, clientLimits } from './limit-headers.js';
 import type { ProxyJob } from './jobs.js';
-import { deliver, type ProxyLog } from './proxy.js';
+import { deliver, planOf, type ProxyLog } from './proxy.js';
 import { renameModel } from './relay.js';
 import { clientGone } from './sockets.js';
 import type { Group, ResolvedModel, Runtime } from './runtime.js';
@@ -124,18 +124,8 @@ async function walk(w: Walk): Promise<void> {
     log.model = job.model;
     let r: Attempted;
     try {
-      r = await attempt(rt, {
-        ...(log.client !== undefined && { client: log.client }),
-        provider: job.provider,
-        model: job.model,
-        call: job.call,
-        stream: job.stream,
-        signal,
-        maxAttempts: Math.max(1, maxAttempts - tally.calls),
-        tally,
-        ...(later > 0 && { deadlineMs: spillWaitMs }),
-        ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
-      });
+      const plan = planOf(job, log, signal, Math.max(1, maxAttempts - tally.calls));
+      r = await attempt(rt, { ...plan, tally, ...(later > 0 && { deadlineMs: spillWaitMs }) });
     } catch (err) {
       // No key could be had in time (or the pool closed): keymux's error for this target, unless another serves.
       if (!(err instanceof HttpError) || signal.aborted) throw err;

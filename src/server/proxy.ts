@@ -5,7 +5,7 @@ import type { Headers } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import { addLimitHeaders, addViewHeaders, clientLimits } from './limit-headers.js';
 import { admitClient } from './clients.js';
-import { attempt, ClientGone, unreachable, type Answer, type Attempted } from './attempt.js';
+import { attempt, ClientGone, unreachable, type Answer, type Attempted, type AttemptPlan } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
 import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
 import { relayStream } from './relay.js';
@@ -51,16 +51,7 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
   // Before any key is acquired: a client over its own limit costs no provider key anything.
   const ticket = admitClient(rt, log.client, job.estimatedTokens);
   try {
-    const r = await attempt(rt, {
-      ...(log.client !== undefined && { client: log.client }),
-      provider: job.provider,
-      model: job.model,
-      call: job.call,
-      stream: job.stream,
-      signal,
-      maxAttempts: rt.config.retry.maxAttempts,
-      ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
-    });
+    const r = await attempt(rt, planOf(job, log, signal, rt.config.retry.maxAttempts));
     await deliver(rt, job, r, res, signal, log);
   } catch (err) {
     // keymux's own errors (every key cooling, the provider failing) carry the pool's limits too: when to come back.
@@ -70,6 +61,20 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
     // The outcome corrects the estimate counted at admission (streams have ended by now) and adds the spend.
     rt.clients.settle(ticket, { provider: job.provider.name, model: job.model, ok: log.outcome === 'ok', usage: log.usage });
   }
+}
+
+/** The attempt a job asks for, in the client's lane of the wait queue. */
+export function planOf(job: ProxyJob, log: ProxyLog, signal: AbortSignal, maxAttempts: number): AttemptPlan {
+  return {
+    ...(log.client !== undefined && { client: log.client }),
+    provider: job.provider,
+    model: job.model,
+    call: job.call,
+    stream: job.stream,
+    signal,
+    maxAttempts,
+    ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
+  };
 }
 
 /**
