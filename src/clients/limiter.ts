@@ -35,6 +35,9 @@ export interface ClientTicket {
 
 export type Admission = { ok: true; ticket: ClientTicket } | { ok: false; refusal: ClientRefusal };
 
+/** The view of a client without rpm or tpm. */
+const NO_WINDOWS: ClientView = Object.freeze({});
+
 /** The admission of a request whose client has no limits: one shared value, nothing allocated on the hot path. */
 const FREE: Admission = Object.freeze({ ok: true, ticket: Object.freeze({ client: '', tokens: 0 }) });
 
@@ -221,7 +224,8 @@ export class ClientLimiter {
   /** The client's own request and token windows now (undefined where it has no such limit). */
   view(client: string, now: number): ClientView {
     const s = this.#clients.get(client);
-    if (!s) return {};
+    // Most clients have no windows: one shared empty view, nothing allocated on the hot path.
+    if (!s || (!s.rpm && !s.tpm)) return NO_WINDOWS;
     const out: ClientView = {};
     if (s.rpm) out.requests = windowView(s.rpm, now);
     if (s.tpm) out.tokens = windowView(s.tpm, now);

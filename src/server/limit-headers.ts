@@ -20,5 +20,8 @@ export function addViewHeaders(client: Dialect, view: LimitView, clientLimits: L
 
 /** The client's own windows (rpm → requests, tpm → tokens), which narrow the pool's; undefined for an unnamed client. */
 export function clientLimits(rt: Runtime, client: string | undefined): LimitView | undefined {
-  return client === undefined ? undefined : rt.clients.view(client, rt.clock.now());
+  if (client === undefined) return undefined;
+  const v = rt.clients.view(client, rt.clock.now());
+  // No windows of its own: nothing narrows the pool's view (narrow() would only copy it).
+  return v.requests === undefined && v.tokens === undefined ? undefined : v;
 }
