@@ -29,3 +29,5 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const a = server.address() as { port: number };
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${a.port}` })}\n`);
 });
+// A clean exit on SIGTERM, so that --cpu-prof (bench:proxy --profile --profile-target bare) writes its profile.
+process.once('SIGTERM', () => process.exit(0));

@@ -2,7 +2,7 @@
 // simulator upstream. See bench/README.md for the method and how to read the table.
 //   tsx bench/proxy/run.ts [--runs 5] [--duration 5] [--latency-duration 3] [--warmup 2] [--connections 32]
 //     [--rate 200] [--quick] [--no-pin] [--no-portkey] [--no-write] [--targets a,b] [--scenarios a,b]
-//     [--cli path/dist/cli/main.js] [--baseline [name=]path/dist/cli/main.js …] [--profile [--profile-duration 8]]
+//     [--cli path/dist/cli/main.js] [--baseline [name=]path/dist/cli/main.js …] [--profile [--profile-duration 8] [--profile-target keymux|bare]]
 //     [--redis redis://127.0.0.1:6379 | --no-redis]
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -51,6 +51,8 @@ const { values: args } = parseArgs({
     /** Another keymux build timed beside this one (A/B): `--baseline path/dist/cli/main.js` or `name=path`, repeatable. */
     baseline: { type: 'string', multiple: true },
     'profile-duration': { type: 'string', default: '8' },
+    /** What --profile profiles: keymux (default) or the bare pass-through, to set one beside the other. */
+    'profile-target': { type: 'string', default: 'keymux' },
     /** The Redis of the keymux-redis target (keymux with KEYMUX_REDIS_URL: every pick admitted there). */
     redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     'no-redis': { type: 'boolean', default: false },
@@ -339,13 +341,18 @@ async function dropBenchKeys(): Promise<void> {
 async function profile(sim: Proc, load: LoadGen, cpu: number | undefined, procs: Proc[]): Promise<void> {
   const dir = join(SCRATCH, 'profiles', new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
-  const kmx = await startKeymux('keymux', { cpu, upstream: sim.url, keys: KEYS, proxyKey: PROXY_KEY, logLevel: 'info', cpuProfDir: dir, ...(args.cli ? { cli: args.cli } : {}) });
+  const bare = args['profile-target'] === 'bare';
+  const kmx = bare
+    ? await startBare(cpu, sim.url, KEYS, dir)
+    : await startKeymux('keymux', { cpu, upstream: sim.url, keys: KEYS, proxyKey: PROXY_KEY, logLevel: 'info', cpuProfDir: dir, ...(args.cli ? { cli: args.cli } : {}) });
   procs.push(kmx);
-  const t: Target = { name: 'keymux', label: 'keymux', url: kmx.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${PROXY_KEY}` } };
+  const t: Target = bare
+    ? { name: 'bare', label: 'bare', url: kmx.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS[0]}` } }
+    : { name: 'keymux', label: 'keymux', url: kmx.url, headers: { 'content-type': 'application/json', authorization: `Bearer ${PROXY_KEY}` } };
   const seconds = Number(args['profile-duration']);
   for (const s of SCENARIOS.filter((x) => !args.scenarios || args.scenarios.split(',').includes(x.name))) {
     const r = await load.run(job(t, s, seconds, 0));
-    log(`profile ${s.name.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms`);
+    log(`profile ${t.name} ${s.name.padEnd(10)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms`);
   }
   await kmx.stop();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));

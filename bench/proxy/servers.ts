@@ -125,9 +125,10 @@ export async function startSimulator(cpu: number | undefined, keys: string[]): P
   return { name: 'simulator', url, child, stderr, stop: stopper(child) };
 }
 
-export async function startBare(cpu: number | undefined, upstream: string, keys: string[]): Promise<Proc> {
+export async function startBare(cpu: number | undefined, upstream: string, keys: string[], cpuProfDir?: string): Promise<Proc> {
   const port = await freePort();
-  const child = spawnNode(cpu, [...tsx, 'bench/proxy/bare.ts'], {
+  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child = spawnNode(cpu, [...prof, ...tsx, 'bench/proxy/bare.ts'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...baseEnv(), UPSTREAM: upstream, KEYS: keys.join(','), PORT: String(port) },

@@ -48,8 +48,8 @@ export interface KeymuxServer {
 
 /** Builds a proxy server from a config. No globals: tests start many in one process. */
 export function createServer(config: Config, opts: ServerOptions = {}): KeymuxServer {
-  // Synchronous JSON lines to a pipe or file (4.9 against 3.7 µs per line async/sync under load: bench:logline);
-  // readable lines on a terminal (events-logger.ts). A full pipe slows the server rather than filling memory.
+  // JSON lines to a pipe or file, each turn's lines in one synchronous write (events-logger.ts, bench:logline);
+  // readable lines on a terminal. A full pipe slows the server rather than filling memory.
   const logger = opts.logger ?? defaultLogger(config.logLevel);
   const runtime = new Runtime(config, { ...(opts.clock ? { clock: opts.clock } : {}), log: (level, msg, fields) => logger[level](fields ?? {}, msg) });
   let auth = new ProxyAuth(config.proxyKeys, config.clients);
