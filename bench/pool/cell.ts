@@ -1,7 +1,7 @@
 // One benchmark cell: a scenario, a client (a keymux strategy, naive rotation, or a single key), an offered
 // load and a seed, simulated for a span of virtual time. Discrete events on a ManualClock: only timers move
 // time, and after each instant every promise continuation runs before the next one.
-import { AllKeysUnavailable, KeyPool, ManualClock, isRetryable, sleep } from '../../src/pool/index.js';
+import { AllKeysUnavailable, KeyPool, ManualClock, isRetryable, keyId, sleep } from '../../src/pool/index.js';
 import type { KeyConfig, Outcome, StrategyName } from '../../src/pool/index.js';
 import { findProvider } from '../../src/providers/index.js';
 import { SimProvider } from './provider.js';
@@ -54,6 +54,11 @@ export interface CellResult {
   okAt: Float64Array;
   limitedAt: Float64Array;
   durationMs: number;
+  /**
+   * Quota groups the pool inferred from behaviour (its `inferred` events that merged keys), and how many of
+   * those put keys of different accounts together: a wrong merge, which no table would show otherwise.
+   */
+  inferred: { merges: number; wrong: number };
 }
 
 interface Req {
@@ -130,6 +135,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     capacity: cap.total, offered: 0, served: 0, errors: 0, attempts: 0, r429: 0, attemptsLate: 0, r429Late: 0,
     successes: 0, perGroup: cap.groups.map(() => 0), latencies: new Float64Array(0), queueWaits: new Float64Array(0),
     attemptAt: new Float64Array(0), okAt: new Float64Array(0), limitedAt: new Float64Array(0), durationMs: spec.durationMs,
+    inferred: { merges: 0, wrong: 0 },
   };
   const lats: number[] = [];
   const waits: number[] = [];
@@ -204,6 +210,12 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
       queueTimeoutMs: spec.deadlineMs,
     });
     pool = p;
+    const groupOfId = new Map(secrets.map((k) => [keyId(k), groupOfKey.get(k)]));
+    p.on('inferred', (e) => {
+      if (!e.merged) return;
+      r.inferred.merges++;
+      if (new Set(e.keyIds.map((id) => groupOfId.get(id))).size > 1) r.inferred.wrong++;
+    });
     serve = async (q) => {
       try {
         const res = await p.run(s.model, async (lease, n) => ({ outcome: await upstream(lease.key, q, n - 1), value: null }), {

@@ -123,10 +123,29 @@ function versusTable(cases: Case[], res: Results): string {
   return lines.join('\n');
 }
 
+/**
+ * Quota groups inferred from behaviour, per cell where any was, on stderr (not in RESULTS.md's tables): every
+ * scenario's accounts are known here, so a merge of keys of different accounts is counted as wrong.
+ */
+function inferredReport(list: Done[]): void {
+  const cells = new Map<string, Done[]>();
+  for (const d of list) {
+    if (d.inferred.merges === 0) continue;
+    const k = `${d.job.section} ${d.job.caseId} ${d.job.load}× ${d.job.client}`;
+    cells.set(k, [...(cells.get(k) ?? []), d]);
+  }
+  process.stderr.write(cells.size === 0 ? 'inferred quota groups: none\n' : 'inferred quota groups (merges, of them wrong, per seed):\n');
+  for (const [k, ds] of [...cells].sort(([a], [b]) => a.localeCompare(b))) {
+    const per = ds.sort((a, b) => a.job.seed - b.job.seed).map((d) => `seed ${d.job.seed}: ${d.inferred.merges} (${d.inferred.wrong} wrong)`);
+    process.stderr.write(`  ${k}: ${per.join(', ')}\n`);
+  }
+}
+
 const wall0 = Date.now();
 const done = await runAll(todo);
 const wallS = (Date.now() - wall0) / 1000;
 const cpuS = done.reduce((a, d) => a + d.cpuMs, 0) / 1000;
+inferredReport(done);
 const mainRes = collect(done, 'main', main);
 const stratRes = collect(done, 'strategies', strat);
 const winRes = collect(done, 'windows', wins);

@@ -17,6 +17,8 @@ export interface Done {
   row: Row;
   /** CPU time the cell took, ms. */
   cpuMs: number;
+  /** Merges the pool inferred, and how many of them joined keys of different accounts. */
+  inferred: { merges: number; wrong: number };
 }
 
 // Errors are created by the thousand (every request refused past its deadline); their stacks are never read.
@@ -39,7 +41,7 @@ export async function runJob(job: Job): Promise<Done> {
     network: c.network,
   });
   const cpu = process.cpuUsage(t0);
-  return { job, row: rowOf(c.scenario, r, job.client === 'single'), cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { job, row: rowOf(c.scenario, r, job.client === 'single'), cpuMs: (cpu.user + cpu.system) / 1000, inferred: r.inferred };
 }
 
 if (process.send) {
