@@ -168,12 +168,14 @@ export class Budget {
 
   /**
    * A 429 on a scope whose limits no header told: start pacing, or let the pace learn from it (pace.ts).
-   * `leaseSeq` is this scope's counter right after that request was dispatched at `leaseAcquiredAt`.
+   * `leaseSeq` is this scope's counter right after that request was dispatched at `leaseAcquiredAt`;
+   * `statedRpm`, the per-minute request limit the refusal stated, if it stated one (Gemini's quotaValue).
    */
-  rateLimited(now: number, leaseAcquiredAt: number, leaseSeq = this.seq): void {
+  rateLimited(now: number, leaseAcquiredAt: number, leaseSeq = this.seq, statedRpm?: number): void {
     if (this.known) return;
     if (this.pacer) {
       this.pacer.limited(now, leaseAcquiredAt, leaseSeq);
+      if (statedRpm !== undefined) this.pacer.stated(statedRpm, now, this.#wins.used(now));
       return;
     }
     // What got through in the last minute: the successes, or, when their answers are still on the way, the
@@ -188,5 +190,6 @@ export class Budget {
     // with each request demand sends at it, until the next fresh 429 measures the rate (pace.ts).
     const since = Number.isNaN(this.#since) ? leaseAcquiredAt : this.#since;
     this.pacer = new Pacer(seen, now, { at: leaseAcquiredAt, seq: leaseSeq, first: { through: this.#sentTotal - this.#refusedTotal, since } });
+    if (statedRpm !== undefined) this.pacer.stated(statedRpm, now, this.#wins.used(now));
   }
 }

@@ -49,7 +49,11 @@ interface Common {
 
 export type Outcome =
   | (Common & { kind: 'ok'; usage?: Usage; limits?: LearnedLimits })
-  | (Common & { kind: 'rate_limited'; retryAfterMs?: number; scope: LimitScope; limits?: LearnedLimits })
+  /**
+   * statedRpm: the per-minute request limit the refusal itself stated (Gemini's quotaValue), where no header
+   * tells the limits: a ceiling for the pace learned (pace.ts).
+   */
+  | (Common & { kind: 'rate_limited'; retryAfterMs?: number; scope: LimitScope; limits?: LearnedLimits; statedRpm?: number })
   | (Common & { kind: 'quota_exhausted'; retryAfterMs?: number; scope: LimitScope })
   | (Common & { kind: 'auth_failed' })
   /**

@@ -38,6 +38,16 @@ const PROBE_MAX = 0.05;
 const SLOW_START_MS = 500;
 /** A dispatch counts as "at the pace" (demand was waiting for it) when it comes this close after nextAt, as a fraction of the interval. */
 const EDGE = 0.25;
+/**
+ * How long a limit the provider stated in a refusal (Gemini's quotaValue) holds the pace at it without probing
+ * past it. Past that the probe resumes, so a raised limit (a project moved to a paid tier) is still found, and
+ * the next refusal states the limit again: one probe's 429 per STATED_MS instead of one per HOLD_REQUESTS.
+ */
+const STATED_MS = 10 * MINUTE;
+/** A scope that got less than this share of a stated limit through in the minute before the refusal shares it. */
+const SHARED = 0.6;
+/** Most sharers of a stated limit the hold is stretched for (a longer hold would leave a starved share low for long). */
+const SHARERS = 3;
 
 /**
  * Pacing for a quota scope whose limits no header tells (NVIDIA NIM, Gemini): requests are spaced to a
@@ -95,6 +105,8 @@ export class Pacer {
   #stale = 0;
   /** The first fresh 429 (dispatch time, requests through before it since the scope was first used): for the window. */
   #first: { at: number; through: number; since: number } | undefined;
+  /** The limit the provider last stated in a refusal (rpm), and when. */
+  #stated: { rpm: number; at: number } | undefined;
 
   constructor(rpm: number, now: number, opts: { at?: number; seq?: number; measured?: boolean; first?: { through: number; since: number } } = {}) {
     this.rpm = Math.max(MIN_RPM, rpm);
@@ -149,10 +161,10 @@ export class Pacer {
       if (this.#waitSince !== undefined && now > this.#waitSince && now > this.#last) {
         grown = Math.max(grown, Math.min(this.rpm * 2 ** ((now - this.#waitSince) / SLOW_START_MS), MINUTE / (now - this.#last), 2 * this.rpm));
       }
-      this.rpm = grown;
+      this.rpm = Math.min(grown, this.#ceiling(now));
     } else if (edge) {
       if (this.#hold === 0 && !this.#probeFrom) this.#probeFrom = { at: now, seq };
-      this.#grow(this.measuredRpm * (1 - MARGIN));
+      this.#grow(this.measuredRpm * (1 - MARGIN), this.#ceiling(now));
     }
     this.#waitSince = undefined;
     this.#last = now;
@@ -160,8 +172,8 @@ export class Pacer {
     this.nextAt = Math.ceil(now + MINUTE / this.rpm);
   }
 
-  /** Demand met the pace: climb to the plateau, hold, then probe past it. */
-  #grow(plateau: number): void {
+  /** Demand met the pace: climb to the plateau, hold, then probe past it (never past a limit the provider stated). */
+  #grow(plateau: number, ceiling: number): void {
     if (this.#hold > 0) {
       this.#hold--;
       if (this.rpm < plateau) this.rpm = Math.min(plateau, this.rpm + Math.max((plateau - this.rpm) * CLIMB, plateau * 0.001));
@@ -171,7 +183,7 @@ export class Pacer {
     // would otherwise take an hour to find capacity that doubled).
     const perSecond = Math.max(1, MINUTE / this.rpm / 1000);
     this.#probe = this.#probe === 0 ? PROBE_STEP * plateau : Math.min(this.#probe * PROBE_GROWTH ** perSecond, PROBE_MAX * plateau * perSecond);
-    this.rpm += this.#probe;
+    this.rpm = Math.min(this.rpm + this.#probe, Math.max(ceiling, plateau));
   }
 
   /**
@@ -226,6 +238,31 @@ export class Pacer {
     this.#lastAt = acquiredAt;
     this.#lastSeq = seq;
     this.#stale = 0;
+  }
+
+  /**
+   * The limit the provider stated in the refusal just counted (rpm; Gemini's quotaValue of a per-minute request
+   * quota), and how many of this scope's requests got through in the minute before it. The rate measured can't
+   * be above the limit, nor the pace probe past it, for STATED_MS. An emptied budget has given at least its limit
+   * in the last minute (refill, plus what it held): a scope that got far less through than that shares it with
+   * others (keys of one project keymux was not told about, another program). About limit ÷ own pacers then probe
+   * the one budget, and each probe's 429 can fall on any of them: each holds that many times longer (at most
+   * SHARERS), so together they probe about as often as one would.
+   */
+  stated(rpm: number, now: number, ownLastMinute: number): void {
+    if (!(rpm > 0)) return;
+    this.#stated = { rpm, at: now };
+    // What got through in the last minute is a rate the scope was given: a lower bound, where a cut refused
+    // again before anything could be measured would put it lower.
+    if (this.measuredRpm !== undefined) this.measuredRpm = Math.min(rpm, Math.max(this.measuredRpm, ownLastMinute));
+    this.rpm = Math.min(this.rpm, rpm * (1 - MARGIN));
+    if (ownLastMinute < SHARED * rpm && this.#hold > 0) this.#hold = Math.round(this.#hold * Math.min(SHARERS, rpm / Math.max(1, ownLastMinute)));
+  }
+
+  /** The highest pace a stated limit allows now (Infinity when none was stated, or long ago). */
+  #ceiling(now: number): number {
+    const st = this.#stated;
+    return st && now - st.at < STATED_MS ? st.rpm * (1 - MARGIN) : Infinity;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { PoolState } from './core.js';
-import { inferenceOf } from './groups-inferred.js';
+import { inferenceOf, isInferred } from './groups-inferred.js';
 import { startHalfOpen } from './half-open.js';
 import type { KeyState } from './key-state.js';
 import type { LeaseTicket } from './lease.js';
@@ -110,7 +110,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       if (!s.blocked(now) || t.acquiredAt > s.setAt) s.strikes++;
       const ms = o.retryAfterMs !== undefined && o.retryAfterMs >= 0 ? o.retryAfterMs : opts.defaultCooldownMs * 2 ** Math.min(30, Math.max(0, s.strikes - 1));
       block(p, g, s, 'cooling', now + Math.min(ms, opts.maxCooldownMs), o.reason ?? 'rate limited', now);
-      b.budget.rateLimited(now, t.acquiredAt, seq);
+      b.budget.rateLimited(now, t.acquiredAt, seq, isInferred(g) ? undefined : o.statedRpm);
       if (!b.budget.known) inferenceOf(p).observe(p, k, true, t.acquiredAt, now);
       return;
     }

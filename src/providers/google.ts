@@ -48,6 +48,8 @@ interface Violation {
   metric: string;
   model?: string;
   daily: boolean;
+  /** The quota's limit (quotaValue), when it is a count of requests per minute. */
+  rpm?: number;
 }
 
 function violations(g: GoogleError): Violation[] {
@@ -56,11 +58,16 @@ function violations(g: GoogleError): Violation[] {
   return list.map((v) => {
     const quotaId = str(v['quotaId']) ?? '';
     const metric = str(v['quotaMetric']) ?? '';
+    // "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", quotaValue "15": fifteen requests a minute. A
+    // token quota (…InputTokens…) or a day's counts something else; a value that is no whole number, nothing.
+    const value = Number(str(v['quotaValue']));
+    const perMinuteRequests = /Requests/i.test(quotaId) && /PerMinute/i.test(quotaId) && Number.isSafeInteger(value) && value > 0;
     return {
       quotaId,
       metric,
       model: str(rec(v['quotaDimensions'])?.['model']),
       daily: /PerDay/i.test(quotaId) || /per.?day/i.test(metric),
+      ...(perMinuteRequests && { rpm: value }),
     };
   });
 }
@@ -102,7 +109,7 @@ export function classifyGoogle(status: number, g: GoogleError, headers: Headers,
       return out({ ...base, kind: 'quota_exhausted', scope, reason, retryAfterMs: msUntilPacificMidnight(ctx.now) });
     }
     const retryAfterMs = retryAfterFromHeaders(headers, ctx.now) ?? retryInfo ?? retryHintFromText(msg);
-    return out({ ...base, kind: 'rate_limited', scope, reason, retryAfterMs });
+    return out({ ...base, kind: 'rate_limited', scope, reason, retryAfterMs, statedRpm: v.rpm });
   }
   // Region not supported, free tier unavailable in the country: the request's circumstances, not the key.
   if (gs === 'FAILED_PRECONDITION') return out({ ...base, kind: 'client_error', reason: 'FAILED_PRECONDITION' });

@@ -48,13 +48,28 @@ describe('Gemini success', () => {
 });
 
 describe('Gemini 429 RESOURCE_EXHAUSTED', () => {
-  it('per-minute QuotaFailure with RetryInfo: rate_limited for that model', () => {
+  it('per-minute QuotaFailure with RetryInfo: rate_limited for that model, with the limit it states (quotaValue)', () => {
     const body = gerr(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
       quotaFailure('GenerateRequestsPerMinutePerProjectPerModel-FreeTier'), help, retryInfo('26s'),
     ]);
     expect(gemini.classify(res(429, body), ctx)).toEqual({
-      kind: 'rate_limited', status: 429, scope: 'model', reason: 'requests per min', retryAfterMs: 26_000,
+      kind: 'rate_limited', status: 429, scope: 'model', reason: 'requests per min', retryAfterMs: 26_000, statedRpm: 10,
     });
+  });
+
+  it('a stated limit is taken only from a count of requests per minute, as a whole number', () => {
+    const stated = (quotaId: string, quotaValue: unknown) => {
+      const qf = { ...quotaFailure(quotaId), violations: [{ ...quotaFailure(quotaId).violations[0]!, quotaValue }] };
+      return (gemini.classify(res(429, gerr(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [qf, retryInfo('5s')])), ctx) as { statedRpm?: number }).statedRpm;
+    };
+    expect(stated('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', '15')).toBe(15);
+    // Tokens a minute are no request rate; a day's count goes to quota_exhausted without one.
+    expect(stated('GenerateContentInputTokensPerModelPerMinute-FreeTier', '250000')).toBeUndefined();
+    expect(stated('GenerateRequestsPerDayPerProjectPerModel-FreeTier', '200')).toBeUndefined();
+    // What is no positive whole number states nothing.
+    for (const bad of ['0', '-3', '1.5', 'lots', '', 1e300, undefined, null, {}]) {
+      expect(stated('GenerateRequestsPerMinutePerProjectPerModel-FreeTier', bad)).toBeUndefined();
+    }
   });
 
   it('input tokens per minute, retry from the message when RetryInfo is absent', () => {
