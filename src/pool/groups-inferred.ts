@@ -162,7 +162,7 @@ export class GroupInference {
   }
 }
 
-function isInferred(g: Scope): boolean {
+export function isInferred(g: Scope): boolean {
   return g.group.startsWith(INFERRED);
 }
 

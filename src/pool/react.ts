@@ -110,6 +110,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       if (!s.blocked(now) || t.acquiredAt > s.setAt) s.strikes++;
       const ms = o.retryAfterMs !== undefined && o.retryAfterMs >= 0 ? o.retryAfterMs : opts.defaultCooldownMs * 2 ** Math.min(30, Math.max(0, s.strikes - 1));
       block(p, g, s, 'cooling', now + Math.min(ms, opts.maxCooldownMs), o.reason ?? 'rate limited', now);
+      // One project's stated limit says nothing of a group keymux only guessed: it may span projects.
       b.budget.rateLimited(now, t.acquiredAt, seq, isInferred(g) ? undefined : o.statedRpm);
       if (!b.budget.known) inferenceOf(p).observe(p, k, true, t.acquiredAt, now);
       return;
