@@ -38,11 +38,7 @@ const PROBE_MAX = 0.05;
 const SLOW_START_MS = 500;
 /** A dispatch counts as "at the pace" (demand was waiting for it) when it comes this close after nextAt, as a fraction of the interval. */
 const EDGE = 0.25;
-/**
- * How long a limit the provider stated in a refusal (Gemini's quotaValue) holds the pace at it without probing
- * past it. Past that the probe resumes, so a raised limit (a project moved to a paid tier) is still found, and
- * the next refusal states the limit again: one probe's 429 per STATED_MS instead of one per HOLD_REQUESTS.
- */
+/** How long a limit stated in a refusal caps the pace; then the probe resumes, so a raised limit is found. */
 const STATED_MS = 10 * MINUTE;
 /** A scope that got less than this share of a stated limit through in the minute before the refusal shares it. */
 const SHARED = 0.6;
@@ -203,6 +199,8 @@ export class Pacer {
     const rate = through >= MIN_SPAN && span > 0 ? Math.min((through / span) * MINUTE, refused) : undefined;
     if (rate !== undefined) this.#window(rate);
     let limit: number;
+    // What this cycle measured, beside the guesses the pace falls back on (share.ts takes only this).
+    let measured = rate ?? 0;
     if (held === undefined) {
       // Out of slow start: the rate between the first two fresh 429s (low if the pace started far below it and
       // the budget sat full meanwhile: the probe, which starts at once, finds the rest).
@@ -215,6 +213,7 @@ export class Pacer {
       const p = this.#probeFrom;
       const far = p && seq - p.seq - 1 >= MIN_SPAN && acquiredAt > p.at ? Math.min(refused, (this.#probed(p, seq, held) / (acquiredAt - p.at)) * MINUTE) : 0;
       limit = Math.max(held, rate ?? 0, far);
+      measured = Math.max(measured, far);
       this.#fromProbe = limit > held;
     } else {
       // Refused at or below the plateau: the limit fell, or the plateau was set too high. The measured rate
@@ -227,7 +226,12 @@ export class Pacer {
     }
     this.measuredRpm = limit;
     // Exact when demand waited on the pace for most of the cycle; else only a lower bound (the budget sat full).
-    this.share.found(limit, this.#atPace >= this.#sent / 2);
+    // The share learns from rates measured, not from the plateau restated at each probe's 429 or the cut's
+    // floor: those repeat what the pace already believed, and pinned the estimate there (in bench:pool's w1
+    // a key's estimate stood on one limit restated twenty times). Only a first estimate may be such a guess.
+    const exact = this.#atPace >= this.#sent / 2;
+    if (measured > 0) this.share.found(measured, exact);
+    else if (this.share.own === undefined) this.share.found(limit, exact);
     this.#sent = 0;
     this.#atPace = 0;
     this.rpm = Math.max(MIN_RPM, limit * (1 - MARGIN) * CUT);

@@ -1,3 +1,4 @@
+import { shareAlike } from './alike.js';
 import type { PoolState } from './core.js';
 import { inferenceOf, isInferred } from './groups-inferred.js';
 import { startHalfOpen } from './half-open.js';
@@ -110,8 +111,11 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       if (!s.blocked(now) || t.acquiredAt > s.setAt) s.strikes++;
       const ms = o.retryAfterMs !== undefined && o.retryAfterMs >= 0 ? o.retryAfterMs : opts.defaultCooldownMs * 2 ** Math.min(30, Math.max(0, s.strikes - 1));
       block(p, g, s, 'cooling', now + Math.min(ms, opts.maxCooldownMs), o.reason ?? 'rate limited', now);
+      const was = b.budget.pacer?.share.own;
       // One project's stated limit says nothing of a group keymux only guessed: it may span projects.
       b.budget.rateLimited(now, t.acquiredAt, seq, isInferred(g) ? undefined : o.statedRpm);
+      // A paced scope's estimate moved: its peers' pooled estimates move with it (alike.ts).
+      if (b.budget.pacer && b.budget.pacer.share.own !== was) shareAlike(p, b.model);
       if (!b.budget.known) inferenceOf(p).observe(p, k, true, t.acquiredAt, now);
       return;
     }

@@ -14,6 +14,11 @@ const CHANGED = 0.4;
 export class Share {
   /** Minutes of capacity given so far (requests ÷ rpm), comparable with a configured rpm's requests ÷ limit. */
   given: number;
+  /**
+   * The capacity its alike peers put it at (alike.ts), which the strategy goes by when set: keys of one
+   * capacity measured apart by noise are then given alike.
+   */
+  pooled: number | undefined;
   #mean: number | undefined;
   #n = 0;
 
@@ -23,7 +28,17 @@ export class Share {
 
   /** The capacity believed (rpm), undefined before a limit was found. */
   get capacity(): number | undefined {
+    return this.pooled ?? this.#mean;
+  }
+
+  /** Its own estimate (rpm), from the limits it found alone; undefined before one. */
+  get own(): number | undefined {
     return this.#mean;
+  }
+
+  /** How many limits its own estimate stands on (at most MEAN_OF): its weight among its peers. */
+  get samples(): number {
+    return this.#n;
   }
 
   /**
@@ -52,7 +67,7 @@ export class Share {
 
   /** One request dispatched while the pace was `rpm` (the measure before any limit was found). */
   took(rpm: number): void {
-    const cap = this.#mean ?? rpm;
+    const cap = this.capacity ?? rpm;
     if (cap > 0) this.given += 1 / cap;
   }
 }

@@ -63,3 +63,37 @@ describe('the probe past the plateau on a large budget', () => {
     expect(late.filter((d) => d.refused).length / late.length).toBeLessThan(0.03);
   });
 });
+
+describe('what the share learns from a paced scope', () => {
+  /** Dispatches `n` requests, each the moment the pace allows (demand waiting on it), from `now`; returns the time after. */
+  function sendAtPace(p: Pacer, now: number, first: number, n: number): number {
+    for (let i = 0; i < n; i++) {
+      now = p.readyAt(now);
+      p.dispatched(now, first + i);
+    }
+    return now;
+  }
+
+  it('takes rates measured between 429s, not the floor a cut falls back on', () => {
+    const p = new Pacer(100, 0, { at: 0, seq: 0, measured: true });
+    let now = sendAtPace(p, 1, 1, 30);
+    // Refused after 29 got through at the pace: a rate is measured, and the share believes it.
+    p.limited(now + 100, now, 30);
+    const measured = p.share.own!;
+    expect(measured).toBeGreaterThan(90);
+    expect(measured).toBeLessThan(101);
+    // Refused again on the very next request: nothing measurable got through. The pace falls back on a deeper
+    // cut (the limit may have fallen), but that is a guess: the share's estimate stays what was measured.
+    now = sendAtPace(p, now + 200, 31, 1);
+    p.limited(now + 100, now, 31);
+    expect(p.measuredRpm!).toBeLessThan(0.8 * measured);
+    expect(p.share.own).toBe(measured);
+  });
+
+  it('takes the guess when it is all there is: a first estimate', () => {
+    const p = new Pacer(100, 0, { at: 0, seq: 0, measured: true });
+    const now = sendAtPace(p, 1, 1, 2);
+    p.limited(now + 100, now, 2);
+    expect(p.share.own).toBe(p.measuredRpm);
+  });
+});

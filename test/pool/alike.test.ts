@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { poolAlike } from '../../src/pool/alike.js';
+import { Share } from '../../src/pool/share.js';
+import { runWindows } from './windows-sim.js';
+import { flush } from './helpers.js';
+
+const MIN = 60_000;
+
+/** A share whose own estimate stands on `n` limits found, all `rpm`. */
+function share(rpm: number, n = 1): Share {
+  const s = new Share();
+  for (let i = 0; i < n; i++) s.found(rpm);
+  return s;
+}
+
+const spread = (xs: number[]) => Math.max(...xs) / Math.min(...xs);
+
+describe('alike: paced keys of one capacity are believed alike', () => {
+  it('estimates of identical keys measured apart by noise are drawn together', () => {
+    const shares = [144, 160, 175, 185, 191].map((rpm) => share(rpm));
+    poolAlike(shares);
+    const caps = shares.map((s) => s.capacity!);
+    expect(spread(caps)).toBeLessThan(1.08); // from 1.33
+    for (const c of caps) expect(c).toBeGreaterThan(144), expect(c).toBeLessThan(191);
+    // Each keeps its own estimate (its pace goes by it); only the capacity the strategy believes is pooled.
+    expect(shares.map((s) => s.own)).toEqual([144, 160, 175, 185, 191]);
+  });
+
+  it('capacities that really differ keep their own (a free key beside a paid one)', () => {
+    const shares = [share(10, 8), share(10, 8), share(100, 8), share(180, 3)];
+    poolAlike(shares);
+    expect(shares[0]!.capacity).toBeCloseTo(10, 6);
+    expect(shares[2]!.capacity).toBeGreaterThan(100);
+    expect(shares[2]!.capacity).toBeLessThan(110);
+    expect(shares[3]!.capacity).toBeGreaterThan(165);
+  });
+
+  it('an estimate standing on more limits weighs more', () => {
+    const sure = share(100, 8);
+    const once = share(120, 1);
+    poolAlike([sure, once]);
+    expect(100 - sure.capacity!).toBeLessThan(0); // drawn up a little
+    expect(sure.capacity! - 100).toBeLessThan(3);
+    expect(once.capacity!).toBeLessThan(105);
+  });
+
+  it('a scope with no estimate of its own borrows none; requests then count at its pace', () => {
+    const fresh = new Share();
+    poolAlike([fresh, share(100, 8)]);
+    expect(fresh.pooled).toBeUndefined();
+    expect(fresh.capacity).toBeUndefined();
+    fresh.took(50);
+    expect(fresh.given).toBeCloseTo(1 / 50);
+  });
+
+  it('the pooled capacity is what each request counts against', () => {
+    const a = share(150);
+    const b = share(210);
+    poolAlike([a, b]);
+    expect(a.capacity! / b.capacity!).toBeGreaterThan(0.8); // from 0.71
+    a.took(999);
+    expect(a.given).toBeCloseTo(1 / a.capacity!, 9);
+  });
+
+  it('in a pool: identical 1 s accounts (3 a second) below capacity are used alike, and every request succeeds', async () => {
+    const accounts = Array.from({ length: 5 }, () => ({ limit: 3, windowMs: 1_000, keys: 1 }));
+    const r = await runWindows({ accounts, demand: [{ atMs: 0, load: 0.7 }], durationMs: 20 * MIN, seed: 3 });
+    expect(r.failed + r.refused).toBe(0);
+    const keys = r.pool.snapshot().keys;
+    expect(spread(keys.map((k) => k.successes))).toBeLessThan(1.1);
+    r.pool.close();
+    await flush();
+  }, 30_000);
+});
