@@ -1,7 +1,7 @@
 import type { Dialect } from '../dialects/index.js';
 import type { Outcome } from '../pool/outcome.js';
 import { anthropicClassifier } from './anthropic.js';
-import { NOT_FOUND, parseMaybeJson, startsAsObject, tailMember } from './json-tail.js';
+import { NOT_FOUND, parseMaybeJson, startsAsObject, tailMember, tailMemberOf } from './json-tail.js';
 import { containsText } from './search.js';
 import { type Classifier, requestIdFrom } from './common.js';
 import { geminiClassifier } from './gemini.js';
@@ -40,18 +40,21 @@ const USAGE_MEMBER: { readonly [D in Dialect]: string } = { openai: 'usage', ant
  * body is parsed on demand, once, for whoever still needs it (a translated answer, a request id in the body).
  */
 function classifyText(classify: (r: UpstreamResult, ctx: ClassifyContext) => Outcome, member: string) {
-  return (status: number, headers: Headers, text: string, ctx: ClassifyContext): ReadAnswer => {
+  return (status: number, headers: Headers, raw: string | Buffer, ctx: ClassifyContext): ReadAnswer => {
+    // A relayed 2xx is judged from its bytes: the whole text is decoded only when something asks for it.
+    let decoded = typeof raw === 'string' ? raw : undefined;
+    const text = (): string => (decoded ??= raw.toString('utf8'));
     let parsed: unknown = NOT_FOUND;
-    const body = (): unknown => (parsed === NOT_FOUND ? (parsed = parseMaybeJson(text)) : parsed);
-    if (status >= 200 && status < 300 && status !== 204 && startsAsObject(text) && !containsText(text, '"error"')) {
-      const usage = tailMember(text, member);
+    const body = (): unknown => (parsed === NOT_FOUND ? (parsed = parseMaybeJson(text())) : parsed);
+    if (status >= 200 && status < 300 && status !== 204 && startsAsObject(raw) && !containsText(raw, '"error"')) {
+      const usage = typeof raw === 'string' ? tailMember(raw, member) : tailMemberOf(raw, member, text);
       // A usage object that yields no usage is left to the whole body (OpenAI's Responses events nest theirs).
       if (usage !== NOT_FOUND) {
         const outcome = classify({ status, headers, body: { [member]: usage } }, ctx);
-        if (outcome.kind === 'ok' && outcome.usage !== undefined) return { outcome, body };
+        if (outcome.kind === 'ok' && outcome.usage !== undefined) return { outcome, body, text };
       }
     }
-    return { outcome: classify({ status, headers, body: body() }, ctx), body };
+    return { outcome: classify({ status, headers, body: body() }, ctx), body, text };
   };
 }
 

@@ -96,9 +96,29 @@ function firstChar(text: string): number {
   return text.charCodeAt(i);
 }
 
-/** Whether the text starts (after spaces) with `{`: a JSON object, or something that is not JSON at all. */
-export function startsAsObject(text: string): boolean {
-  return firstChar(text) === OPEN_BRACE;
+/** Whether the text (or its bytes) starts, after spaces, with `{`: a JSON object, or something that is not JSON at all. */
+export function startsAsObject(text: string | Buffer): boolean {
+  if (typeof text === 'string') return firstChar(text) === OPEN_BRACE;
+  let i = 0;
+  while (i < text.length && isSpace(text[i]!)) i++;
+  return text[i] === OPEN_BRACE;
+}
+
+/**
+ * How much of an answer's end is decoded to look for its usage member. Providers write usage in the last few
+ * hundred bytes; what the tail lacks is looked for in the whole text. A tail that starts inside a character
+ * starts with U+FFFD, which tailMember's reasoning survives: it never looks before the member's own quote.
+ */
+const TAIL_BYTES = 2048;
+
+/**
+ * tailMember on the bytes of a JSON object, decoding only their last few KB, and the whole text (`whole()`,
+ * decoded once by the caller) only when the member is not in those.
+ */
+export function tailMemberOf(bytes: Buffer, name: string, whole: () => string): unknown {
+  if (bytes.length <= TAIL_BYTES) return tailMember(whole(), name);
+  const found = tailMember(bytes.toString('utf8', bytes.length - TAIL_BYTES), name);
+  return found !== NOT_FOUND ? found : tailMember(whole(), name);
 }
 
 /** Parses JSON when it parses; the raw text otherwise (adapters accept both). */

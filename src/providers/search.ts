@@ -27,14 +27,39 @@ function anchor(needle: string): number {
   return best;
 }
 
-export function containsText(text: string, needle: string): boolean {
+/**
+ * Whether a text, or the UTF-8 bytes of one, contains a needle. Searching the bytes spares decoding an answer
+ * relayed as it came (a 32 KB string per answer, most of keymux's allocation on a large one). A needle of ASCII
+ * characters matches the bytes exactly as it matches the text: in UTF-8 an ASCII byte is never part of another
+ * character. Any other needle is searched by Buffer's includes(), which encodes it first.
+ */
+export function containsText(text: string | Buffer, needle: string): boolean {
   const n = needle.length;
   if (n === 0) return true;
   if (n > text.length) return false;
+  if (typeof text !== 'string') return isAscii(needle) ? containsAscii(text, needle) : text.includes(needle);
   const p = anchor(needle);
   const c = needle.charAt(p);
   for (let i = text.indexOf(c, p); i >= 0 && i - p + n <= text.length; i = text.indexOf(c, i + 1)) {
     if (text.startsWith(needle, i - p)) return true;
+  }
+  return false;
+}
+
+const isAscii = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
+
+/** containsText on bytes: indexOf of one byte is memchr. */
+function containsAscii(bytes: Buffer, needle: string): boolean {
+  const n = needle.length;
+  const p = anchor(needle);
+  const c = needle.charCodeAt(p);
+  outer: for (let i = bytes.indexOf(c, p); i >= 0 && i - p + n <= bytes.length; i = bytes.indexOf(c, i + 1)) {
+    const at = i - p;
+    for (let j = 0; j < n; j++) if (bytes[at + j] !== needle.charCodeAt(j)) continue outer;
+    return true;
   }
   return false;
 }

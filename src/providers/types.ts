@@ -104,7 +104,10 @@ export interface StreamTracker {
 /** A read answer's verdict, and its body parsed on demand (JSON when it parses, else the raw text). */
 export interface ReadAnswer {
   outcome: Outcome;
+  /** The whole body parsed (JSON when it parses, else the text), once, on first call. */
   body(): unknown;
+  /** The whole body as text, decoded once, on first call. */
+  text(): string;
 }
 
 /** Everything the server does with a provider goes through its adapter: one door per provider. */
@@ -122,10 +125,10 @@ export interface ProviderAdapter {
   /** Exactly one outcome for an attempt's result. For a 2xx, usage is read from the body when present. */
   classify(result: UpstreamResult, ctx: ClassifyContext): Outcome;
   /**
-   * The same verdict from a read (buffered) answer's text, without parsing more of it than the verdict needs;
-   * `body()` parses the whole body (once) for whoever needs it.
+   * The same verdict from a read (buffered) answer's text or its bytes, without parsing (or decoding) more of it
+   * than the verdict needs; `body()` parses and `text()` decodes the whole body (once) for whoever needs it.
    */
-  classifyText(status: number, headers: Headers, text: string, ctx: ClassifyContext): ReadAnswer;
+  classifyText(status: number, headers: Headers, text: string | Buffer, ctx: ClassifyContext): ReadAnswer;
   /** A tracker for one streamed response. */
   trackStream(): StreamTracker;
   /** The upstream request id for the request log (`x-request-id`, Anthropic `request-id` / body `request_id`). */

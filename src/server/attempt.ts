@@ -9,12 +9,12 @@ import { UpstreamBodyError, readBytes, send, type UpstreamResponse } from './ups
 /** What the last attempt brought back. */
 export type Answer =
   /**
-   * A whole answer, read: every error, and every success that is not a stream. `parsed` (JSON when it parses,
-   * else the text) is parsed on first read: a relayed 2xx never needs it (the adapter judged it from its text).
-   * `bytes`: the body as received, when `text` is exactly their decoding (valid UTF-8): an answer relayed unchanged
-   * is written from them, neither re-encoded nor measured again.
+   * A whole answer, read: every error, and every success that is not a stream. `text` is decoded and `parsed`
+   * (JSON when it parses, else the text) parsed on first read: a relayed 2xx needs neither (the adapter judged
+   * it from its bytes). `bytes`: the body as received, when `text` is exactly their decoding (valid UTF-8): an
+   * answer relayed unchanged is written from them, never decoded, re-encoded nor measured again.
    */
-  | { kind: 'buffered'; status: number; headers: Headers; text: string; bytes?: Buffer; readonly parsed: unknown }
+  | { kind: 'buffered'; status: number; headers: Headers; readonly text: string; bytes?: Buffer; readonly parsed: unknown }
   /** A 2xx stream, unread: its lease is still held, for whoever relays it to report when it ends. */
   | { kind: 'stream'; res: UpstreamResponse; atHeaders: Outcome }
   /** No answer at all: the provider could not be reached on the last attempt. */
@@ -92,14 +92,15 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
       const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
       return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
     }
-    const text = bytes.toString('utf8');
-    const read = adapter.classifyText(up.status, up.headers, text, ctx());
+    const read = adapter.classifyText(up.status, up.headers, bytes, ctx());
     const value: Answer = {
       kind: 'buffered',
       status: up.status,
       headers: up.headers,
-      text,
       ...(isUtf8(bytes) && { bytes }),
+      get text() {
+        return read.text();
+      },
       get parsed() {
         return read.body();
       },

@@ -26,7 +26,15 @@ export function secretOf(lease: Lease): Secret | undefined {
  * by containsText: includes() took up to 17 µs to find nothing in a 32 KB answer).
  */
 export function maskText(text: string, s: Secret | undefined): string {
-  return s !== undefined && containsText(text, s.key) ? text.split(s.key).join(s.masked) : text;
+  return maskedOrNot(text, () => text, s) ?? text;
+}
+
+/**
+ * The masked text when the answer (its text, or its bytes when they are that text's) holds the key; undefined
+ * when it does not, and then `text()` is never called: an answer relayed as it came is not decoded to be masked.
+ */
+export function maskedOrNot(answer: string | Buffer, text: () => string, s: Secret | undefined): string | undefined {
+  return s !== undefined && containsText(answer, s.key) ? text().split(s.key).join(s.masked) : undefined;
 }
 
 /** Same, for a header value: visible ASCII only (the masked form's ellipsis is not). */

@@ -7,7 +7,7 @@ import { addLimitHeaders, addViewHeaders, clientLimits } from './limit-headers.j
 import { admitClient } from './clients.js';
 import { attempt, ClientGone, unreachable, type Answer, type Attempted, type AttemptPlan } from './attempt.js';
 import type { ProxyJob } from './jobs.js';
-import { maskHeader, maskText, secretOf, type Secret } from './mask.js';
+import { maskHeader, maskedOrNot, secretOf, type Secret } from './mask.js';
 import { relayStream } from './relay.js';
 import { clientGone } from './sockets.js';
 import type { Runtime } from './runtime.js';
@@ -129,9 +129,11 @@ function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Att
   const headers = forwarded(common, a.headers, secret);
   if (!success) Object.assign(headers, errorHeaders(r.outcome, a.headers));
   // Whatever the status (a 401 body, a 200 that quotes the prompt): the client must not learn the key from us.
-  let text = maskText(a.text, secret);
+  // Searched in the bytes when they are the text's: an answer relayed unchanged is never decoded. `text` stays
+  // undefined while the answer is unchanged.
+  let text = maskedOrNot(a.bytes ?? a.text, () => a.text, secret);
   // Only a translated answer needs the body parsed (a.parsed parses on first read): the masked one, if masking changed it.
-  const body = (): unknown => (text === a.text ? a.parsed : parseMaybeJson(text));
+  const body = (): unknown => (text === undefined ? a.parsed : parseMaybeJson(text));
   const mapped = success ? job.mapBody?.(body()) : job.mapError?.(a.status, body());
   if (mapped !== undefined) {
     text = JSON.stringify(mapped);
@@ -140,7 +142,7 @@ function respond(job: ProxyJob, a: Extract<Answer, { kind: 'buffered' }>, r: Att
     headers['content-type'] = String(a.headers['content-type'] ?? 'application/json');
   }
   // Unchanged (the common case), the answer leaves as the bytes it came in.
-  const out = text === a.text && a.bytes !== undefined ? a.bytes : text;
+  const out = text ?? a.bytes ?? a.text;
   headers['content-length'] = String(typeof out === 'string' ? Buffer.byteLength(out) : out.length);
   res.writeHead(a.status, headers);
   res.end(out);

@@ -54,6 +54,11 @@ const BODIES: Array<[string, string]> = [
   ['a Gemini JSON array', JSON.stringify([{ candidates: [] }, { usageMetadata: { promptTokenCount: 1 } }])],
   ['HTML', '<html>busy</html>'],
   ['cut off', '{"id":"x","usage":{"prompt_tokens":1},"sys'],
+  // Past the 2 KB tail decoded from the bytes: usage inside it, before it, and a cut through a character at its start.
+  ['long, usage last', JSON.stringify({ id: 'c', choices: [{ message: { content: 'word '.repeat(3000) } }], usage: { prompt_tokens: 9, completion_tokens: 8 } })],
+  ['long, usage first', JSON.stringify({ usage: { prompt_tokens: 9, completion_tokens: 8 }, choices: [{ message: { content: 'word '.repeat(3000) } }] })],
+  ['long, multi-byte at the cut', JSON.stringify({ choices: [{ message: { content: 'é€😀'.repeat(2000) } }], usage: { prompt_tokens: 2, completion_tokens: 3 } })],
+  ['long, a usage lookalike quoted in the tail', JSON.stringify({ usage: { prompt_tokens: 1 }, choices: [{ message: { content: 'x'.repeat(5000) + ' "usage":{"prompt_tokens":999}' } }] })],
 ];
 
 describe('classifyText', () => {
@@ -65,6 +70,11 @@ describe('classifyText', () => {
         const read = a.classifyText(status, headers, text, ctx);
         expect(read.outcome, `${a.profile.name} ${status}`).toEqual(whole);
         expect(read.body()).toEqual(parseMaybeJson(text));
+        // From the bytes, decoding only what the verdict needs: the same verdict, body and text.
+        const fromBytes = a.classifyText(status, headers, Buffer.from(text), ctx);
+        expect(fromBytes.outcome, `${a.profile.name} ${status} (bytes)`).toEqual(whole);
+        expect(fromBytes.text()).toBe(text);
+        expect(fromBytes.body()).toEqual(parseMaybeJson(text));
       }
     }
   });

@@ -38,6 +38,16 @@ describe('containsText', () => {
       const text = pick(Math.floor(next() * 40));
       const needle = next() < 0.3 && text.length > 0 ? text.slice(Math.floor(next() * text.length), Math.floor(next() * text.length) + 4) : pick(1 + Math.floor(next() * 5));
       expect(containsText(text, needle), JSON.stringify([text, needle])).toBe(text.includes(needle));
+      // In the text's UTF-8 bytes (an answer relayed undecoded), the same answer.
+      expect(containsText(Buffer.from(text), needle), `bytes ${JSON.stringify([text, needle])}`).toBe(text.includes(needle));
+    }
+  });
+
+  it('searches the bytes of a text with multi-byte characters, for ASCII and non-ASCII needles alike', () => {
+    const text = '{"content":"naïve café – 😀 sk-live-é1 sk-bench-1"}';
+    const bytes = Buffer.from(text);
+    for (const needle of ['sk-bench-1', 'sk-live-é1', 'café', '😀 sk', '"error"', 'é', 'e1', 'naive', `${text}!`]) {
+      expect(containsText(bytes, needle), needle).toBe(text.includes(needle));
     }
   });
 });
