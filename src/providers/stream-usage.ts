@@ -1,20 +1,21 @@
 import type { Dialect } from '../dialects/index.js';
 import type { Outcome, Usage } from '../pool/outcome.js';
 import type { StreamEnd, StreamTracker } from './types.js';
+import { containsText } from './search.js';
 import { anthropicUsage, geminiUsage, openaiUsage } from './usage.js';
 import { rec, str } from './util.js';
 
 /** What a dialect's tracker reads from the events it is given. */
 interface UsageTracker {
   /** Whether an event's data may hold what this tracker reads (an error is always read). */
-  wants(data: string): boolean;
+  wants(data: string | Buffer): boolean;
   onEvent(data: unknown, event?: string): void;
   usage(): Usage | undefined;
   error(): { message: string } | undefined;
 }
 
 /** Any event that mentions an error is parsed: a provider's mid-stream failure must reach the pool. */
-const mentions = (data: string, word: string): boolean => data.includes(word);
+const mentions = (data: string | Buffer, word: string): boolean => containsText(data, word);
 
 /** Only the counters a usage object actually carries (`null` means "not known", not zero). */
 function counters(u: unknown): Record<string, number> {
@@ -119,10 +120,12 @@ function geminiTracker(): UsageTracker {
  * `"usage":null` in every chunk: those tell the tracker nothing and are not parsed (a chunk parses if any
  * "usage" in it is not null, such as Groq's `x_groq.usage`; the Responses API's completed event has one).
  */
-function hasUsage(data: string): boolean {
+function hasUsage(data: string | Buffer): boolean {
   for (let i = data.indexOf('"usage'); i >= 0; i = data.indexOf('"usage', i + 6)) {
-    NULL_USAGE.lastIndex = i;
-    if (!NULL_USAGE.test(data)) return true;
+    // In bytes, the few after the match are enough: a null further away (much white space) reads as a usage.
+    const text = typeof data === 'string' ? data : data.toString('latin1', i, i + 32);
+    NULL_USAGE.lastIndex = typeof data === 'string' ? i : 0;
+    if (!NULL_USAGE.test(text)) return true;
   }
   return false;
 }

@@ -94,8 +94,11 @@ export type StreamEnd = { kind: 'complete' } | { kind: 'broken'; message: string
  * provider reported an error after the first byte.
  */
 export interface StreamTracker {
-  /** Whether an event's data must be parsed for this tracker (most chunks carry nothing it reads). */
-  wants(data: string, event?: string): boolean;
+  /**
+   * Whether an event's data must be parsed for this tracker (most chunks carry nothing it reads). Given the
+   * bytes of several whole events, whether any of them might be.
+   */
+  wants(data: string | Buffer, event?: string): boolean;
   onEvent(data: unknown, event?: string): void;
   /** The attempt's outcome: `atHeaders` (what the 2xx head said: limits, group) completed by what the stream said. */
   finish(end: StreamEnd, atHeaders: Outcome): Outcome;

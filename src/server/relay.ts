@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
 import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/index.js';
-import type { StreamEnd, StreamTracker } from '../providers/index.js';
+import { containsText, type StreamEnd, type StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
 import { SseSplitter, type SseEvent } from './sse.js';
@@ -79,8 +80,15 @@ export async function relayStream(
     return out;
   };
 
+  const asIs = plan.mode === 'passthrough' && plan.model === undefined;
   try {
     for await (const chunk of body) {
+      // Pass-through's fast lane: a chunk of whole events that would be relayed unchanged goes out as the bytes
+      // it came in, neither decoded, split, nor encoded again.
+      if (asIs && splitter.idle && unchanged(chunk as Buffer, tracker, secret)) {
+        if (!res.write(chunk)) await drained(res);
+        continue;
+      }
       const out = handle(splitter.push(chunk as Buffer));
       if (out && !res.write(maskText(out, secret))) await drained(res);
     }
@@ -100,6 +108,23 @@ export async function relayStream(
   } finally {
     if (!body.destroyed) body.destroy();
   }
+}
+
+/**
+ * Whether a chunk is whole events that pass through exactly as they are: ending an event, in valid UTF-8 with no
+ * \r to normalise, naming no error and nothing the tracker reads (no usage), and not holding the key. Anything
+ * else goes through the splitter, event by event.
+ */
+function unchanged(chunk: Buffer, tracker: StreamTracker, secret: Secret | undefined): boolean {
+  const n = chunk.length;
+  return (
+    n >= 2 && chunk[n - 1] === 10 && chunk[n - 2] === 10 &&
+    chunk.indexOf(13) < 0 &&
+    isUtf8(chunk) &&
+    !containsText(chunk, 'error') &&
+    !tracker.wants(chunk) &&
+    (secret === undefined || !containsText(chunk, secret.key))
+  );
 }
 
 /**

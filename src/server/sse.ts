@@ -51,6 +51,14 @@ export class SseSplitter {
     this.#max = maxEventChars;
   }
 
+  /**
+   * Nothing is pending (no part of an event, of a character, of a \r\n) and the stream's start is behind: a
+   * chunk of whole events would come out of push() as its own text, event by event.
+   */
+  get idle(): boolean {
+    return this.#started && this.#size === 0 && !this.#cr && this.#clean;
+  }
+
   /** Whole events completed by this chunk. Each character is searched once; throws SseEventTooLarge past the cap. */
   push(chunk: Uint8Array): SseEvent[] {
     let text = this.#decode(chunk);

@@ -133,3 +133,25 @@ describe('which events a tracker needs parsed', () => {
     expect(t.wants('{"error":{"code":500,"message":"Internal error"}}')).toBe(true);
   });
 });
+
+describe('wants, on text and on bytes', () => {
+  // The relay's fast lane asks about a whole chunk's bytes: the answer must be the text's for one event, and for
+  // several events, true whenever any of them is wanted.
+  const events: Array<['openai' | 'anthropic' | 'gemini', string]> = [
+    ['openai', JSON.stringify(chunk('hi'))],
+    ['openai', JSON.stringify({ ...chunk(''), choices: [], usage: { prompt_tokens: 1 } })],
+    ['openai', JSON.stringify({ ...chunk(''), usage: null, x_groq: { usage: { prompt_tokens: 1 } } })],
+    ['openai', '{"usage" :   null, "choices": []}'],
+    ['openai', JSON.stringify({ error: { message: 'boom' } })],
+    ['anthropic', JSON.stringify({ type: 'content_block_delta', delta: { type: 'text_delta', text: 'é' } })],
+    ['anthropic', JSON.stringify({ type: 'message_delta', usage: { output_tokens: 3 } })],
+    ['gemini', JSON.stringify({ candidates: [{ content: { parts: [{ text: 'x' }] } }] })],
+    ['gemini', JSON.stringify({ candidates: [], usageMetadata: { promptTokenCount: 1 } })],
+  ];
+  it.each(events)('%s: %s', (dialect, data) => {
+    const t = tracker(dialect);
+    expect(t.wants(Buffer.from(data))).toBe(t.wants(data));
+    const several = Buffer.from(`data: ${JSON.stringify(chunk('a'))}\n\ndata: ${data}\n\n`);
+    expect(t.wants(several)).toBe(t.wants(JSON.stringify(chunk('a'))) || t.wants(data));
+  });
+});

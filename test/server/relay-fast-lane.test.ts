@@ -1,0 +1,88 @@
+// Pass-through's fast lane (relay.ts): a chunk of whole SSE events that keymux would relay unchanged is written as
+// the very bytes it came in. These tests drive relayStream with chunks cut exactly where a test wants them, and
+// check both sides of the rule: what qualifies goes out as the same Buffer, and everything the slow lane exists
+// for (usage, errors, the key, \r\n, a split event, invalid UTF-8) still gets it.
+import { Readable, Writable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import { expect, test } from 'vitest';
+import { adapterFor } from '../../src/providers/index.js';
+import { relayStream } from '../../src/server/relay.js';
+
+const KEY = 'sk-test-fastlane-1234';
+const secret = { key: KEY, masked: 'sk-…1234' };
+
+/** A response that records each write as it was given. */
+function sink(): { res: ServerResponse; writes: Array<Buffer | string>; text(): string } {
+  const writes: Array<Buffer | string> = [];
+  const w = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      cb();
+    },
+  });
+  const res = Object.assign(w, {
+    write(chunk: Buffer | string) {
+      writes.push(chunk);
+      return true;
+    },
+    end(chunk?: Buffer | string) {
+      if (chunk !== undefined && chunk !== '') writes.push(chunk);
+      return w;
+    },
+  });
+  return { res: res as unknown as ServerResponse, writes, text: () => writes.map((c) => c.toString()).join('') };
+}
+
+const chunk = (s: string) => Buffer.from(s, 'utf8');
+const ev = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
+const delta = (content: string) => ev({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }], usage: null });
+
+async function relay(chunks: Buffer[], plan: Parameters<typeof relayStream>[2] = { mode: 'passthrough' }) {
+  const s = sink();
+  const tracker = adapterFor('openai').trackStream();
+  const end = await relayStream(Readable.from(chunks), s.res, plan, tracker, 'openai', new AbortController().signal, secret);
+  return { ...s, end, outcome: tracker.finish(end, { kind: 'ok' }) };
+}
+
+test('chunks of whole, plain events go out as the same Buffers, and the usage chunk is still read', async () => {
+  const a = chunk(delta('héllo ') + delta('wörld'));
+  const b = chunk(delta('!'));
+  const usage = chunk(ev({ id: 'c', choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } }) + 'data: [DONE]\n\n');
+  // The stream's first chunk goes through the splitter (a byte-order mark is dropped there); the rest need not.
+  const first = chunk(delta('x'));
+  const r = await relay([first, a, b, usage]);
+  expect(r.writes[0]).not.toBe(first);
+  expect(r.writes[1]).toBe(a);
+  expect(r.writes[2]).toBe(b);
+  expect(r.text()).toBe([first, a, b, usage].map(String).join(''));
+  expect(r.outcome).toMatchObject({ kind: 'ok', usage: { inputTokens: 4, outputTokens: 3 } });
+});
+
+test('the key in a chunk of whole events is masked: that chunk takes the slow lane', async () => {
+  const a = chunk(delta(`the key is ${KEY}`));
+  const r = await relay([chunk(delta('x')), a]);
+  expect(r.text()).not.toContain(KEY);
+  expect(r.text()).toContain('sk-…1234');
+});
+
+test('an error event in a whole chunk reaches the tracker', async () => {
+  const r = await relay([chunk(delta('x')), chunk(ev({ error: { message: 'overloaded', type: 'server_error' } }))]);
+  expect(r.outcome.kind).toBe('server_error');
+});
+
+test('a split event, \\r\\n line ends and invalid UTF-8 go through the splitter, as before', async () => {
+  const whole = delta('one') + delta('two');
+  const split = await relay([chunk(delta('x')), chunk(whole.slice(0, 30)), chunk(whole.slice(30))]);
+  expect(split.text()).toBe(delta('x') + whole);
+  const crlf = await relay([chunk(delta('x')), chunk(delta('y').replace(/\n/g, '\r\n'))]);
+  expect(crlf.text()).toBe(delta('x') + delta('y'));
+  const bad = Buffer.concat([chunk('data: {"choices":[{"delta":{"content":"a'), Buffer.from([0xff]), chunk('"}}]}\n\n')]);
+  const invalid = await relay([chunk(delta('x')), bad]);
+  expect(invalid.writes[1]).not.toBe(bad);
+  expect(invalid.text()).toContain('a\ufffd');
+});
+
+test('a plan that renames the model never takes the fast lane', async () => {
+  const a = chunk(ev({ id: 'c', model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'x' } }] }));
+  const r = await relay([chunk(delta('x')), a], { mode: 'passthrough', model: 'my-group' });
+  expect(r.text()).toContain('"model":"my-group"');
+});
