@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { AllKeysUnavailable, PoolClosedError, isRetryable } from '../pool/index.js';
 import type { AttemptResult, KeyId, KeyPool, Lease, Outcome, RunOptions, RunResult } from '../pool/index.js';
-import type { Headers, PreparedCall } from '../providers/index.js';
+import type { Headers, PreparedCall, ReadAnswer } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
 import { UpstreamBodyError, readBytes, send, type UpstreamResponse } from './upstream.js';
@@ -19,6 +19,33 @@ export type Answer =
   | { kind: 'stream'; res: UpstreamResponse; atHeaders: Outcome }
   /** No answer at all: the provider could not be reached on the last attempt. */
   | { kind: 'failed'; error: Error & { code?: string } };
+
+/**
+ * A buffered answer whose text and parsed body come from the adapter's read on first use. A class, not an object
+ * literal with getters: a literal's accessors are defined through the runtime on every request.
+ */
+class Buffered {
+  readonly kind = 'buffered';
+  readonly bytes?: Buffer;
+  readonly #read: ReadAnswer;
+  constructor(
+    readonly status: number,
+    readonly headers: Headers,
+    read: ReadAnswer,
+    bytes: Buffer | undefined,
+  ) {
+    this.#read = read;
+    if (bytes !== undefined) this.bytes = bytes;
+  }
+
+  get text(): string {
+    return this.#read.text();
+  }
+
+  get parsed(): unknown {
+    return this.#read.body();
+  }
+}
 
 export interface AttemptPlan {
   provider: ProviderRuntime;
@@ -93,30 +120,17 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
       return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
     }
     const read = adapter.classifyText(up.status, up.headers, bytes, ctx());
-    const value: Answer = {
-      kind: 'buffered',
-      status: up.status,
-      headers: up.headers,
-      ...(isUtf8(bytes) && { bytes }),
-      get text() {
-        return read.text();
-      },
-      get parsed() {
-        return read.body();
-      },
-    };
-    return { outcome: read.outcome, value };
+    return { outcome: read.outcome, value: new Buffered(up.status, up.headers, read, isUtf8(bytes) ? bytes : undefined) };
   };
-  const opts: RunOptions = {
-    maxAttempts: plan.maxAttempts,
-    signal,
-    ...(plan.deadlineMs !== undefined && { deadlineMs: plan.deadlineMs }),
-    ...(plan.estimatedTokens !== undefined && { estimatedTokens: plan.estimatedTokens }),
-    ...(plan.client !== undefined && { client: plan.client }),
-  };
+  const opts: RunOptions = { maxAttempts: plan.maxAttempts, signal };
+  if (plan.deadlineMs !== undefined) opts.deadlineMs = plan.deadlineMs;
+  if (plan.estimatedTokens !== undefined) opts.estimatedTokens = plan.estimatedTokens;
+  if (plan.client !== undefined) opts.client = plan.client;
   try {
     const r = plan.judge === false ? await runUnjudged(rt, provider.pool, model, one, opts) : await provider.pool.run<Answer>(model, one, opts);
-    return { answer: r.value, outcome: r.outcome, attempts: r.attempts, lease: r.lease, ...(ttfbMs !== undefined && { ttfbMs: Math.round(ttfbMs * 10) / 10 }) };
+    const done: Attempted = { answer: r.value, outcome: r.outcome, attempts: r.attempts, lease: r.lease };
+    if (ttfbMs !== undefined) done.ttfbMs = Math.round(ttfbMs * 10) / 10;
+    return done;
   } catch (err) {
     if (signal.aborted) throw new ClientGone();
     if (err instanceof AllKeysUnavailable) throw unavailable(err, provider.name);

@@ -65,16 +65,11 @@ export async function proxy(rt: Runtime, job: ProxyJob, res: ServerResponse, log
 
 /** The attempt a job asks for, in the client's lane of the wait queue. */
 export function planOf(job: ProxyJob, log: ProxyLog, signal: AbortSignal, maxAttempts: number): AttemptPlan {
-  return {
-    ...(log.client !== undefined && { client: log.client }),
-    provider: job.provider,
-    model: job.model,
-    call: job.call,
-    stream: job.stream,
-    signal,
-    maxAttempts,
-    ...(job.estimatedTokens !== undefined && { estimatedTokens: job.estimatedTokens }),
-  };
+  // Members set one by one, not spread in: on every request, V8 builds this shape fastest that way.
+  const plan: AttemptPlan = { provider: job.provider, model: job.model, call: job.call, stream: job.stream, signal, maxAttempts };
+  if (log.client !== undefined) plan.client = log.client;
+  if (job.estimatedTokens !== undefined) plan.estimatedTokens = job.estimatedTokens;
+  return plan;
 }
 
 /**
