@@ -171,18 +171,20 @@ export function prepareCall(p: ProviderProfile, route0: RouteKind, o: CallOption
   const { url, origin, path } = parsedUrl(upstreamUrl(p, route, o.model, { deployment: p.deployments?.[o.model] ?? o.model }));
   const json = BODYLESS.has(route) ? undefined : 'application/json';
   const passed = o.headers ?? {};
-  return {
+  const call: PreparedCall = {
     url,
     origin,
     path,
     method: o.body === undefined ? 'GET' : 'POST',
-    ...(o.body !== undefined && { body: o.body }),
     headers: (key) => {
       const h: Record<string, string> = { ...p.headers, ...authHeadersFor(p.wire, key) };
       if (json) h['content-type'] = json;
       return Object.assign(h, passed);
     },
   };
+  // Set, not spread in: a conditional spread takes V8's slow path on every request.
+  if (o.body !== undefined) call.body = o.body;
+  return call;
 }
 
 /**

@@ -86,16 +86,17 @@ export function passthroughJob(
   // JSON.stringify of a 32 KB prompt costs ~100 µs, more than the rest of keymux's work on the request.
   // Valid UTF-8 only: decoding replaced any invalid byte, and the re-serialised text carried the replacement.
   const text = opts.raw !== undefined && unchanged && isUtf8(opts.raw) ? opts.raw : JSON.stringify(upBody);
-  return {
+  const job: ProxyJob = {
     client,
     provider: p,
     model: target.model,
     stream: opts.stream,
     estimatedTokens: estimate(bodyBytes, body),
     call: callFor(p, route, { model: target.model, stream: opts.stream, body: text, headers: passed }),
-    ...(opts.plan ? { streamPlan: opts.plan } : {}),
     extraHeaders,
   };
+  if (opts.plan) job.streamPlan = opts.plan;
+  return job;
 }
 
 /** The client and the provider speak different dialects: translate the request, the answer and the stream. */

@@ -46,11 +46,10 @@ function openaiJob(ctx: RouteContext, kind: OpenAIRoute, target: ResolvedModel, 
         strip = true;
       }
     }
-    return passthroughJob(ctx.req, target, 'openai', kind, upBody, buf.length, {
-      stream,
-      ...(raw !== undefined ? { raw } : {}),
-      ...(stream ? { plan: { mode: 'passthrough' as const, stripUsageChunk: strip } } : {}),
-    });
+    const opts: Parameters<typeof passthroughJob>[6] = { stream };
+    if (raw !== undefined) opts.raw = raw;
+    if (stream) opts.plan = { mode: 'passthrough', stripUsageChunk: strip };
+    return passthroughJob(ctx.req, target, 'openai', kind, upBody, buf.length, opts);
   }
   if (kind === 'embeddings') return openAIEmbeddingsJob(target, body, buf.length);
   if (kind !== 'chat') {
