@@ -146,3 +146,24 @@ describe('showing room', () => {
     expect(l.level(121_500)).toBe(0);
   });
 });
+
+describe('run() retries a refused request wary', () => {
+  it('after a 429 on a key of unknown limits, the retry goes to the key that showed room, not to another alike', async () => {
+    const { pool, clock } = makePool(3);
+    const [a, b, c] = ids(pool) as [string, string, string];
+    await serve(pool, clock, a, 3);
+    await serve(pool, clock, b, 3);
+    await serve(pool, clock, c, 5);
+    // a and b are at the end of their budgets; c has room.
+    const answer: Record<string, Outcome> = { [a]: limited(), [b]: limited(), [c]: ok };
+    const seen: string[] = [];
+    const attempt = async (lease: Lease): Promise<AttemptResult<null>> => {
+      seen.push(lease.keyId);
+      return { outcome: answer[lease.keyId]!, value: null };
+    };
+    const r = await drive(clock, pool.run('m', attempt, { maxAttempts: 3 }));
+    // Without wariness the retry took b (fewer requests than c): a second 429, and a third attempt.
+    expect(seen).toEqual([a, c]);
+    expect(r.outcome.kind).toBe('ok');
+  });
+});
