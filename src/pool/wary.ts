@@ -13,11 +13,12 @@ const SPENT_MS = 60_000;
 
 /**
  * Whether the limits of key k on budget scope b are not known yet: no header told them, none is configured,
- * and no rate was measured. A pace in slow start (pace.ts) is no measure: it starts from what got through in
- * the last minute and grows while demand waits, so a key refused once is paced above what it can give.
+ * no refusal stated one (Gemini's quotaValue caps the pace, pace.ts), and no rate was measured. A pace in
+ * slow start is no measure: it starts from what got through in the last minute and grows while demand
+ * waits, so a key refused once is paced above what it can give.
  */
-export function limitsUnknown(k: KeyState, b: Budget | undefined): boolean {
-  return !b?.known && b?.pacer?.measuredRpm === undefined && b?.day === undefined && !k.rpm && !k.tpm && !k.rpd;
+export function limitsUnknown(k: KeyState, b: Budget | undefined, now: number): boolean {
+  return !b?.known && b?.pacer?.measuredRpm === undefined && b?.pacer?.statedAt(now) === undefined && b?.day === undefined && !k.rpm && !k.tpm && !k.rpd;
 }
 
 /**
