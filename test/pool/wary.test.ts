@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AttemptResult, KeyPool, Lease, ManualClock, Outcome } from '../../src/pool/index.js';
 import { Budget } from '../../src/pool/budget.js';
-import { RefusalLevel, WARY_MS, showedRoom } from '../../src/pool/wary.js';
+import { KeyState } from '../../src/pool/key-state.js';
+import { RefusalLevel, WARY_MS, limitsUnknown, showedRoom } from '../../src/pool/wary.js';
 import { fakeKey, flush, limited, makePool, ok } from './helpers.js';
 
 /** Runs a promise while moving the ManualClock through every timer (retry backoffs, queue waits). */
@@ -132,6 +133,20 @@ describe('showing room', () => {
     for (let i = 0; i < 5; i++) b.succeeded(50_000 + i);
     expect(showedRoom(b, 4, 61_900)).toBe(true);
     expect(showedRoom(undefined, 0, 61_900)).toBe(false); // never used: nothing shown
+  });
+
+  it('a pace in slow start is no known limit; a limit stated in a refusal is', () => {
+    const k = new KeyState(fakeKey(1));
+    k.configure({ key: fakeKey(1) });
+    const guessed = new Budget();
+    const stated = new Budget();
+    for (const b of [guessed, stated]) for (let i = 0; i < 4; i++) b.succeeded(1_000 + i);
+    expect(limitsUnknown(k, guessed, 2_000)).toBe(true);
+    guessed.rateLimited(2_000, 1_900);
+    stated.rateLimited(2_000, 1_900, stated.seq, 15);
+    expect(guessed.pacer).toBeDefined();
+    expect(limitsUnknown(k, guessed, 3_000)).toBe(true);
+    expect(limitsUnknown(k, stated, 3_000)).toBe(false);
   });
 
   it('the level is the most a refused key had got through, over the last minute', () => {
