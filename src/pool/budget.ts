@@ -94,8 +94,9 @@ export class Budget {
   day: DayBudget | undefined;
   dayTokens: DayBudget | undefined;
   pacer: Pacer | undefined;
-  /** When the latest request refused (429) was sent (wary.ts). */
+  /** When the latest request refused (429) was sent, and whether a refusal stated the limit (wary.ts). */
   refusedSentAt = -Infinity;
+  limitStated = false;
   /** Successes of the last minute, kept only while no header told the limits (the pacing estimate). */
   #wins = new SlidingWindow(MINUTE, 64);
   /** Dispatches and 429s of the last minute, while no header told the limits: what got through before a first 429. */
@@ -180,6 +181,7 @@ export class Budget {
    */
   rateLimited(now: number, leaseAcquiredAt: number, leaseSeq = this.seq, statedRpm?: number): void {
     if (leaseAcquiredAt > this.refusedSentAt) this.refusedSentAt = leaseAcquiredAt;
+    if (statedRpm !== undefined) this.limitStated = true;
     if (this.known) return;
     if (this.pacer) {
       this.pacer.limited(now, leaseAcquiredAt, leaseSeq);

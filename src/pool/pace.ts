@@ -141,12 +141,6 @@ export class Pacer {
     return Math.ceil(hi);
   }
 
-  /** The limit the provider last stated in a refusal (rpm), while it caps the pace. */
-  statedAt(now: number): number | undefined {
-    const st = this.#stated;
-    return st && now - st.at < STATED_MS ? st.rpm : undefined;
-  }
-
   /** When the last request was dispatched (0 before any). */
   get lastAt(): number {
     return this.#last;

@@ -114,7 +114,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       block(p, g, s, 'cooling', now + Math.min(ms, opts.maxCooldownMs), o.reason ?? 'rate limited', now);
       // Keys given alike before their limits are known may be out together: retries wait for one that shows
       // more room (wary.ts). A refusal that states the limit says what it is: it sets no level to pass.
-      if (o.statedRpm === undefined && limitsUnknown(k, b.budget, now)) p.refusals.note(b.budget.okLastMinute(now), now);
+      if (o.statedRpm === undefined && limitsUnknown(k, b.budget)) p.refusals.note(b.budget.okLastMinute(now), now);
       const was = b.budget.pacer?.share.own;
       // One project's stated limit says nothing of a group keymux only guessed: it may span projects.
       b.budget.rateLimited(now, t.acquiredAt, seq, isInferred(g) ? undefined : o.statedRpm);

@@ -162,7 +162,7 @@ export class Selector {
       v.maxConcurrent = k.maxConcurrent;
       const b = this.#s.opts.limitsPerModel ? k.groupScope.models.get(model) : k.groupScope;
       describe(v, k, b?.budget, now);
-      if (wary && now < wary.until && limitsUnknown(k, b?.budget, now) && !showedRoom(b?.budget, (level ??= this.#s.refusals.level(now)), now)) {
+      if (wary && now < wary.until && limitsUnknown(k, b?.budget) && !showedRoom(b?.budget, (level ??= this.#s.refusals.level(now)), now)) {
         if (wary.until < readyAt) readyAt = wary.until;
         continue;
       }

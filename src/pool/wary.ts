@@ -17,8 +17,8 @@ const SPENT_MS = 60_000;
  * slow start is no measure: it starts from what got through in the last minute and grows while demand
  * waits, so a key refused once is paced above what it can give.
  */
-export function limitsUnknown(k: KeyState, b: Budget | undefined, now: number): boolean {
-  return !b?.known && b?.pacer?.measuredRpm === undefined && b?.pacer?.statedAt(now) === undefined && b?.day === undefined && !k.rpm && !k.tpm && !k.rpd;
+export function limitsUnknown(k: KeyState, b: Budget | undefined): boolean {
+  return !b?.known && !b?.limitStated && b?.pacer?.measuredRpm === undefined && b?.day === undefined && !k.rpm && !k.tpm && !k.rpd;
 }
 
 /**
