@@ -94,6 +94,9 @@ export class Budget {
   day: DayBudget | undefined;
   dayTokens: DayBudget | undefined;
   pacer: Pacer | undefined;
+  /** When the latest request refused (429) was sent, and whether a refusal stated the limit (wary.ts). */
+  refusedSentAt = -Infinity;
+  limitStated = false;
   /** Successes of the last minute, kept only while no header told the limits (the pacing estimate). */
   #wins = new SlidingWindow(MINUTE, 64);
   /** Dispatches and 429s of the last minute, while no header told the limits: what got through before a first 429. */
@@ -166,12 +169,19 @@ export class Budget {
     this.#wins.add(now);
   }
 
+  /** Successes of the last minute (counted only while no header told the limits). */
+  okLastMinute(now: number): number {
+    return this.#wins.used(now);
+  }
+
   /**
    * A 429 on a scope whose limits no header told: start pacing, or let the pace learn from it (pace.ts).
    * `leaseSeq` is this scope's counter right after that request was dispatched at `leaseAcquiredAt`;
    * `statedRpm`, the per-minute request limit the refusal stated, if it stated one (Gemini's quotaValue).
    */
   rateLimited(now: number, leaseAcquiredAt: number, leaseSeq = this.seq, statedRpm?: number): void {
+    if (leaseAcquiredAt > this.refusedSentAt) this.refusedSentAt = leaseAcquiredAt;
+    if (statedRpm !== undefined) this.limitStated = true;
     if (this.known) return;
     if (this.pacer) {
       this.pacer.limited(now, leaseAcquiredAt, leaseSeq);

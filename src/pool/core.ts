@@ -1,4 +1,5 @@
 import type { StateChange } from './store-port.js';
+import { RefusalLevel } from './wary.js';
 import { Emitter } from './events.js';
 import { LONG_OUT_MS, startHalfOpen } from './half-open.js';
 import type { KeyState } from './key-state.js';
@@ -66,6 +67,8 @@ export class PoolState {
   readonly groups = new Map<string, Scope>();
   /** Provider-wide pause after `overloaded` (the provider's load, not a key's). */
   pauseUntil = 0;
+  /** What keys of unknown limits got through before their refusals in the last minute (wary.ts). */
+  readonly refusals = new RefusalLevel();
   /** Earliest end of a cooldown not yet announced with `recovered`: the wake-up timer must fire by then. */
   nextRecoveryAt = Infinity;
   persist: Persist | undefined;

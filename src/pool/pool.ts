@@ -21,6 +21,7 @@ import type {
 } from './types.js';
 import { WaitQueue, type Waiter } from './waiters.js';
 import { WakeTimer } from './wake.js';
+import { waryOf, type Wary } from './wary.js';
 
 /**
  * The keys of one provider, answering "which key for this request, now?". Pure logic: time and timers come from the
@@ -95,7 +96,8 @@ export class KeyPool {
     const tokens = opts.estimatedTokens ?? 0;
     const wait = Math.max(0, opts.deadlineMs ?? this.#o.queueTimeoutMs);
     // With the queue full a request cannot wait for a lower tier either: it spills (pick's patience).
-    const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now, this.#queue.size < this.#o.maxQueue ? wait : 0);
+    const wary = opts.wary === true ? waryOf(now, wait) : undefined;
+    const picked = this.#sel.pick(opts.model, tokens, opts.exclude, now, this.#queue.size < this.#o.maxQueue ? wait : 0, wary);
     if (picked instanceof KeyState && !this.#admit) {
       this.#queue.grantedTo(opts.client);
       return Promise.resolve(this.#grant(picked, opts.model, tokens, now, undefined));
@@ -109,7 +111,7 @@ export class KeyPool {
     }
 
     return new Promise<Lease>((resolve, reject) => {
-      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, client: opts.client, deadline: now + wait, resolve, reject, signal, onAbort: undefined, pending: false };
+      const w: Waiter = { model: opts.model, tokens, exclude: opts.exclude, wary, client: opts.client, deadline: now + wait, resolve, reject, signal, onAbort: undefined, pending: false };
       if (signal) {
         w.onAbort = () => {
           if (this.#queue.remove(w)) reject(new AbortError(signal.reason));
@@ -259,17 +261,18 @@ export class KeyPool {
   #serve(now: number): number {
     let wake = Infinity;
     // Waiters for the same model with no exclusions and no fewer tokens than one that failed fail too: skip them.
+    // A wary one (wary.ts) may fail where they would not: it is not one of them while wary.
     const failed = this.#failedByModel;
     failed.clear();
     this.#sel.newPass();
     for (const w of this.#queue) {
       if (w.pending) continue;
-      const plain = w.exclude === undefined || w.exclude.size === 0;
+      const plain = !(w.wary && w.wary.until > now) && (w.exclude === undefined || w.exclude.size === 0);
       const f = plain ? failed.get(w.model) : undefined;
       if (f !== undefined && w.tokens >= f) continue;
       // Closed mid-drain: grant nothing more. close() rejected the waiters and a closed pool arms no timer.
       if (this.#closed) break;
-      const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now, w.deadline - now);
+      const picked = this.#sel.pick(w.model, w.tokens, w.exclude, now, w.deadline - now, w.wary);
       if (picked instanceof KeyState) {
         if (this.#admit) this.#admit.start(w, picked, now);
         else if (this.#queue.served(w)) w.resolve(this.#grant(picked, w.model, w.tokens, now, undefined));

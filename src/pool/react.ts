@@ -6,6 +6,7 @@ import type { KeyState } from './key-state.js';
 import type { LeaseTicket } from './lease.js';
 import type { LearnedLimits, Outcome } from './outcome.js';
 import type { Scope, ScopeStatus } from './quota.js';
+import { limitsUnknown } from './wary.js';
 
 const MONTH = 31 * 86_400_000;
 
@@ -111,6 +112,9 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       if (!s.blocked(now) || t.acquiredAt > s.setAt) s.strikes++;
       const ms = o.retryAfterMs !== undefined && o.retryAfterMs >= 0 ? o.retryAfterMs : opts.defaultCooldownMs * 2 ** Math.min(30, Math.max(0, s.strikes - 1));
       block(p, g, s, 'cooling', now + Math.min(ms, opts.maxCooldownMs), o.reason ?? 'rate limited', now);
+      // Keys given alike before their limits are known may be out together: retries wait for one that shows
+      // more room (wary.ts). A refusal that states the limit says what it is: it sets no level to pass.
+      if (o.statedRpm === undefined && limitsUnknown(k, b.budget)) p.refusals.note(b.budget.okLastMinute(now), now);
       const was = b.budget.pacer?.share.own;
       // One project's stated limit says nothing of a group keymux only guessed: it may span projects.
       b.budget.rateLimited(now, t.acquiredAt, seq, isInferred(g) ? undefined : o.statedRpm);

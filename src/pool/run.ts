@@ -45,6 +45,8 @@ function errorReason(err: unknown): string {
  * small jittered backoff on the pool's clock. When no key can be had in time, acquire's AllKeysUnavailable
  * propagates; when attempts run out, the last result is returned so the caller can relay the upstream error.
  * An ambiguous refusal (auth_suspect) is retried once: refused by a second key, the request is the cause.
+ * After a 429 the retries are wary (wary.ts): keys whose limits are still unknown were given alike and may
+ * be out together, so one is taken only once it has shown room, or after a short wait.
  */
 export async function runWithPool<T>(
   pool: RunHost,
@@ -59,6 +61,7 @@ export async function runWithPool<T>(
   const failed = new Set<KeyId>();
   let last: RunResult<T> | undefined;
   let refusals = 0;
+  let refused = false;
 
   for (let n = 1; n <= maxAttempts; n++) {
     if (n > 1) {
@@ -74,6 +77,7 @@ export async function runWithPool<T>(
     if (opts.client !== undefined) acquire.client = opts.client;
     if (deadline !== undefined) acquire.deadlineMs = Math.max(0, deadline - clock.now());
     if (exclude) acquire.exclude = exclude;
+    if (refused) acquire.wary = true;
     const lease = await pool.acquire(acquire);
 
     let r: AttemptResult<T>;
@@ -95,6 +99,7 @@ export async function runWithPool<T>(
     if (!(r.keepLease === true && o.kind === 'ok')) lease.report(o);
     last = { value: r.value, outcome: o, attempts: n, lease };
     if (!isRetryable(o) || signal?.aborted === true) return last;
+    if (o.kind === 'rate_limited') refused = true;
     failed.add(lease.keyId);
   }
   // Only reachable after a retryable outcome on the last attempt (a throw on it rethrows above).

@@ -5,6 +5,7 @@ import { halfOpenCap } from './half-open.js';
 import type { KeyState } from './key-state.js';
 import { strategies, type Candidate, type Strategy, type StrategyContext } from './strategy.js';
 import type { KeyId, StrategyName, UnavailableReason } from './types.js';
+import { limitsUnknown, showedRoom, type Wary } from './wary.js';
 
 /**
  * A learned bucket takes a response's reading as of the request's dispatch, but the provider counted the
@@ -109,9 +110,10 @@ export class Selector {
    * that would spill past a lower tier is held instead (Blocked, `held`) when a key of that tier is freed by
    * its budget or cooldown within tierWaitMs and within `patience` (how long the caller can wait, ms): a free
    * key's refill a few hundred ms away is worth more than a paid request now. A lower tier that is only busy
-   * (concurrency caps) holds nothing back: when a slot frees is unknowable.
+   * (concurrency caps) holds nothing back: when a slot frees is unknowable. A request refused already (`wary`)
+   * takes a key of unknown limits only when it has shown room, for a while (wary.ts).
    */
-  pick(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number, patience = Infinity): KeyState | Blocked {
+  pick(model: string, tokens: number, exclude: ReadonlySet<KeyId> | undefined, now: number, patience = Infinity, wary?: Wary): KeyState | Blocked {
     const cands = this.#cands;
     cands.length = 0;
     let readyAt = Infinity;
@@ -125,6 +127,8 @@ export class Selector {
     let soonKeys = 0;
     let tierSoon = Infinity;
     let tierSoonKeys = 0;
+    // What a key of unknown limits must have got through to take a wary request (wary.ts), looked up once.
+    let level: number | undefined;
     for (const k of this.#s.byTier) {
       if (k.tier !== tier) {
         if (cands.length > 0) break;
@@ -158,6 +162,10 @@ export class Selector {
       v.maxConcurrent = k.maxConcurrent;
       const b = this.#s.opts.limitsPerModel ? k.groupScope.models.get(model) : k.groupScope;
       describe(v, k, b?.budget, now);
+      if (wary && now < wary.until && limitsUnknown(k, b?.budget) && !showedRoom(b?.budget, (level ??= this.#s.refusals.level(now)), now)) {
+        if (wary.until < readyAt) readyAt = wary.until;
+        continue;
+      }
       cands.push(v);
     }
     if (cands.length === 0) return { readyAt, alive, busy };

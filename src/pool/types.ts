@@ -49,6 +49,11 @@ export interface AcquireOptions {
   /** Keys not to pick (run() passes the keys that already failed this request). */
   exclude?: ReadonlySet<KeyId>;
   /**
+   * The request was refused (429) already: for a short while a key whose limits are unknown is taken only
+   * when it has shown more room than the keys refused lately (wary.ts). run() sets it on its retries.
+   */
+  wary?: boolean;
+  /**
    * Who is asking (a client's name). Waiting requests are served round-robin across clients, in order within
    * one, so one client's flood does not delay another's few. Requests without a client share one lane.
    */

@@ -1,11 +1,14 @@
 import type { Lease } from './types.js';
 import type { KeyId } from './types.js';
+import type { Wary } from './wary.js';
 
 /** One acquire() waiting for a key. */
 export interface Waiter {
   readonly model: string;
   readonly tokens: number;
   readonly exclude: ReadonlySet<KeyId> | undefined;
+  /** Refused already (AcquireOptions.wary): keys of unknown limits must show room first (wary.ts). */
+  readonly wary: Wary | undefined;
   /** Who is asking (a client's name); waiters without one share one lane. */
   readonly client: string | undefined;
   /** Epoch ms after which it gives up with AllKeysUnavailable. */
