@@ -49,3 +49,16 @@ export function openaiLimits(h: Record<string, string>): LearnedLimits | undefin
   if (tl !== undefined) out.tokens = { limit: tl, remaining: num('x-ratelimit-remaining-tokens')!, resetMs: goMs(h['x-ratelimit-reset-tokens'])! };
   return out.requests || out.tokens ? out : undefined;
 }
+
+/** Runs a promise while moving the ManualClock through every timer (retry backoffs, queue waits). */
+export async function drive<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
+  let done = false;
+  const settled = p.finally(() => (done = true));
+  settled.catch(() => {});
+  for (let i = 0; i < 10_000 && !done; i++) {
+    await flush();
+    const next = clock.nextTimerAt();
+    if (next !== undefined && !done) clock.advanceTo(next);
+  }
+  return settled;
+}

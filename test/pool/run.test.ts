@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AllKeysUnavailable, type ManualClock } from '../../src/pool/index.js';
 import type { AttemptResult, Lease, Outcome } from '../../src/pool/index.js';
-import { fakeKey, flush, limited, makePool, ok } from './helpers.js';
+import { drive, fakeKey, flush, limited, makePool, ok } from './helpers.js';
 
-/** Runs pool.run while moving the ManualClock through every timer (retry backoffs, queue waits). */
-async function drive<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = p.finally(() => (done = true));
-  settled.catch(() => {});
-  for (let i = 0; i < 10_000 && !done; i++) {
-    await flush();
-    const next = clock.nextTimerAt();
-    if (next !== undefined && !done) clock.advanceTo(next);
-  }
-  return settled;
-}
 
 function scripted(outcomes: Outcome[], seen: string[]) {
   return async (lease: Lease, n: number): Promise<AttemptResult<number>> => {

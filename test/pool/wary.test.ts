@@ -3,20 +3,8 @@ import type { AttemptResult, KeyPool, Lease, ManualClock, Outcome } from '../../
 import { Budget } from '../../src/pool/budget.js';
 import { KeyState } from '../../src/pool/key-state.js';
 import { RefusalLevel, WARY_MS, limitsUnknown, showedRoom } from '../../src/pool/wary.js';
-import { fakeKey, flush, limited, makePool, ok } from './helpers.js';
+import { drive, fakeKey, flush, limited, makePool, ok } from './helpers.js';
 
-/** Runs a promise while moving the ManualClock through every timer (retry backoffs, queue waits). */
-async function drive<T>(clock: ManualClock, p: Promise<T>): Promise<T> {
-  let done = false;
-  const settled = p.finally(() => (done = true));
-  settled.catch(() => {});
-  for (let i = 0; i < 10_000 && !done; i++) {
-    await flush();
-    const next = clock.nextTimerAt();
-    if (next !== undefined && !done) clock.advanceTo(next);
-  }
-  return settled;
-}
 
 /** Key ids of a pool, in configuration order. */
 const ids = (pool: KeyPool) => pool.snapshot().keys.map((k) => k.id);
@@ -37,6 +25,16 @@ async function refuse(pool: KeyPool, clock: ManualClock, id: string): Promise<vo
   const l = await pool.acquire({ model: 'm', exclude: new Set(ids(pool).filter((x) => x !== id)) });
   clock.advance(100);
   l.report(limited());
+}
+
+/** Two keys of unknown limits that got alike through (three each); a was refused, b has shown no more room. */
+async function twoAlikeOneRefused() {
+  const { pool, clock } = makePool(2);
+  const [a, b] = ids(pool) as [string, string];
+  await serve(pool, clock, a, 3);
+  await serve(pool, clock, b, 3);
+  await refuse(pool, clock, a);
+  return { pool, clock, a, b };
 }
 
 /**
@@ -88,11 +86,7 @@ describe('wary retries: after a 429, keys of unknown limits must show room first
   });
 
   it('takes any key once it has waited WARY_MS: a wait, not a refusal', async () => {
-    const { pool, clock } = makePool(2);
-    const [a, b] = ids(pool) as [string, string];
-    await serve(pool, clock, a, 3);
-    await serve(pool, clock, b, 3);
-    await refuse(pool, clock, a);
+    const { pool, clock, b } = await twoAlikeOneRefused();
     const t0 = clock.now();
     const l = await drive(clock, pool.acquire({ model: 'm', wary: true }));
     expect(l.keyId).toBe(b);
@@ -100,11 +94,7 @@ describe('wary retries: after a 429, keys of unknown limits must show room first
   });
 
   it('never waits more than half of what the request may still wait', async () => {
-    const { pool, clock } = makePool(2);
-    const [a, b] = ids(pool) as [string, string];
-    await serve(pool, clock, a, 3);
-    await serve(pool, clock, b, 3);
-    await refuse(pool, clock, a);
+    const { pool, clock, b } = await twoAlikeOneRefused();
     const t0 = clock.now();
     const l = await drive(clock, pool.acquire({ model: 'm', wary: true, deadlineMs: 1_000 }));
     expect(l.keyId).toBe(b);
