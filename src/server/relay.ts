@@ -89,8 +89,13 @@ export async function relayStream(
         if (!res.write(chunk)) await drained(res);
         continue;
       }
-      const out = handle(splitter.push(chunk as Buffer));
-      if (out && !res.write(maskText(out, secret))) await drained(res);
+      const b = chunk as Buffer;
+      // A chunk the splitter turns into whole events exactly (nothing pending before or after, nothing to
+      // normalise, no key): its unchanged events go out as its own bytes, only the changed ones as new text.
+      const exact = plan.mode === 'passthrough' && splitter.exactFor(b) && (secret === undefined || !containsText(b, secret.key));
+      const events = splitter.push(b);
+      const out = exact && splitter.idle ? asBytes(b, events, handle) : maskText(handle(events), secret);
+      if (out.length > 0 && !res.write(out)) await drained(res);
     }
     let tail = handle(splitter.flush());
     if (plan.mode === 'translate') tail += format(plan.translator.end());
@@ -125,6 +130,30 @@ function unchanged(chunk: Buffer, tracker: StreamTracker, secret: Secret | undef
     !tracker.wants(chunk) &&
     (secret === undefined || !containsText(chunk, secret.key))
   );
+}
+
+/**
+ * What pass-through writes for a chunk that is exactly `events`: the chunk itself when every event goes out as it
+ * came (`relay` returns its raw text), else its unchanged runs as slices of it, with the changed events (a usage
+ * chunk dropped, a model renamed) as their new text.
+ */
+function asBytes(chunk: Buffer, events: readonly SseEvent[], relay: (events: SseEvent[]) => string): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  let from = 0;
+  for (const ev of events) {
+    const size = Buffer.byteLength(ev.raw);
+    const out = relay([ev]);
+    if (out !== ev.raw) {
+      if (at > from) parts.push(chunk.subarray(from, at));
+      if (out) parts.push(Buffer.from(out));
+      from = at + size;
+    }
+    at += size;
+  }
+  if (from === 0) return chunk;
+  if (at > from) parts.push(chunk.subarray(from, at));
+  return Buffer.concat(parts);
 }
 
 /**

@@ -59,6 +59,16 @@ export class SseSplitter {
     return this.#started && this.#size === 0 && !this.#cr && this.#clean;
   }
 
+  /**
+   * Whether push(chunk) will give the chunk's own text, cut into events: nothing pending, valid UTF-8 decoded as
+   * is, no \r to normalise and no byte-order mark to drop. (Whether it ends an event is known after the push, from
+   * `idle`.) The relay then writes the chunk's bytes for the events it passes unchanged.
+   */
+  exactFor(chunk: Uint8Array): boolean {
+    const bom = !this.#started && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
+    return this.#size === 0 && !this.#cr && this.#clean && !bom && chunk.indexOf(13) < 0 && isUtf8(chunk);
+  }
+
   /** Whole events completed by this chunk. Each character is searched once; throws SseEventTooLarge past the cap. */
   push(chunk: Uint8Array): SseEvent[] {
     let text = this.#decode(chunk);

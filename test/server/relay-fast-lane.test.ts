@@ -47,10 +47,10 @@ test('chunks of whole, plain events go out as the same Buffers, and the usage ch
   const a = chunk(delta('héllo ') + delta('wörld'));
   const b = chunk(delta('!'));
   const usage = chunk(ev({ id: 'c', choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } }) + 'data: [DONE]\n\n');
-  // The stream's first chunk goes through the splitter (a byte-order mark is dropped there); the rest need not.
+  // The stream's first chunk goes through the splitter (a byte-order mark is dropped there), then out as it came.
   const first = chunk(delta('x'));
   const r = await relay([first, a, b, usage]);
-  expect(r.writes[0]).not.toBe(first);
+  expect(r.writes[0]).toBe(first);
   expect(r.writes[1]).toBe(a);
   expect(r.writes[2]).toBe(b);
   expect(r.text()).toBe([first, a, b, usage].map(String).join(''));
@@ -85,4 +85,37 @@ test('a plan that renames the model never takes the fast lane', async () => {
   const a = chunk(ev({ id: 'c', model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'x' } }] }));
   const r = await relay([chunk(delta('x')), a], { mode: 'passthrough', model: 'my-group' });
   expect(r.text()).toContain('"model":"my-group"');
+});
+
+test('a chunk of whole events with one to drop goes out as its own bytes around the dropped event', async () => {
+  // keymux asked for the usage chunk the client did not: it is read, then cut out of the chunk by byte offsets
+  // (multi-byte text before it shifts them from the character offsets).
+  const usage = ev({ id: 'c', choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } });
+  const text = delta('héllo 世界 😀') + delta('!') + usage + 'data: [DONE]\n\n';
+  const r = await relay([chunk(text)], { mode: 'passthrough', stripUsageChunk: true });
+  expect(r.text()).toBe(delta('héllo 世界 😀') + delta('!') + 'data: [DONE]\n\n');
+  expect(Buffer.isBuffer(r.writes[0])).toBe(true);
+  expect(r.outcome).toMatchObject({ kind: 'ok', usage: { inputTokens: 4, outputTokens: 3 } });
+});
+
+test('a whole chunk with nothing to change is written as the same Buffer, the first one too', async () => {
+  const a = chunk(delta('é') + 'data: [DONE]\n\n');
+  const r = await relay([a], { mode: 'passthrough', stripUsageChunk: true });
+  expect(r.writes[0]).toBe(a);
+});
+
+test('a renamed model in a whole chunk: the renamed events as new text, the rest as they came', async () => {
+  const named = ev({ id: 'c', model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'é' } }] });
+  const r = await relay([chunk(': keep-alive\n\n' + named + 'data: [DONE]\n\n')], { mode: 'passthrough', model: 'my-group' });
+  expect(r.text()).toBe(': keep-alive\n\n' + ev({ id: 'c', model: 'my-group', choices: [{ index: 0, delta: { content: 'é' } }] }) + 'data: [DONE]\n\n');
+});
+
+test('a first chunk starting with a byte-order mark loses it, as before', async () => {
+  const r = await relay([Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), chunk(delta('x'))])]);
+  expect(r.text()).toBe(delta('x'));
+});
+
+test('a whole chunk ending in a stray newline keeps it pending, as before', async () => {
+  const r = await relay([chunk(delta('x') + '\n'), chunk(delta('y'))]);
+  expect(r.text()).toBe(delta('x') + '\n' + delta('y'));
 });
