@@ -12,6 +12,22 @@
  */
 const COMMON = ' etaoinsrhldcu":,mfpgwyb.\n0123456789vk-TAISONRHLDCEMUFPGWYB_xjqz';
 
+/**
+ * anchor(), remembered: keymux searches for a handful of needles (`"error"`, each key) thousands of times a
+ * second, and ranking a needle's characters cost more than searching a short event for it. Bounded, as the
+ * needles are keymux's own words and its configured keys.
+ */
+const anchors = new Map<string, number>();
+
+function anchorOf(needle: string): number {
+  let p = anchors.get(needle);
+  if (p === undefined) {
+    if (anchors.size >= 1024) anchors.clear();
+    anchors.set(needle, (p = anchor(needle)));
+  }
+  return p;
+}
+
 /** The position in the needle of its rarest character (the last of equals: key tails are the random part). */
 function anchor(needle: string): number {
   let best = 0;
@@ -38,7 +54,7 @@ export function containsText(text: string | Buffer, needle: string): boolean {
   if (n === 0) return true;
   if (n > text.length) return false;
   if (typeof text !== 'string') return isAscii(needle) ? containsAscii(text, needle) : text.includes(needle);
-  const p = anchor(needle);
+  const p = anchorOf(needle);
   const c = needle.charAt(p);
   for (let i = text.indexOf(c, p); i >= 0 && i - p + n <= text.length; i = text.indexOf(c, i + 1)) {
     if (text.startsWith(needle, i - p)) return true;
@@ -54,7 +70,7 @@ const isAscii = (s: string): boolean => {
 /** containsText on bytes: indexOf of one byte is memchr. */
 function containsAscii(bytes: Buffer, needle: string): boolean {
   const n = needle.length;
-  const p = anchor(needle);
+  const p = anchorOf(needle);
   const c = needle.charCodeAt(p);
   outer: for (let i = bytes.indexOf(c, p); i >= 0 && i - p + n <= bytes.length; i = bytes.indexOf(c, i + 1)) {
     const at = i - p;
