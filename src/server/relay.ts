@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
 import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/index.js';
 import { containsText, type StreamEnd, type StreamTracker } from '../providers/index.js';
@@ -83,17 +82,18 @@ export async function relayStream(
   const asIs = plan.mode === 'passthrough' && plan.model === undefined;
   try {
     for await (const chunk of body) {
-      // Pass-through's fast lane: a chunk of whole events that would be relayed unchanged goes out as the bytes
-      // it came in, neither decoded, split, nor encoded again.
-      if (asIs && splitter.idle && unchanged(chunk as Buffer, tracker, secret)) {
-        if (!res.write(chunk)) await drained(res);
+      const b = chunk as Buffer;
+      // A chunk the splitter will cut into events exactly (nothing pending, nothing to normalise) and that holds
+      // no key: its unchanged events can go out as its own bytes. Checked once, for both lanes below.
+      const exact = plan.mode === 'passthrough' && splitter.exactFor(b) && (secret === undefined || !containsText(b, secret.key));
+      // The fast lane: whole events naming nothing the relay reads (no error, no usage) go out as they came,
+      // not even decoded or split.
+      if (exact && asIs && splitter.idle && endsEvent(b) && !containsText(b, 'error') && !tracker.wants(b)) {
+        if (!res.write(b)) await drained(res);
         continue;
       }
-      const b = chunk as Buffer;
-      // A chunk the splitter turns into whole events exactly (nothing pending before or after, nothing to
-      // normalise, no key): its unchanged events go out as its own bytes, only the changed ones as new text.
-      const exact = plan.mode === 'passthrough' && splitter.exactFor(b) && (secret === undefined || !containsText(b, secret.key));
       const events = splitter.push(b);
+      // Else, when the chunk ended an event: its unchanged events as slices of it, the changed ones as new text.
       const out = exact && splitter.idle ? asBytes(b, events, handle) : maskText(handle(events), secret);
       if (out.length > 0 && !res.write(out)) await drained(res);
     }
@@ -115,22 +115,8 @@ export async function relayStream(
   }
 }
 
-/**
- * Whether a chunk is whole events that pass through exactly as they are: ending an event, in valid UTF-8 with no
- * \r to normalise, naming no error and nothing the tracker reads (no usage), and not holding the key. Anything
- * else goes through the splitter, event by event.
- */
-function unchanged(chunk: Buffer, tracker: StreamTracker, secret: Secret | undefined): boolean {
-  const n = chunk.length;
-  return (
-    n >= 2 && chunk[n - 1] === 10 && chunk[n - 2] === 10 &&
-    chunk.indexOf(13) < 0 &&
-    isUtf8(chunk) &&
-    !containsText(chunk, 'error') &&
-    !tracker.wants(chunk) &&
-    (secret === undefined || !containsText(chunk, secret.key))
-  );
-}
+/** Whether a chunk ends with an event's blank line (a chunk the splitter will then hold nothing of). */
+const endsEvent = (b: Buffer): boolean => b.length >= 2 && b[b.length - 1] === 10 && b[b.length - 2] === 10;
 
 /**
  * What pass-through writes for a chunk that is exactly `events`: the chunk itself when every event goes out as it
