@@ -52,8 +52,15 @@ function headerValue(s: string): string {
 
 /** Rough token estimate from the body size plus the output budget: enough for token budgets to hold back. */
 function estimate(bodyBytes: number, body: Record<string, unknown>): number {
-  const out = Number(body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? 0) || 0;
-  return Math.ceil(bodyBytes / 4) + out;
+  return Math.ceil(bodyBytes / 4) + (outputBudget(body.max_tokens) ?? outputBudget(body.max_completion_tokens) ?? outputBudget(body.max_output_tokens) ?? 0);
+}
+
+/**
+ * A client's output limit when it is a usable number. The body is not validated here (the provider judges it), so
+ * anything may stand in the field: Number() would throw on `{"toString":null}`, and a string or NaN counts as none.
+ */
+function outputBudget(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
 }
 
 /** The client and the provider speak one dialect: the body goes through with the model renamed and sanitised. */
