@@ -74,6 +74,8 @@ export class SseSplitter {
     let text = this.#decode(chunk);
     if (!text) return [];
     if (this.#cr && text.charCodeAt(0) === 10) {
+      // That \n was the \r's: a \n after it is a line end of its own, even when it comes in the next chunk.
+      this.#cr = false;
       text = text.slice(1);
       if (!text) return [];
     }

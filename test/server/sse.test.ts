@@ -114,3 +114,9 @@ describe('a 20 MB event without a separator, through the proxy', () => {
     expect(keySnapshots(h.server)[0]!.failures.network).toBe(1);
   });
 });
+
+test('a \r at a chunk end, its \n alone in the next chunk, then a blank line: the event ends there', () => {
+  const s = new SseSplitter();
+  const events = ['data: a\r', '\n', '\n', 'data: b\n\n'].flatMap((c) => s.push(Buffer.from(c)));
+  expect(events.map((e) => e.data)).toEqual(['a', 'b']);
+});
