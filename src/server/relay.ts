@@ -3,7 +3,7 @@ import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/ind
 import { containsText, type StreamEnd, type StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
-import { SseSplitter, type SseEvent } from './sse.js';
+import { parseEvent, SseSplitter, type SseEvent } from './sse.js';
 import type { UpstreamResponse } from './upstream.js';
 
 export type StreamPlan =
@@ -79,22 +79,24 @@ export async function relayStream(
     return out;
   };
 
-  const asIs = plan.mode === 'passthrough' && plan.model === undefined;
+  /**
+   * An event of a whole chunk, as bytes: undefined when it goes out as it came, else what goes out instead. Only
+   * an event that names what the relay reads (an error, a usage, the model to rename) is decoded and handled;
+   * the words are searched in the whole event, so a look-alike elsewhere in it costs a decode, never a miss.
+   */
+  const changed = (ev: Buffer): string | undefined => {
+    if (!containsText(ev, 'error') && !tracker.wants(ev) && (plan.mode !== 'passthrough' || plan.model === undefined || !containsText(ev, '"model"'))) return undefined;
+    const parsed = parseEvent(ev.toString('utf8'));
+    const out = handle([parsed]);
+    return out === parsed.raw ? undefined : out;
+  };
   try {
     for await (const chunk of body) {
       const b = chunk as Buffer;
-      // A chunk the splitter will cut into events exactly (nothing pending, nothing to normalise) and that holds
-      // no key: its unchanged events can go out as its own bytes. Checked once, for both lanes below.
-      const exact = plan.mode === 'passthrough' && splitter.exactFor(b) && (secret === undefined || !containsText(b, secret.key));
-      // The fast lane: whole events naming nothing the relay reads (no error, no usage) go out as they came,
-      // not even decoded or split.
-      if (exact && asIs && splitter.idle && endsEvent(b) && !containsText(b, 'error') && !tracker.wants(b)) {
-        if (!res.write(b)) await drained(res);
-        continue;
-      }
-      const events = splitter.push(b);
-      // Else, when the chunk ended an event: its unchanged events as slices of it, the changed ones as new text.
-      const out = exact && splitter.idle ? asBytes(b, events, handle) : maskText(handle(events), secret);
+      // Pass-through of a chunk of whole events with no key in it (most chunks of a real stream): walked as bytes,
+      // never decoded whole. Its unchanged events go out as its own bytes; most chunks go out as they came.
+      const ends = plan.mode === 'passthrough' && (secret === undefined || !containsText(b, secret.key)) ? splitter.takeWhole(b) : undefined;
+      const out = ends ? spliced(b, ends, changed) : maskText(handle(splitter.push(b)), secret);
       if (out.length > 0 && !res.write(out)) await drained(res);
     }
     let tail = handle(splitter.flush());
@@ -115,30 +117,27 @@ export async function relayStream(
   }
 }
 
-/** Whether a chunk ends with an event's blank line (a chunk the splitter will then hold nothing of). */
-const endsEvent = (b: Buffer): boolean => b.length >= 2 && b[b.length - 1] === 10 && b[b.length - 2] === 10;
-
 /**
- * What pass-through writes for a chunk that is exactly `events`: the chunk itself when every event goes out as it
- * came (`relay` returns its raw text), else its unchanged runs as slices of it, with the changed events (a usage
- * chunk dropped, a model renamed) as their new text.
+ * A chunk of whole events (`ends`: the byte offset each ends at) as it goes out: the chunk itself when no event
+ * changes, else its unchanged runs as slices of it, with each changed event's new text (a usage chunk dropped, a
+ * model renamed) in its place.
  */
-function asBytes(chunk: Buffer, events: readonly SseEvent[], relay: (events: SseEvent[]) => string): Buffer {
-  const parts: Buffer[] = [];
-  let at = 0;
+function spliced(chunk: Buffer, ends: readonly number[], changed: (event: Buffer) => string | undefined): Buffer {
+  let parts: Buffer[] | undefined;
   let from = 0;
-  for (const ev of events) {
-    const size = Buffer.byteLength(ev.raw);
-    const out = relay([ev]);
-    if (out !== ev.raw) {
+  let at = 0;
+  for (const end of ends) {
+    const out = changed(chunk.subarray(at, end));
+    if (out !== undefined) {
+      parts ??= [];
       if (at > from) parts.push(chunk.subarray(from, at));
       if (out) parts.push(Buffer.from(out));
-      from = at + size;
+      from = end;
     }
-    at += size;
+    at = end;
   }
-  if (from === 0) return chunk;
-  if (at > from) parts.push(chunk.subarray(from, at));
+  if (!parts) return chunk;
+  if (from < chunk.length) parts.push(chunk.subarray(from));
   return Buffer.concat(parts);
 }
 

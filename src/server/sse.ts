@@ -69,6 +69,26 @@ export class SseSplitter {
     return this.#size === 0 && !this.#cr && this.#clean && !bom && chunk.indexOf(13) < 0 && isUtf8(chunk);
   }
 
+  /**
+   * A chunk push() would cut into events exactly, leaving nothing pending (see exactFor; and it ends with an
+   * event's blank line): the byte offset at which each of its events ends, and the chunk counts as pushed. Else
+   * undefined, and nothing changed: push() it. A blank line is ASCII and no byte of a multi-byte character is,
+   * so these are the cuts push() would make in the chunk's text.
+   */
+  takeWhole(chunk: Buffer): number[] | undefined {
+    const n = chunk.length;
+    if (n < 2 || chunk[n - 1] !== 10 || chunk[n - 2] !== 10 || !this.exactFor(chunk)) return undefined;
+    const ends: number[] = [];
+    for (let at = 0; at < n; ) {
+      const i = chunk.indexOf(BLANK_LINE, at);
+      // "…\n\n\n": the last \n starts an event that has not ended.
+      if (i < 0) return undefined;
+      ends.push((at = i + 2));
+    }
+    this.#started = true;
+    return ends;
+  }
+
   /** Whole events completed by this chunk. Each character is searched once; throws SseEventTooLarge past the cap. */
   push(chunk: Uint8Array): SseEvent[] {
     let text = this.#decode(chunk);
@@ -141,7 +161,10 @@ export class SseSplitter {
   }
 }
 
-function parseEvent(raw: string): SseEvent {
+const BLANK_LINE = Buffer.from('\n\n');
+
+/** One event's text (with its blank line, \n line ends) read into its name and data. */
+export function parseEvent(raw: string): SseEvent {
   let event: string | undefined;
   let data: string | undefined;
   // Line by line with indexOf, not split(): most events are one data line, and the array cost more than it.

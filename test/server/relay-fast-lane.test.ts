@@ -1,7 +1,9 @@
-// Pass-through's fast lane (relay.ts): a chunk of whole SSE events that keymux would relay unchanged is written as
-// the very bytes it came in. These tests drive relayStream with chunks cut exactly where a test wants them, and
-// check both sides of the rule: what qualifies goes out as the same Buffer, and everything the slow lane exists
-// for (usage, errors, the key, \r\n, a split event, invalid UTF-8) still gets it.
+// Pass-through's byte lane (relay.ts): a chunk of whole SSE events is walked as bytes, and what keymux relays
+// unchanged is written as the very bytes it came in. These tests drive relayStream with chunks cut exactly where
+// a test wants them, and check both sides of the rule: what qualifies goes out as the same Buffer, and everything
+// the splitter exists for (usage, errors, the key, \r\n, a split event, invalid UTF-8) still gets it. A property
+// test holds any cutting of a stream to what the splitter alone makes of it.
+import fc from 'fast-check';
 import { Readable, Writable } from 'node:stream';
 import type { ServerResponse } from 'node:http';
 import { expect, test } from 'vitest';
@@ -47,7 +49,6 @@ test('chunks of whole, plain events go out as the same Buffers, and the usage ch
   const a = chunk(delta('héllo ') + delta('wörld'));
   const b = chunk(delta('!'));
   const usage = chunk(ev({ id: 'c', choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } }) + 'data: [DONE]\n\n');
-  // The stream's first chunk goes through the splitter (a byte-order mark is dropped there), then out as it came.
   const first = chunk(delta('x'));
   const r = await relay([first, a, b, usage]);
   expect(r.writes[0]).toBe(first);
@@ -118,4 +119,43 @@ test('a first chunk starting with a byte-order mark loses it, as before', async 
 test('a whole chunk ending in a stray newline keeps it pending, as before', async () => {
   const r = await relay([chunk(delta('x') + '\n'), chunk(delta('y'))]);
   expect(r.text()).toBe(delta('x') + '\n' + delta('y'));
+});
+
+test('a chunk ending in three newlines: the last one starts an event, kept pending', async () => {
+  const r = await relay([chunk(delta('x') + '\n'), chunk('\n' + delta('y'))]);
+  expect(r.text()).toBe(delta('x') + '\n\n' + delta('y'));
+});
+
+/** Events a provider's stream may hold: text of every width, usage, errors, comments, names, the key, \r\n. */
+const pieces = [
+  delta('héllo 世界 😀 '),
+  delta('plain'),
+  ev({ id: 'c', model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'named' } }], usage: null }),
+  ev({ id: 'c', choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } }),
+  ev({ id: 'c', choices: [{ index: 0, delta: { content: 'an error? no' } }], usage: null }),
+  ev({ error: { message: 'overloaded', type: 'server_error' } }),
+  'event: error\ndata: {"message":"bad"}\n\n',
+  ': keep-alive\n\n',
+  '\n',
+  delta(`echo ${KEY}`),
+  delta('crlf').replace(/\n/g, '\r\n'),
+  'data: [DONE]\n\n',
+];
+
+test('any cutting of a stream relays as the splitter alone relays it: same text, same outcome', async () => {
+  const plans: Array<Parameters<typeof relayStream>[2]> = [{ mode: 'passthrough' }, { mode: 'passthrough', stripUsageChunk: true }, { mode: 'passthrough', model: 'my-group' }];
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.nat({ max: pieces.length - 1 }), { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 8 }), fc.nat({ max: 2 }), async (picks, cuts, p) => {
+      const bytes = chunk(picks.map((i) => pieces[i]!).join(''));
+      const at = [...new Set(cuts.map((c) => (bytes.length ? c % bytes.length : 0)))].sort((a, b) => a - b);
+      const chunks = [0, ...at, bytes.length].flatMap((from, i, all) => (i + 1 < all.length && all[i + 1]! > from ? [bytes.subarray(from, all[i + 1])] : []));
+      // One byte at a time: no chunk is a whole event, so every byte goes through the splitter.
+      const reference = await relay([...bytes].map((b) => Buffer.from([b])), plans[p]);
+      const r = await relay(chunks, plans[p]);
+      expect(r.text()).toBe(reference.text());
+      expect(r.text()).not.toContain(KEY);
+      expect(r.outcome).toEqual(reference.outcome);
+    }),
+    { numRuns: 300 },
+  );
 });
