@@ -1,21 +1,22 @@
 import type { Dialect } from '../dialects/index.js';
 import type { Outcome, Usage } from '../pool/outcome.js';
 import type { StreamEnd, StreamTracker } from './types.js';
-import { containsText } from './search.js';
+import { asciiAt, containsText, indexOfText } from './search.js';
 import { anthropicUsage, geminiUsage, openaiUsage } from './usage.js';
 import { rec, str } from './util.js';
 
 /** What a dialect's tracker reads from the events it is given. */
 interface UsageTracker {
-  /** Whether an event's data may hold what this tracker reads (an error is always read). */
-  wants(data: string | Buffer): boolean;
+  /**
+   * Where in an event's data (or the bytes of whole events) the next usage this tracker reads may be, at or after
+   * `from`; -1 if none. Errors are every tracker's to read (see trackStream).
+   */
+  usageAt(data: string | Buffer, from: number): number;
   onEvent(data: unknown, event?: string): void;
   usage(): Usage | undefined;
   error(): { message: string } | undefined;
 }
 
-/** Any event that mentions an error is parsed: a provider's mid-stream failure must reach the pool. */
-const mentions = (data: string | Buffer, word: string): boolean => containsText(data, word);
 
 /** Only the counters a usage object actually carries (`null` means "not known", not zero). */
 function counters(u: unknown): Record<string, number> {
@@ -39,7 +40,7 @@ function openaiTracker(): UsageTracker {
   let usage: Usage | undefined;
   let err: { message: string } | undefined;
   return {
-    wants: (data) => mentions(data, '"error"') || hasUsage(data),
+    usageAt,
     onEvent(data, event) {
       const d = rec(data);
       if (!d) return;
@@ -76,7 +77,7 @@ function anthropicTracker(): UsageTracker {
   let err: { message: string } | undefined;
   return {
     // message_start marks usage as seen even with no counters, so any "usage" counts here.
-    wants: (data) => mentions(data, '"error"') || mentions(data, '"usage'),
+    usageAt: (data, from) => indexOfText(data, '"usage', from),
     onEvent(data, event) {
       const d = rec(data);
       const type = str(d?.['type']) ?? event;
@@ -107,7 +108,7 @@ function geminiTracker(): UsageTracker {
     if (r['error'] !== undefined) err = { message: errorMessage(r['error']) };
   };
   return {
-    wants: (data) => mentions(data, '"error"') || mentions(data, '"usageMetadata"'),
+    usageAt: (data, from) => indexOfText(data, '"usageMetadata"', from),
     // Without alt=sse the body is one JSON array of chunks; accept it whole too.
     onEvent: (data) => (Array.isArray(data) ? data.forEach(one) : one(data)),
     usage: () => usage,
@@ -116,20 +117,60 @@ function geminiTracker(): UsageTracker {
 }
 
 /**
- * Whether an OpenAI event carries a usage worth reading. Once keymux asks for include_usage, OpenAI puts
+ * Where an OpenAI event carries a usage worth reading. Once keymux asks for include_usage, OpenAI puts
  * `"usage":null` in every chunk: those tell the tracker nothing and are not parsed (a chunk parses if any
  * "usage" in it is not null, such as Groq's `x_groq.usage`; the Responses API's completed event has one).
  */
-function hasUsage(data: string | Buffer): boolean {
-  for (let i = data.indexOf('"usage'); i >= 0; i = data.indexOf('"usage', i + 6)) {
-    // In bytes, the few after the match are enough: a null further away (much white space) reads as a usage.
-    const text = typeof data === 'string' ? data : data.toString('latin1', i, i + 32);
-    NULL_USAGE.lastIndex = typeof data === 'string' ? i : 0;
-    if (!NULL_USAGE.test(text)) return true;
+function usageAt(data: string | Buffer, from: number): number {
+  for (let i = indexOfText(data, '"usage', from); i >= 0; i = indexOfText(data, '"usage', i + 6)) {
+    if (!(typeof data === 'string' ? nullUsageText(data, i) : nullUsageBytes(data, i))) return i;
   }
-  return false;
+  return -1;
+}
+
+function nullUsageText(data: string, i: number): boolean {
+  NULL_USAGE.lastIndex = i;
+  return NULL_USAGE.test(data);
 }
 const NULL_USAGE = /"usage"\s*:\s*null\b/y;
+
+/** NULL_USAGE on bytes, read in place: `"usage"`, white space, `:`, white space, `null`, then no word character. */
+function nullUsageBytes(b: Buffer, i: number): boolean {
+  let at = i + 6;
+  if (b[at++] !== 0x22) return false;
+  while (isSpace(b[at])) at++;
+  if (b[at++] !== 0x3a) return false;
+  while (isSpace(b[at])) at++;
+  if (b[at] !== 0x6e || b[at + 1] !== 0x75 || b[at + 2] !== 0x6c || b[at + 3] !== 0x6c) return false;
+  const next = b[at + 4];
+  return next === undefined || !isWordByte(next);
+}
+/** JSON's white space; any other (Unicode) space counts as none, so the usage is parsed: never a miss. */
+const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isWordByte = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+
+/**
+ * Where, in the bytes of whole events, the next line naming the event `error` is (`event:error` or `event: error`;
+ * a second space would make the name " error"), at or after `from`. A line starts the bytes or follows a \n, so it
+ * is found by `\nevent:`: a search for the bare word would stop at every `e` of the prose.
+ */
+function errorEventAt(b: Buffer, from: number): number {
+  if (from === 0 && namesError(b, 0)) return 0;
+  for (let i = indexOfText(b, '\nevent:', Math.max(0, from - 1)); i >= 0; i = indexOfText(b, '\nevent:', i + 1)) {
+    if (namesError(b, i + 1)) return i + 1;
+  }
+  return -1;
+}
+
+/** Whether the line at `at` is `event:error` or `event: error`. */
+function namesError(b: Buffer, at: number): boolean {
+  if (!asciiAt(b, at, 'event:')) return false;
+  const name = b[at + 6] === 0x20 ? at + 7 : at + 6;
+  return asciiAt(b, name, 'error\n');
+}
+
+/** The earlier of two positions, -1 meaning none. */
+const first = (a: number, b: number): number => (a < 0 ? b : b < 0 || a < b ? a : b);
 
 const TRACKERS: { readonly [D in Dialect]: () => UsageTracker } = { openai: openaiTracker, anthropic: anthropicTracker, gemini: geminiTracker };
 
@@ -141,7 +182,10 @@ const TRACKERS: { readonly [D in Dialect]: () => UsageTracker } = { openai: open
 export function trackStream(dialect: Dialect): StreamTracker {
   const t = TRACKERS[dialect]();
   return {
-    wants: (data, event) => event === 'error' || t.wants(data),
+    // Any event that mentions an error is parsed: a provider's mid-stream failure must reach the pool.
+    wants: (data, event) => event === 'error' || containsText(data, '"error"') || t.usageAt(data, 0) >= 0,
+    // In bytes, an `event: error` line as well.
+    wanted: (bytes, from) => first(first(indexOfText(bytes, '"error"', from), errorEventAt(bytes, from)), t.usageAt(bytes, from)),
     onEvent: (data, event) => t.onEvent(data, event),
     finish(end: StreamEnd, atHeaders: Outcome): Outcome {
       if (end.kind === 'cancelled') return { kind: 'cancelled' };

@@ -99,6 +99,12 @@ export interface StreamTracker {
    * bytes of several whole events, whether any of them might be.
    */
   wants(data: string | Buffer, event?: string): boolean;
+  /**
+   * In the bytes of whole events (names, data, comments), where the next thing this tracker reads may be, at or
+   * after `from`; -1 if nowhere. An event holding such a position must be parsed and given to onEvent; one
+   * without need not be.
+   */
+  wanted(bytes: Buffer, from: number): number;
   onEvent(data: unknown, event?: string): void;
   /** The attempt's outcome: `atHeaders` (what the 2xx head said: limits, group) completed by what the stream said. */
   finish(end: StreamEnd, atHeaders: Outcome): Outcome;

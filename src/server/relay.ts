@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/index.js';
-import { containsText, type StreamEnd, type StreamTracker } from '../providers/index.js';
+import { containsText, indexOfText, type StreamEnd, type StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
 import { parseEvent, SseSplitter, type SseEvent } from './sse.js';
@@ -79,13 +79,20 @@ export async function relayStream(
     return out;
   };
 
+  const newModel = plan.mode === 'passthrough' ? plan.model : undefined;
   /**
-   * An event of a whole chunk, as bytes: undefined when it goes out as it came, else what goes out instead. Only
-   * an event that names what the relay reads (an error, a usage, the model to rename) is decoded and handled;
-   * the words are searched in the whole event, so a look-alike elsewhere in it costs a decode, never a miss.
+   * Where in a chunk of whole events the next event the relay must read may be (an error, a usage, the model to
+   * rename), at or after `from`; -1 if nowhere. Each word is searched in the whole chunk, once per hit, and only
+   * the events holding a hit are decoded: a look-alike costs a decode, never a miss.
    */
-  const changed = (ev: Buffer): string | undefined => {
-    if (!containsText(ev, 'error') && !tracker.wants(ev) && (plan.mode !== 'passthrough' || plan.model === undefined || !containsText(ev, '"model"'))) return undefined;
+  const nextRead = (b: Buffer, from: number): number => {
+    const t = tracker.wanted(b, from);
+    if (newModel === undefined) return t;
+    const m = indexOfText(b, '"model"', from);
+    return t < 0 || (m >= 0 && m < t) ? m : t;
+  };
+  /** An event holding a hit, decoded and relayed: undefined when it goes out as it came, else what goes instead. */
+  const reread = (ev: Buffer): string | undefined => {
     const parsed = parseEvent(ev.toString('utf8'));
     const out = handle([parsed]);
     return out === parsed.raw ? undefined : out;
@@ -95,8 +102,8 @@ export async function relayStream(
       const b = chunk as Buffer;
       // Pass-through of a chunk of whole events with no key in it (most chunks of a real stream): walked as bytes,
       // never decoded whole. Its unchanged events go out as its own bytes; most chunks go out as they came.
-      const ends = plan.mode === 'passthrough' && (secret === undefined || !containsText(b, secret.key)) ? splitter.takeWhole(b) : undefined;
-      const out = ends ? spliced(b, ends, changed) : maskText(handle(splitter.push(b)), secret);
+      const ends = plan.mode === 'passthrough' && endsEvent(b) && (secret === undefined || !containsText(b, secret.key)) ? splitter.takeWhole(b) : undefined;
+      const out = ends ? spliced(b, ends, nextRead, reread) : maskText(handle(splitter.push(b)), secret);
       if (out.length > 0 && !res.write(out)) await drained(res);
     }
     let tail = handle(splitter.flush());
@@ -117,22 +124,35 @@ export async function relayStream(
   }
 }
 
+/** Whether a chunk ends with an event's blank line: only such a chunk can be whole events (SseSplitter#takeWhole). */
+const endsEvent = (b: Buffer): boolean => b.length >= 2 && b[b.length - 1] === 10 && b[b.length - 2] === 10;
+
 /**
  * A chunk of whole events (`ends`: the byte offset each ends at) as it goes out: the chunk itself when no event
  * changes, else its unchanged runs as slices of it, with each changed event's new text (a usage chunk dropped, a
- * model renamed) in its place.
+ * model renamed) in its place. Only events holding a position `nextRead` gives are reread.
  */
-function spliced(chunk: Buffer, ends: readonly number[], changed: (event: Buffer) => string | undefined): Buffer {
+function spliced(
+  chunk: Buffer,
+  ends: readonly number[],
+  nextRead: (chunk: Buffer, from: number) => number,
+  reread: (event: Buffer) => string | undefined,
+): Buffer {
   let parts: Buffer[] | undefined;
   let from = 0;
   let at = 0;
-  for (const end of ends) {
-    const out = changed(chunk.subarray(at, end));
-    if (out !== undefined) {
-      parts ??= [];
-      if (at > from) parts.push(chunk.subarray(from, at));
-      if (out) parts.push(Buffer.from(out));
-      from = end;
+  let hit = nextRead(chunk, 0);
+  for (let e = 0; e < ends.length && hit >= 0; e++) {
+    const end = ends[e]!;
+    if (hit < end) {
+      const out = reread(chunk.subarray(at, end));
+      if (out !== undefined) {
+        parts ??= [];
+        if (at > from) parts.push(chunk.subarray(from, at));
+        if (out) parts.push(Buffer.from(out));
+        from = end;
+      }
+      hit = nextRead(chunk, end);
     }
     at = end;
   }

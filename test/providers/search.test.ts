@@ -1,7 +1,8 @@
-// containsText finds a needle from its rarest character (search.ts): it must answer exactly as includes() does,
-// for needles whose anchor is common, rare, repeated, at either end, and for texts full of near misses.
+// containsText and indexOfText find a needle from its rarest character or by its head (search.ts): they must
+// answer exactly as includes() and indexOf() do, for needles whose anchor is common, rare, repeated, at either
+// end, longer than the head, for texts full of near misses, and from any offset.
 import { describe, expect, it } from 'vitest';
-import { containsText } from '../../src/providers/search.js';
+import { containsText, indexOfText } from '../../src/providers/search.js';
 
 /** A small deterministic generator (no Math.random: a failure must replay). */
 function rng(seed: number): () => number {
@@ -48,6 +49,35 @@ describe('containsText', () => {
     const bytes = Buffer.from(text);
     for (const needle of ['sk-bench-1', 'sk-live-é1', 'café', '😀 sk', '"error"', 'é', 'e1', 'naive', `${text}!`]) {
       expect(containsText(bytes, needle), needle).toBe(text.includes(needle));
+    }
+  });
+});
+
+describe('indexOfText', () => {
+  it('gives indexOf()\'s position from any offset, in text and in bytes, on both paths (rare anchor, common head)', () => {
+    const next = rng(7);
+    // Upper-case letters and _ are rare (anchored search); the rest common (searched by the needle's head).
+    const alphabets = ['ab "e:', 'aQb Q_e"'];
+    for (let i = 0; i < 20_000; i++) {
+      const alphabet = alphabets[i % 2]!;
+      const pick = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+      const text = pick(Math.floor(next() * 60));
+      // Needles up to 10 long: past the 6 of the head, the rest is checked after the head is found.
+      const needle = next() < 0.5 && text.length > 0 ? text.slice(Math.floor(next() * text.length)).slice(0, 1 + Math.floor(next() * 10)) : pick(1 + Math.floor(next() * 10));
+      const from = Math.floor(next() * (text.length + 2));
+      const want = text.indexOf(needle, from);
+      const at = JSON.stringify([text, needle, from]);
+      expect(indexOfText(text, needle, from), at).toBe(want);
+      expect(indexOfText(Buffer.from(text), needle, from), `bytes ${at}`).toBe(want);
+    }
+  });
+
+  it('counts in bytes in a Buffer: after multi-byte characters its offsets are byte offsets', () => {
+    const text = 'é😀 "error" — "usage": null, "error"!';
+    const bytes = Buffer.from(text);
+    for (const needle of ['"error"', '"usage"', 'null', '"error"!']) {
+      expect(indexOfText(bytes, needle), needle).toBe(bytes.indexOf(needle));
+      expect(indexOfText(bytes, needle, bytes.indexOf(needle) + 1), `${needle} again`).toBe(bytes.indexOf(needle, bytes.indexOf(needle) + 1));
     }
   });
 });

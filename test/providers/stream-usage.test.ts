@@ -153,5 +153,29 @@ describe('wants, on text and on bytes', () => {
     expect(t.wants(Buffer.from(data))).toBe(t.wants(data));
     const several = Buffer.from(`data: ${JSON.stringify(chunk('a'))}\n\ndata: ${data}\n\n`);
     expect(t.wants(several)).toBe(t.wants(JSON.stringify(chunk('a'))) || t.wants(data));
+    // wanted() points into the event that is wanted, or nowhere.
+    const second = several.indexOf('\n\n') + 2;
+    const at = t.wanted(several, 0);
+    if (t.wants(JSON.stringify(chunk('a')))) expect(at).toBeLessThan(second);
+    else if (t.wants(data)) expect(at).toBeGreaterThanOrEqual(second);
+    else expect(at).toBe(-1);
+    expect(t.wanted(several, second) >= 0).toBe(t.wants(data));
+    expect(t.wanted(several, several.length)).toBe(-1);
+  });
+
+  it('wanted() finds an event named error, at the start or after any line end, and no other name', () => {
+    const t = tracker('anthropic');
+    const plain = 'data: {"type":"ping"}\n\n';
+    const bytes = (s: string) => Buffer.from(s);
+    expect(t.wanted(bytes('event: error\ndata: {"x":1}\n\n'), 0)).toBe(0);
+    expect(t.wanted(bytes('event:error\ndata: {"x":1}\n\n'), 0)).toBe(0);
+    expect(t.wanted(bytes(`${plain}event: error\ndata: {}\n\n`), 0)).toBe(plain.length);
+    // The name on a later line of its event.
+    expect(t.wanted(bytes(`${plain}data: {}\nevent: error\n\n`), 0)).toBe(plain.length + 'data: {}\n'.length);
+    // From the start of a later event, the error event before it is behind.
+    expect(t.wanted(bytes(`event: error\ndata: {}\n\n${plain}`), 'event: error\ndata: {}\n\n'.length)).toBe(-1);
+    for (const other of ['event:  error', 'event: errors', 'event: error_x', 'event: ping', 'xevent: error']) {
+      expect(t.wanted(bytes(`${plain}${other}\ndata: {}\n\n`), 0), other).toBe(-1);
+    }
   });
 });
