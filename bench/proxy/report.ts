@@ -6,7 +6,7 @@ import type { LoadResult } from './load.js';
 export const START = '<!-- bench:proxy:start -->';
 export const END = '<!-- bench:proxy:end -->';
 
-type Result = LoadResult & { cpuUs?: number; simCpuUs?: number };
+type Result = LoadResult & { cpuUs?: number };
 type Runs = Array<Result | undefined | null>;
 
 export interface Report {
@@ -87,7 +87,7 @@ export function renderSection(r: Report): string {
     }
   }
   L.push('', `### Latency at moderate load — open loop, ${s.rate} req/s at even intervals, ${s.runs} × ${s.latencyDurationSec} s`, '');
-  L.push('Sent through an undici Pool (up to ' + s.connections + ' connections) by the load generator; latency counted from the time each request was due.', '');
+  L.push('Sent through an undici Pool (up to ' + s.connections + ' connections per target) by the load generator, every target in the same window with their requests interleaved; latency counted from the time each request was due.', '');
   L.push('| scenario | target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | errors |', '|---|---|--:|--:|--:|--:|--:|--:|');
   for (const sc of r.scenarios) {
     const by = r.latency[sc.name] ?? {};

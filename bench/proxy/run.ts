@@ -86,13 +86,13 @@ export interface Target {
 class LoadGen {
   #child: ChildProcess;
   #next = 0;
-  #waiting = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
+  #waiting = new Map<number, { resolve: (r: never) => void; reject: (e: Error) => void }>();
   readonly ready: Promise<void>;
 
   constructor(cpu: number | undefined) {
     this.#child = spawnNode(cpu, ['--import', 'tsx', 'bench/proxy/load.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.ready = new Promise((resolve, reject) => {
-      this.#child.on('message', (m: { ready?: boolean; id?: number; result?: LoadResult; error?: string }) => {
+      this.#child.on('message', (m: { ready?: boolean; id?: number; result?: never; error?: string }) => {
         if (m.ready) return resolve();
         const w = this.#waiting.get(m.id!);
         this.#waiting.delete(m.id!);
@@ -108,10 +108,19 @@ class LoadGen {
   }
 
   run(job: LoadJob): Promise<LoadResult> {
+    return this.#ask({ job });
+  }
+
+  /** Open-loop jobs paced in one window, their requests interleaved (load.ts runPacedTogether). */
+  together(jobs: LoadJob[]): Promise<LoadResult[]> {
+    return this.#ask({ together: jobs });
+  }
+
+  #ask<T>(msg: { job?: LoadJob; together?: LoadJob[] }): Promise<T> {
     const id = ++this.#next;
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
-      this.#child.send({ id, job });
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.set(id, { resolve: resolve as (r: never) => void, reject });
+      this.#child.send({ id, ...msg });
     });
   }
 
@@ -120,7 +129,7 @@ class LoadGen {
   }
 }
 
-type Measured = LoadResult & { cpuUs?: number; simCpuUs?: number };
+type Measured = LoadResult & { cpuUs?: number };
 
 function job(t: Target, s: Scenario, durationSec: number, rate: number): LoadJob {
   return { url: `${t.url}/v1/chat/completions`, headers: t.headers, body: s.body, connections: CONNECTIONS, durationSec, rate };
@@ -239,28 +248,32 @@ async function main(): Promise<void> {
     const started = new Date();
     const throughput: Report['throughput'] = {};
     const latency: Report['latency'] = {};
-    for (const [mode, store, seconds, rate] of [
-      ['throughput', throughput, DURATION, 0],
-      ['latency', latency, LAT_DURATION, RATE],
-    ] as const) {
-      for (let run = 0; run < RUNS; run++) {
-        for (const s of scenarios) {
-          // Round-robin, rotated each run, so drift and order effects fall on every target alike.
-          const order = targets.map((_, i) => targets[(i + run) % targets.length]!);
-          for (const t of order) {
-            if (!runnable(t, s)) continue;
-            const cpu0 = cpuMs(t.pid);
-            const sim0 = cpuMs(sim.child.pid);
-            const r: Measured = await load.run(job(t, s, seconds, rate));
-            const cpu1 = cpuMs(t.pid);
-            const sim1 = cpuMs(sim.child.pid);
-            // CPU per answered request, µs: a cost figure that other work on the machine disturbs far less than req/s.
-            if (cpu0 !== undefined && cpu1 !== undefined && r.ok > 0) r.cpuUs = ((cpu1 - cpu0) * 1000) / r.ok;
-            if (sim0 !== undefined && sim1 !== undefined && r.ok > 0) r.simCpuUs = ((sim1 - sim0) * 1000) / r.ok;
-            ((store[s.name] ??= {})[t.name] ??= [])[run] = r;
-            log(`${mode} run ${run + 1}/${RUNS} ${s.name.padEnd(10)} ${t.name.padEnd(11)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUs?.toFixed(0) ?? '–'} µs/req${r.non2xx + r.errors + r.timeouts ? `  errors ${r.non2xx + r.errors + r.timeouts}` : ''}`);
-          }
+    const measured = (t: Target, s: Scenario, run: number, mode: string, r: Measured, store: Report['throughput']) => {
+      ((store[s.name] ??= {})[t.name] ??= [])[run] = r;
+      log(`${mode} run ${run + 1}/${RUNS} ${s.name.padEnd(10)} ${t.name.padEnd(11)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUs?.toFixed(0) ?? '–'} µs/req${r.non2xx + r.errors + r.timeouts ? `  errors ${r.non2xx + r.errors + r.timeouts}` : ''}`);
+    };
+    /** CPU per answered request, µs: a cost figure that other work on the machine disturbs far less than req/s. */
+    const withCpu = (r: LoadResult, cpu0: number | undefined, cpu1: number | undefined): Measured =>
+      cpu0 !== undefined && cpu1 !== undefined && r.ok > 0 ? { ...r, cpuUs: ((cpu1 - cpu0) * 1000) / r.ok } : r;
+    for (let run = 0; run < RUNS; run++) {
+      for (const s of scenarios) {
+        // Round-robin, rotated each run, so drift and order effects fall on every target alike.
+        const order = targets.map((_, i) => targets[(i + run) % targets.length]!);
+        for (const t of order) {
+          if (!runnable(t, s)) continue;
+          const cpu0 = cpuMs(t.pid);
+          const r = await load.run(job(t, s, DURATION, 0));
+          measured(t, s, run, 'throughput', withCpu(r, cpu0, cpuMs(t.pid)), throughput);
         }
+      }
+    }
+    // Latency: every target paced in the same window, requests interleaved (load.ts runPacedTogether).
+    for (let run = 0; run < RUNS; run++) {
+      for (const s of scenarios) {
+        const ts = targets.filter((t) => runnable(t, s));
+        const cpu0 = ts.map((t) => cpuMs(t.pid));
+        const rs = await load.together(ts.map((t) => job(t, s, LAT_DURATION, RATE)));
+        ts.forEach((t, i) => measured(t, s, run, 'latency', withCpu(rs[i]!, cpu0[i], cpuMs(t.pid)), latency));
       }
     }
     for (const p of procs) if (p.child.exitCode !== null) log(`warning: ${p.name} exited during the run (${p.child.exitCode})\n${p.stderr()}`);
