@@ -86,7 +86,7 @@ export function renderSection(r: Report): string {
       );
     }
   }
-  L.push('', `### Latency at moderate load — open loop, ${s.rate} req/s at even intervals, ${s.runs} × ${s.latencyDurationSec} s`, '');
+  L.push('', `### Latency at moderate load — open loop, ${s.rate} req/s in all at even intervals, shared by the targets, ${s.runs} × ${s.latencyDurationSec} s`, '');
   L.push('Sent through an undici Pool (up to ' + s.connections + ' connections per target) by the load generator, every target in the same window with their requests interleaved; latency counted from the time each request was due.', '');
   L.push('| scenario | target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | errors |', '|---|---|--:|--:|--:|--:|--:|--:|');
   for (const sc of r.scenarios) {
