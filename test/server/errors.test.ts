@@ -1,23 +1,12 @@
 // Bad input and broken upstreams: every failure is an answer in the client's dialect, and nothing crashes.
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEAD_PORT, anthropicBody, call, chatBody, geminiBody, openaiEnv, start, type Harness } from './helpers.js';
+import { DEAD_PORT, anthropicBody, call, chatBody, geminiBody, openaiEnv, start, startThreeProviders, type Harness } from './helpers.js';
 
 describe('bad requests', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await start({
-      sim: { keys: { 'sk-a': {}, 'AIza-g': {}, 'sk-ant-x': {} } },
-      file: 'server:\n  bodyLimit: 1kb\n',
-      env: (s) => ({
-        OPENAI_API_KEYS: 'sk-a',
-        OPENAI_BASE_URL: `${s.url}/v1`,
-        GEMINI_API_KEYS: 'AIza-g',
-        GEMINI_BASE_URL: s.url,
-        ANTHROPIC_API_KEYS: 'sk-ant-x',
-        ANTHROPIC_BASE_URL: s.url,
-      }),
-    });
+    h = await startThreeProviders('server:\n  bodyLimit: 1kb\n');
   });
   afterAll(() => h.close());
 

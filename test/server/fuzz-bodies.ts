@@ -89,3 +89,11 @@ export function bodies(shaped: fc.Arbitrary<unknown>, valid: Record<string, unkn
 }
 
 export { anthropicRequest, openAIRequest };
+
+/** The fuzz servers' config: one attempt, no queueing, no cooldown: a request the simulator fails is answered at once. */
+export const ONE_SHOT = 'retry: { maxAttempts: 1 }\nqueue: { timeoutMs: 0 }\ncooldown: { defaultMs: 0, maxMs: 0 }\n';
+
+/** A model of each provider of startThreeProviders. */
+export const OPENAI = 'openai/gpt-4o';
+export const ANTHROPIC = 'anthropic/claude-sonnet-4-6';
+export const GEMINI = 'gemini/gemini-2.5-flash';

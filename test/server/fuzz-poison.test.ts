@@ -4,28 +4,15 @@
 // first of these once in ~3,000 cases (max_tokens); this sweep tries each member on purpose. keymux must answer
 // each with a 4xx of its own or relay the provider's answer, never a 500 of its own (KMX_ERR_INTERNAL).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { start, type Harness } from './helpers.js';
+import { ANTHROPIC, GEMINI, ONE_SHOT, OPENAI } from './fuzz-bodies.js';
+import { startThreeProviders, type Harness } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await start({
-    sim: { keys: { 'sk-a': {}, 'sk-ant-a': {}, 'AIza-a': {} } },
-    file: 'retry: { maxAttempts: 1 }\nqueue: { timeoutMs: 0 }\ncooldown: { defaultMs: 0, maxMs: 0 }\n',
-    env: (s) => ({
-      OPENAI_API_KEYS: 'sk-a',
-      OPENAI_BASE_URL: `${s.url}/v1`,
-      ANTHROPIC_API_KEYS: 'sk-ant-a',
-      ANTHROPIC_BASE_URL: s.url,
-      GEMINI_API_KEYS: 'AIza-a',
-      GEMINI_BASE_URL: s.url,
-    }),
-  });
+  h = await startThreeProviders(ONE_SHOT);
 });
 afterAll(() => h.close());
 
-const OPENAI = 'openai/gpt-4o';
-const ANTHROPIC = 'anthropic/claude-sonnet-4-6';
-const GEMINI = 'gemini/gemini-2.5-flash';
 
 const schema = { type: 'object', properties: { city: { type: 'string', description: 'where' } }, required: ['city'] };
 

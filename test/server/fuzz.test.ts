@@ -3,8 +3,8 @@
 // relayed (it carries x-keymux-attempts), is the provider's answer, not a keymux crash.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { anthropicBody, chatBody, geminiBody, start, type Harness } from './helpers.js';
-import { anthropicRequest, bodies, embeddingsRequest, geminiRequest, openAIRequest, responsesRequest } from './fuzz-bodies.js';
+import { anthropicBody, chatBody, geminiBody, startThreeProviders, type Harness } from './helpers.js';
+import { ANTHROPIC, GEMINI, ONE_SHOT, OPENAI, anthropicRequest, bodies, embeddingsRequest, geminiRequest, openAIRequest, responsesRequest } from './fuzz-bodies.js';
 
 /** Cases per (entry, target): 15 pairs, ~3,000 requests in all. */
 const RUNS = 200;
@@ -12,25 +12,10 @@ const TIMEOUT = 60_000;
 
 let h: Harness;
 beforeAll(async () => {
-  h = await start({
-    sim: { keys: { 'sk-a': {}, 'sk-ant-a': {}, 'AIza-a': {} } },
-    // One attempt, no queueing: a request the simulator fails is answered at once, whatever it was.
-    file: 'retry: { maxAttempts: 1 }\nqueue: { timeoutMs: 0 }\ncooldown: { defaultMs: 0, maxMs: 0 }\n',
-    env: (s) => ({
-      OPENAI_API_KEYS: 'sk-a',
-      OPENAI_BASE_URL: `${s.url}/v1`,
-      ANTHROPIC_API_KEYS: 'sk-ant-a',
-      ANTHROPIC_BASE_URL: s.url,
-      GEMINI_API_KEYS: 'AIza-a',
-      GEMINI_BASE_URL: s.url,
-    }),
-  });
+  h = await startThreeProviders(ONE_SHOT);
 });
 afterAll(() => h.close());
 
-const OPENAI = 'openai/gpt-4o';
-const ANTHROPIC = 'anthropic/claude-sonnet-4-6';
-const GEMINI = 'gemini/gemini-2.5-flash';
 
 /**
  * Most bodies address the target (else nearly all would stop at model resolution); some keep their own model.

@@ -96,6 +96,25 @@ export const openaiEnv =
   (keys = 'sk-a,sk-b', extra: Env = {}) =>
   (sim: Simulator): Env => ({ OPENAI_API_KEYS: keys, OPENAI_BASE_URL: `${sim.url}/v1`, ...extra });
 
+/**
+ * A server in front of a simulator holding one key at each of OpenAI (`sk-a`), Anthropic (`sk-ant-a`) and Gemini
+ * (`AIza-a`), each provider configured with its key; `file`: a keymux.yaml.
+ */
+export function startThreeProviders(file?: string): Promise<Harness> {
+  return start({
+    sim: { keys: { 'sk-a': {}, 'sk-ant-a': {}, 'AIza-a': {} } },
+    ...(file !== undefined ? { file } : {}),
+    env: (s) => ({
+      OPENAI_API_KEYS: 'sk-a',
+      OPENAI_BASE_URL: `${s.url}/v1`,
+      ANTHROPIC_API_KEYS: 'sk-ant-a',
+      ANTHROPIC_BASE_URL: s.url,
+      GEMINI_API_KEYS: 'AIza-a',
+      GEMINI_BASE_URL: s.url,
+    }),
+  });
+}
+
 export type { Reply } from '../sim/helpers.js';
 import type { Reply } from '../sim/helpers.js';
 

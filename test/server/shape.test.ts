@@ -3,7 +3,7 @@
 // the provider's to refuse.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../src/server/body.js';
-import { call, start, type Harness } from './helpers.js';
+import { call, startThreeProviders, type Harness } from './helpers.js';
 
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -16,17 +16,7 @@ const user = '[{"role":"user","content":"x"}]';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await start({
-    sim: { keys: { 'sk-a': {}, 'sk-ant-a': {}, 'AIza-a': {} } },
-    env: (s) => ({
-      OPENAI_API_KEYS: 'sk-a',
-      OPENAI_BASE_URL: `${s.url}/v1`,
-      ANTHROPIC_API_KEYS: 'sk-ant-a',
-      ANTHROPIC_BASE_URL: s.url,
-      GEMINI_API_KEYS: 'AIza-a',
-      GEMINI_BASE_URL: s.url,
-    }),
-  });
+  h = await startThreeProviders();
 });
 afterAll(() => h.close());
 
