@@ -45,7 +45,10 @@ const geminiRequest = fc.oneof(
 describe('hub entries on random JSON return or throw TranslationError', () => {
   it.each([['openai'], ['anthropic']] as const)('gemini client request → %s', (u) => {
     const seen = { ok: 0, refused: 0 };
-    fc.assert(fc.property(geminiRequest, fc.boolean(), (b, stream) => void seen[outcome(() => get('gemini', u).request(b, { model: 'm', stream }))]++), RUNS);
+    // A body each half is known to hold goes first: both halves are then counted whatever the seed draws (a seed
+    // whose 300 bodies were all translatable failed this test once).
+    const examples: Array<[unknown, boolean]> = [[null, false], [{ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }, true]];
+    fc.assert(fc.property(geminiRequest, fc.boolean(), (b, stream) => void seen[outcome(() => get('gemini', u).request(b, { model: 'm', stream }))]++), { ...RUNS, examples });
     expect(seen.refused).toBeGreaterThan(0);
     expect(seen.ok).toBeGreaterThan(0);
   });
