@@ -84,6 +84,38 @@ describe('pool with a store', () => {
     ]);
   });
 
+  it('usage is written after the turn, in one batch: never within the microtasks of the request that reported it', async () => {
+    const store = new MemoryStore();
+    const calls: number[] = [];
+    const addUsage = store.addUsage.bind(store);
+    store.addUsage = (provider, deltas) => (calls.push(deltas.length), addUsage(provider, deltas));
+    const pool = new KeyPool({ provider: 'openai', keys, clock: new ManualClock(), store });
+    await pool.ready;
+    (await pool.acquire({ model: 'm' })).report(ok);
+    (await pool.acquire({ model: 'm' })).report(ok);
+    // What a request awaits between its report and its answer: microtasks. A store write there delays the answer.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(calls).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([2]);
+    expect((await store.readUsage('openai')).reduce((n, r) => n + r.requests, 0)).toBe(2);
+  });
+
+  it('usage reported in the turn that closes the pool is handed to the store by close(), before the store closes', async () => {
+    const store = new MemoryStore();
+    const calls: number[] = [];
+    const addUsage = store.addUsage.bind(store);
+    store.addUsage = (provider, deltas) => (calls.push(deltas.length), addUsage(provider, deltas));
+    const pool = new KeyPool({ provider: 'openai', keys, clock: new ManualClock(), store });
+    await pool.ready;
+    (await pool.acquire({ model: 'm' })).report(ok);
+    pool.close();
+    // As the server shuts down: the store closes right after the pools.
+    expect(calls).toEqual([1]);
+    await flush();
+    expect(calls).toEqual([1]);
+  });
+
   it('a failing store never breaks acquire/report: failures become error events', async () => {
     const boom = () => Promise.reject(new Error('store down'));
     const broken: Store = {

@@ -99,7 +99,8 @@ export class Admin {
       outputTokens: usage?.outputTokens ?? 0,
       cachedTokens: usage?.cachedTokens ?? 0,
     });
-    if (this.#clientBatch.length === 1) queueMicrotask(() => this.#flushClients());
+    // After the turn, like the pool's usage (pool/store-sync.ts): never a store write before an answer is written.
+    if (this.#clientBatch.length === 1) setImmediate(() => this.#flushClients());
   }
 
   #flushClients(): void {
