@@ -4,7 +4,7 @@
 //     [--rate 200] [--quick] [--no-pin] [--no-portkey] [--no-write] [--targets a,b] [--scenarios a,b]
 //     [--cli path/dist/cli/main.js] [--baseline [name=]path/dist/cli/main.js …] [--profile [--profile-duration 8] [--profile-target keymux|bare]]
 //     [--redis redis://127.0.0.1:6379 | --no-redis]
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { cpus, loadavg, totalmem, availableParallelism, release } from 'node:os'
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadJob, LoadResult } from './load.js';
+import { LoadGen } from './loadgen.js';
 import { formatSummary, summarise } from './cpuprofile.js';
 import { SCENARIOS, probe, type Scenario } from './scenarios.js';
 import { writeSection, renderSection, type Report } from './report.js';
@@ -21,7 +22,6 @@ import {
   installPortkey,
   pinning,
   portkeyConfig,
-  spawnNode,
   startBare,
   startKeymux,
   startPortkey,
@@ -79,54 +79,6 @@ export interface Target {
   pid?: number;
   /** Why the target did not run at all. */
   skipped?: string;
-}
-
-// ---- the load generator: one child process, pinned, fed jobs over IPC ----
-
-class LoadGen {
-  #child: ChildProcess;
-  #next = 0;
-  #waiting = new Map<number, { resolve: (r: never) => void; reject: (e: Error) => void }>();
-  readonly ready: Promise<void>;
-
-  constructor(cpu: number | undefined) {
-    this.#child = spawnNode(cpu, ['--import', 'tsx', 'bench/proxy/load.ts'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.ready = new Promise((resolve, reject) => {
-      this.#child.on('message', (m: { ready?: boolean; id?: number; result?: never; error?: string }) => {
-        if (m.ready) return resolve();
-        const w = this.#waiting.get(m.id!);
-        this.#waiting.delete(m.id!);
-        if (m.error) w?.reject(new Error(m.error));
-        else w?.resolve(m.result!);
-      });
-      this.#child.once('exit', (code) => {
-        const e = new Error(`load generator exited (${code})`);
-        reject(e);
-        for (const w of this.#waiting.values()) w.reject(e);
-      });
-    });
-  }
-
-  run(job: LoadJob): Promise<LoadResult> {
-    return this.#ask({ job });
-  }
-
-  /** Open-loop jobs paced in one window, their requests interleaved (load.ts runPacedTogether). */
-  together(jobs: LoadJob[]): Promise<LoadResult[]> {
-    return this.#ask({ together: jobs });
-  }
-
-  #ask<T>(msg: { job?: LoadJob; together?: LoadJob[] }): Promise<T> {
-    const id = ++this.#next;
-    return new Promise<T>((resolve, reject) => {
-      this.#waiting.set(id, { resolve: resolve as (r: never) => void, reject });
-      this.#child.send({ id, ...msg });
-    });
-  }
-
-  stop(): void {
-    this.#child.disconnect();
-  }
 }
 
 type Measured = LoadResult & { cpuUs?: number };

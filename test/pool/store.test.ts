@@ -4,6 +4,14 @@ import { MemoryStore, type Store } from '../../src/store/index.js';
 import { fakeKey, flush, limited, ok } from './helpers.js';
 
 const keys = [fakeKey(1), fakeKey(2)];
+
+/** The size of each batch the store is given to addUsage, in order. */
+function addUsageCalls(store: Store): number[] {
+  const calls: number[] = [];
+  const addUsage = store.addUsage.bind(store);
+  store.addUsage = (provider, deltas) => (calls.push(deltas.length), addUsage(provider, deltas));
+  return calls;
+}
 function replica(store: Store, clock: ManualClock, instanceId: string) {
   return new KeyPool({ provider: 'openai', keys, clock, store, instanceId });
 }
@@ -86,9 +94,7 @@ describe('pool with a store', () => {
 
   it('usage is written after the turn, in one batch: never within the microtasks of the request that reported it', async () => {
     const store = new MemoryStore();
-    const calls: number[] = [];
-    const addUsage = store.addUsage.bind(store);
-    store.addUsage = (provider, deltas) => (calls.push(deltas.length), addUsage(provider, deltas));
+    const calls = addUsageCalls(store);
     const pool = new KeyPool({ provider: 'openai', keys, clock: new ManualClock(), store });
     await pool.ready;
     (await pool.acquire({ model: 'm' })).report(ok);
@@ -103,9 +109,7 @@ describe('pool with a store', () => {
 
   it('usage reported in the turn that closes the pool is handed to the store by close(), before the store closes', async () => {
     const store = new MemoryStore();
-    const calls: number[] = [];
-    const addUsage = store.addUsage.bind(store);
-    store.addUsage = (provider, deltas) => (calls.push(deltas.length), addUsage(provider, deltas));
+    const calls = addUsageCalls(store);
     const pool = new KeyPool({ provider: 'openai', keys, clock: new ManualClock(), store });
     await pool.ready;
     (await pool.acquire({ model: 'm' })).report(ok);
