@@ -50,6 +50,6 @@ export {
 } from './headers.js';
 export { redactSecrets } from './redact.js';
 export { parseMaybeJson } from './json-tail.js';
-export { containsText, indexOfText } from './search.js';
+export { containsText, earlierOf, indexOfText } from './search.js';
 export { openRouterKeyInfo, type OpenRouterKeyInfo } from './checks.js';
 export { msUntilPacificMidnight, nextMidnight } from './time.js';

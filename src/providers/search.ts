@@ -136,3 +136,6 @@ export function asciiAt(bytes: Buffer, at: number, needle: string): boolean {
   for (let j = 0; j < needle.length; j++) if (bytes[at + j] !== needle.charCodeAt(j)) return false;
   return true;
 }
+
+/** The earlier of two positions, -1 meaning none: where the first of two searches found something. */
+export const earlierOf = (a: number, b: number): number => (a < 0 ? b : b < 0 || a < b ? a : b);

@@ -1,7 +1,7 @@
 import type { Dialect } from '../dialects/index.js';
 import type { Outcome, Usage } from '../pool/outcome.js';
 import type { StreamEnd, StreamTracker } from './types.js';
-import { asciiAt, containsText, indexOfText } from './search.js';
+import { asciiAt, containsText, earlierOf, indexOfText } from './search.js';
 import { anthropicUsage, geminiUsage, openaiUsage } from './usage.js';
 import { rec, str } from './util.js';
 
@@ -169,9 +169,6 @@ function namesError(b: Buffer, at: number): boolean {
   return asciiAt(b, name, 'error\n');
 }
 
-/** The earlier of two positions, -1 meaning none. */
-const first = (a: number, b: number): number => (a < 0 ? b : b < 0 || a < b ? a : b);
-
 const TRACKERS: { readonly [D in Dialect]: () => UsageTracker } = { openai: openaiTracker, anthropic: anthropicTracker, gemini: geminiTracker };
 
 /**
@@ -185,7 +182,7 @@ export function trackStream(dialect: Dialect): StreamTracker {
     // Any event that mentions an error is parsed: a provider's mid-stream failure must reach the pool.
     wants: (data, event) => event === 'error' || containsText(data, '"error"') || t.usageAt(data, 0) >= 0,
     // In bytes, an `event: error` line as well.
-    wanted: (bytes, from) => first(first(indexOfText(bytes, '"error"', from), errorEventAt(bytes, from)), t.usageAt(bytes, from)),
+    wanted: (bytes, from) => earlierOf(earlierOf(indexOfText(bytes, '"error"', from), errorEventAt(bytes, from)), t.usageAt(bytes, from)),
     onEvent: (data, event) => t.onEvent(data, event),
     finish(end: StreamEnd, atHeaders: Outcome): Outcome {
       if (end.kind === 'cancelled') return { kind: 'cancelled' };

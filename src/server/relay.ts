@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/index.js';
-import { containsText, indexOfText, type StreamEnd, type StreamTracker } from '../providers/index.js';
+import { containsText, earlierOf, indexOfText, type StreamEnd, type StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
 import { parseEvent, SseSplitter, type SseEvent } from './sse.js';
@@ -85,12 +85,8 @@ export async function relayStream(
    * rename), at or after `from`; -1 if nowhere. Each word is searched in the whole chunk, once per hit, and only
    * the events holding a hit are decoded: a look-alike costs a decode, never a miss.
    */
-  const nextRead = (b: Buffer, from: number): number => {
-    const t = tracker.wanted(b, from);
-    if (newModel === undefined) return t;
-    const m = indexOfText(b, '"model"', from);
-    return t < 0 || (m >= 0 && m < t) ? m : t;
-  };
+  const nextRead = (b: Buffer, from: number): number =>
+    newModel === undefined ? tracker.wanted(b, from) : earlierOf(tracker.wanted(b, from), indexOfText(b, '"model"', from));
   /** An event holding a hit, decoded and relayed: undefined when it goes out as it came, else what goes instead. */
   const reread = (ev: Buffer): string | undefined => {
     const parsed = parseEvent(ev.toString('utf8'));

@@ -52,32 +52,23 @@ export class SseSplitter {
   }
 
   /**
-   * Nothing is pending (no part of an event, of a character, of a \r\n) and the stream's start is behind: a
-   * chunk of whole events would come out of push() as its own text, event by event.
+   * Whether push(chunk) would give the chunk's own text, cut into events: nothing pending, valid UTF-8 decoded as
+   * is, no \r to normalise and no byte-order mark to drop.
    */
-  get idle(): boolean {
-    return this.#started && this.#size === 0 && !this.#cr && this.#clean;
-  }
-
-  /**
-   * Whether push(chunk) will give the chunk's own text, cut into events: nothing pending, valid UTF-8 decoded as
-   * is, no \r to normalise and no byte-order mark to drop. (Whether it ends an event is known after the push, from
-   * `idle`.) The relay then writes the chunk's bytes for the events it passes unchanged.
-   */
-  exactFor(chunk: Uint8Array): boolean {
+  #exactFor(chunk: Uint8Array): boolean {
     const bom = !this.#started && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
     return this.#size === 0 && !this.#cr && this.#clean && !bom && chunk.indexOf(13) < 0 && isUtf8(chunk);
   }
 
   /**
-   * A chunk push() would cut into events exactly, leaving nothing pending (see exactFor; and it ends with an
+   * A chunk push() would cut into events exactly, leaving nothing pending (see #exactFor; and it ends with an
    * event's blank line): the byte offset at which each of its events ends, and the chunk counts as pushed. Else
    * undefined, and nothing changed: push() it. A blank line is ASCII and no byte of a multi-byte character is,
    * so these are the cuts push() would make in the chunk's text.
    */
   takeWhole(chunk: Buffer): number[] | undefined {
     const n = chunk.length;
-    if (n < 2 || chunk[n - 1] !== 10 || chunk[n - 2] !== 10 || !this.exactFor(chunk)) return undefined;
+    if (n < 2 || chunk[n - 1] !== 10 || chunk[n - 2] !== 10 || !this.#exactFor(chunk)) return undefined;
     const ends: number[] = [];
     for (let at = 0; at < n; ) {
       const i = chunk.indexOf(BLANK_LINE, at);
