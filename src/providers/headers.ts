@@ -44,21 +44,46 @@ export function getHeaderNumber(headers: Headers | undefined, name: string): num
 }
 
 const GO_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 1e-6 };
+const MICRO = 'µ'.charCodeAt(0);
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /**
  * Go's time.Duration text (`1h2m3.5s`, `6m0s`, `120ms`, `51.189s`, `0`), as OpenAI and Groq send resets.
- * Returns whole milliseconds, or undefined when the text is not a duration.
+ * Returns whole milliseconds, or undefined when the text is not a duration. Read in one pass, not by regular
+ * expressions: every OpenAI answer carries two of these, and two regexes per value were a third of classifying one.
  */
 export function parseGoDuration(text: string): number | undefined {
   const s = text.trim();
   if (s === '0') return 0;
-  const m = /^([+-])?((?:\d+(?:\.\d+)?|\.\d+)(?:h|ms|m|s|us|µs|ns))+$/.exec(s);
-  if (!m) return undefined;
+  let i = 0;
+  const sign = s.charCodeAt(0);
+  if (sign === 0x2b || sign === 0x2d) i++; // + -
+  if (i >= s.length) return undefined;
   let total = 0;
-  for (const part of s.matchAll(/(\d+(?:\.\d+)?|\.\d+)(h|ms|m|s|us|µs|ns)/g)) {
-    total += Number(part[1]) * (GO_UNIT_MS[part[2]!] ?? 0);
+  while (i < s.length) {
+    // A number: digits with an optional fraction, or a fraction alone (`.5s`).
+    const from = i;
+    while (isDigit(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(i) === 0x2e) {
+      const dot = ++i;
+      while (isDigit(s.charCodeAt(i))) i++;
+      if (i === dot) return undefined;
+    }
+    if (i === from) return undefined;
+    const value = Number(s.slice(from, i));
+    // Its unit: h, m, s, ms, us, µs, ns.
+    const c = s.charCodeAt(i);
+    let unit: string;
+    if (c === 0x68) unit = 'h';
+    else if (c === 0x73) unit = 's';
+    else if (c === 0x6d) unit = s.charCodeAt(i + 1) === 0x73 ? 'ms' : 'm';
+    else if ((c === 0x75 || c === 0x6e || c === MICRO) && s.charCodeAt(i + 1) === 0x73) unit = s.slice(i, i + 2);
+    else return undefined;
+    i += unit.length;
+    total += value * GO_UNIT_MS[unit]!;
   }
-  return Math.round(m[1] === '-' ? -total : total);
+  return Math.round(sign === 0x2d ? -total : total);
 }
 
 /** Negative → 0, beyond `max` → `max`, NaN → undefined. Providers have sent all three. */

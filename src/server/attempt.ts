@@ -4,7 +4,7 @@ import type { AttemptResult, KeyId, KeyPool, Lease, Outcome, RunOptions, RunResu
 import type { Headers, PreparedCall, ReadAnswer } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
-import { UpstreamBodyError, readBytes, send, type UpstreamResponse } from './upstream.js';
+import { UpstreamBodyError, readBytes, send, sendWhole, type UpstreamResponse, type WholeResponse } from './upstream.js';
 
 /** What the last attempt brought back. */
 export type Answer =
@@ -94,8 +94,6 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
   let waited = false;
   let ttfbMs: number | undefined;
   const one = async (lease: Lease): Promise<AttemptResult<Answer>> => {
-    let up: UpstreamResponse;
-    let bytes: Buffer | undefined;
     const sent = performance.now();
     ttfbMs = undefined;
     if (plan.tally) plan.tally.calls++;
@@ -104,23 +102,32 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
       waited = true;
       obs.queueWait(provider.name, sent - arrived);
     }
-    try {
-      up = await send(rt.dispatcher, call, lease.key, signal);
+    const heard = (): void => {
       ttfbMs = performance.now() - sent;
       obs?.ttfb(provider.name, model, ttfbMs);
-      // A 2xx stream stays unread, for the relay. Every other answer is read whole here, where a body that
-      // stalls, breaks or overflows fails the attempt like a refused connection: classified, and retried.
-      if (!(plan.stream && up.status >= 200 && up.status < 300)) bytes = await readBytes(up.body, max);
+    };
+    // An answer is read whole here, where a body that stalls, breaks or overflows fails the attempt like a
+    // refused connection: classified, and retried. Only a 2xx stream stays unread, for the relay.
+    let whole: WholeResponse;
+    try {
+      if (plan.stream) {
+        const up = await send(rt.dispatcher, call, lease.key, signal);
+        heard();
+        if (up.status >= 200 && up.status < 300) {
+          const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
+          return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
+        }
+        whole = { status: up.status, headers: up.headers, bytes: await readBytes(up.body, max) };
+      } else {
+        whole = await sendWhole(rt.dispatcher, call, lease.key, signal, max, heard);
+      }
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       return { outcome: adapter.classify({ error }, ctx()), value: { kind: 'failed', error } };
     }
-    if (bytes === undefined) {
-      const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
-      return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
-    }
-    const read = adapter.classifyText(up.status, up.headers, bytes, ctx());
-    return { outcome: read.outcome, value: new Buffered(up.status, up.headers, read, isUtf8(bytes) ? bytes : undefined) };
+    const { status, headers, bytes } = whole;
+    const read = adapter.classifyText(status, headers, bytes, ctx());
+    return { outcome: read.outcome, value: new Buffered(status, headers, read, isUtf8(bytes) ? bytes : undefined) };
   };
   const opts: RunOptions = { maxAttempts: plan.maxAttempts, signal };
   if (plan.deadlineMs !== undefined) opts.deadlineMs = plan.deadlineMs;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_HINT_MS, clampDelay, getHeader, parseGoDuration, parseProtoDuration, parseResetValue, parseRetryAfter,
@@ -34,6 +35,26 @@ describe('parseGoDuration (OpenAI/Groq reset headers)', () => {
     for (const bad of ['', 'abc', '5', '5x', '1h 2m', 's']) expect(parseGoDuration(bad)).toBeUndefined();
   });
   it('keeps the sign (clamping is the caller’s job)', () => expect(parseGoDuration('-1s')).toBe(-1000));
+
+  // The one-pass reader against the grammar as regular expressions (what it replaced), on near-durations.
+  const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 1e-6 };
+  function byRegex(text: string): number | undefined {
+    const s = text.trim();
+    if (s === '0') return 0;
+    const m = /^([+-])?((?:\d+(?:\.\d+)?|\.\d+)(?:h|ms|m|s|us|µs|ns))+$/.exec(s);
+    if (!m) return undefined;
+    let total = 0;
+    for (const part of s.matchAll(/(\d+(?:\.\d+)?|\.\d+)(h|ms|m|s|us|µs|ns)/g)) total += Number(part[1]) * UNIT_MS[part[2]!]!;
+    return Math.round(m[1] === '-' ? -total : total);
+  }
+  it('reads every text as the grammar’s regular expressions do', () => {
+    const part = fc.tuple(fc.stringMatching(/^(\d{1,4}(\.\d{1,3})?|\.\d{1,3})$/), fc.constantFrom('h', 'm', 's', 'ms', 'us', 'µs', 'ns')).map(([n, u]) => n + u);
+    const duration = fc.tuple(fc.constantFrom('', '-', '+'), fc.array(part, { minLength: 1, maxLength: 4 })).map(([sign, parts]) => sign + parts.join(''));
+    const noise = fc.array(fc.constantFrom('1', '0', '9', '.', 'h', 'm', 's', 'u', 'µ', 'n', '-', '+', ' ', 'x'), { maxLength: 8 }).map((c) => c.join(''));
+    fc.assert(fc.property(fc.oneof(duration, noise, fc.tuple(duration, noise).map(([a, b]) => a + b)), (text) => {
+      expect(parseGoDuration(text)).toBe(byRegex(text));
+    }), { numRuns: 3000 });
+  });
 });
 
 describe('retry-after', () => {

@@ -143,6 +143,25 @@ describe('encoded upstream bodies (item 15)', () => {
     expect(dataJson(r.events).map((c) => c.choices[0].delta.content).join('')).toBe('zipped stream');
   });
 
+  test('a gzip body that decodes past the buffering cap → 502 KMX_ERR_UPSTREAM, however small it came', async () => {
+    // 2 MB of spaces inside a valid completion squeeze to ~2 KB: the cap is on what keymux would hold, decoded.
+    const bomb = gzipSync(completion(`${' '.repeat(2 * 1024 * 1024)}x`));
+    expect(bomb.length).toBeLessThan(16 * 1024);
+    const hh = await front(
+      (req, res) =>
+        afterBody(req, () => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+          res.end(bomb);
+        }),
+      'server:\n  maxUpstreamBodyBytes: 1mb\nretry:\n  maxAttempts: 1\n',
+      'sk-aaaaaaaa',
+    );
+    const r = await call(hh.url, '/v1/chat/completions', chatBody('x'));
+    expect(r.status).toBe(502);
+    expect(r.json.error).toMatchObject({ code: 'KMX_ERR_UPSTREAM', message: expect.stringContaining('1048576 bytes') });
+    expect(keySnapshots(hh.server)[0]!.successes).toBe(0);
+  });
+
   test('an encoding keymux cannot decode → 502 KMX_ERR_UPSTREAM, not mangled text', async () => {
     const hh = await front(
       (req, res) =>
