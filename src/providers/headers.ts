@@ -16,6 +16,11 @@ export function getHeader(headers: Headers | undefined, name: string): string | 
   if (v === undefined && hasMixedCase(headers)) {
     for (const k of Object.keys(headers)) if (k.toLowerCase() === lower) v = headers[k];
   }
+  return headerValue(v);
+}
+
+/** A header's value as keymux reads it: trimmed, the first non-empty one of a repeated header; undefined when empty. */
+export function headerValue(v: string | string[] | undefined): string | undefined {
   if (Array.isArray(v)) v = v.find((x) => x.trim() !== '');
   const t = v?.trim();
   return t === undefined || t === '' ? undefined : t;

@@ -1,5 +1,6 @@
 import type { BudgetReading, LearnedLimits } from '../pool/outcome.js';
-import { clampDelay, getHeader, getHeaderNumber, parseResetValue } from './headers.js';
+import { clampDelay, headerValue, parseResetValue } from './headers.js';
+import { num } from './util.js';
 import type { Headers } from './types.js';
 
 /** One budget's three headers and the LearnedLimits slot it fills. */
@@ -56,12 +57,25 @@ const ANTHROPIC_SPLIT: readonly HeaderFamily[] = [
   fam('tokens', 'anthropic-ratelimit-output-tokens-limit', 'anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'),
 ];
 
-/** One reading from a family's headers, or undefined when none of them is present. */
-export function readFamily(headers: Headers, f: HeaderFamily, now: number): BudgetReading | undefined {
-  const limit = getHeaderNumber(headers, f.limit);
-  const remaining = getHeaderNumber(headers, f.remaining);
-  const rawReset = f.reset === undefined ? undefined : getHeader(headers, f.reset);
-  const resetMs = clampDelay(rawReset === undefined ? undefined : parseResetValue(rawReset, now));
+type Field = 'limit' | 'remaining' | 'reset';
+const FIELDS: readonly Field[] = ['limit', 'remaining', 'reset'];
+const BIT: Readonly<Record<Field, number>> = { limit: 1, remaining: 2, reset: 4 };
+/**
+ * A family's header values as found, raw (read by headerValue), and the fields a lower-case name has settled:
+ * getHeader() takes the lower-case name's value when it has one, else the last name of another casing.
+ */
+interface Found {
+  raw: Partial<Record<Field, string | string[] | undefined>>;
+  /** Fields settled (BIT). */
+  settled: number;
+}
+
+/** One reading from a family's header values, or undefined when none of them is present. */
+function readingOf(f: Found, now: number): BudgetReading | undefined {
+  const [limitText, remainingText, resetText] = FIELDS.map((x) => headerValue(f.raw[x]));
+  const limit = num(limitText);
+  const remaining = num(remainingText);
+  const resetMs = clampDelay(resetText === undefined ? undefined : parseResetValue(resetText, now));
   if (limit === undefined && remaining === undefined && resetMs === undefined) return undefined;
   const r: BudgetReading = {};
   if (limit !== undefined) r.limit = limit;
@@ -79,35 +93,55 @@ export function tighter(a: BudgetReading | undefined, b: BudgetReading | undefin
   return b.remaining < a.remaining ? b : a;
 }
 
-/** Every header name of a table, made once per table. */
-const NAMES = new WeakMap<readonly HeaderFamily[], ReadonlySet<string>>();
+/** Where each header name of a table goes: the families (by their index) and the field of each it fills. */
+type Index = ReadonlyMap<string, ReadonlyArray<readonly [family: number, field: Field]>>;
+const INDEX = new WeakMap<readonly HeaderFamily[], Index>();
 
-function namesOf(table: readonly HeaderFamily[]): ReadonlySet<string> {
-  let names = NAMES.get(table);
-  if (names === undefined) {
-    names = new Set(table.flatMap((f) => (f.reset === undefined ? [f.limit, f.remaining] : [f.limit, f.remaining, f.reset])));
-    NAMES.set(table, names);
+function indexOf(table: readonly HeaderFamily[]): Index {
+  let index = INDEX.get(table);
+  if (index === undefined) {
+    const m = new Map<string, Array<readonly [number, Field]>>();
+    const add = (name: string, family: number, field: Field) => m.set(name, [...(m.get(name) ?? []), [family, field] as const]);
+    table.forEach((f, i) => {
+      add(f.limit, i, 'limit');
+      add(f.remaining, i, 'remaining');
+      if (f.reset !== undefined) add(f.reset, i, 'reset');
+    });
+    INDEX.set(table, (index = m));
   }
-  return names;
+  return index;
 }
 
 /**
- * Whether the headers carry any name of the table. Many answers carry none (providers without rate-limit headers,
- * most non-2xx answers from something in front): one pass over the dozen names a response has is cheaper than the
- * table's 21 lookups that all miss, which were a third of classifying a 2xx.
+ * Reads every family of a table; families filling the same slot keep the tighter reading. One pass over the
+ * dozen names a response has, not a lookup per name of the table (21 for OpenAI's, most of them missing),
+ * reading each as getHeader() would: a name matches whatever its casing (node:http and undici give them all
+ * lower-case).
  */
-function anyOf(headers: Headers, names: ReadonlySet<string>): boolean {
-  for (const k in headers) if (names.has(k) || names.has(k.toLowerCase())) return true;
-  return false;
-}
-
-/** Reads every family of a table; families filling the same slot keep the tighter reading. */
 export function readFamilies(headers: Headers, table: readonly HeaderFamily[], now: number): LearnedLimits | undefined {
-  if (!anyOf(headers, namesOf(table))) return undefined;
+  const index = indexOf(table);
+  let found: Found[] | undefined;
+  for (const k in headers) {
+    let slots = index.get(k);
+    const exact = slots !== undefined;
+    if (slots === undefined) {
+      const lower = k.toLowerCase();
+      if (lower === k || (slots = index.get(lower)) === undefined) continue;
+    }
+    const v = headers[k];
+    found ??= table.map((): Found => ({ raw: {}, settled: 0 }));
+    for (const [i, field] of slots) {
+      const f = found[i]!;
+      if ((f.settled & BIT[field]) !== 0) continue;
+      f.raw[field] = v;
+      if (exact && v !== undefined) f.settled |= BIT[field];
+    }
+  }
+  if (found === undefined) return undefined;
   const out: LearnedLimits = {};
-  for (const f of table) {
-    const r = readFamily(headers, f, now);
-    if (r) out[f.slot] = tighter(out[f.slot], r);
+  for (let i = 0; i < table.length; i++) {
+    const r = readingOf(found[i]!, now);
+    if (r) out[table[i]!.slot] = tighter(out[table[i]!.slot], r);
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
