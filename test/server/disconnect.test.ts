@@ -4,11 +4,14 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
 import { call, chatBody, eventually, inFlight, keySnapshots, openaiEnv, start, type Harness } from './helpers.js';
+import { afterBody, startUpstream, type TestUpstream } from './upstream-fixture.js';
 
 let h: Harness | undefined;
+let up: TestUpstream | undefined;
 afterEach(async () => {
   await h?.close();
-  h = undefined;
+  await up?.close();
+  h = up = undefined;
 });
 
 const errorLines = (hh: Harness) => hh.logs.entries().filter((e) => (e.level as number) >= 50);
@@ -28,6 +31,30 @@ describe('clients that leave', () => {
     expect(k.status).toBe('active');
     expect(k.failures.cancelled).toBe(1);
     await eventually(() => h!.logs.requests().length === 1);
+    expect(errorLines(h)).toEqual([]);
+  });
+
+  test('leaving half-way through a non-streamed answer aborts the upstream request and frees the key', async () => {
+    // The provider sends its head and half a body, then nothing: keymux is reading it whole when the client leaves.
+    up = await startUpstream((req, res) =>
+      afterBody(req, () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"half');
+      }),
+    );
+    h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-aaaaaaaa', OPENAI_BASE_URL: `${up!.url}/v1` }) });
+    const ac = new AbortController();
+    const pending = call(h.url, '/v1/chat/completions', chatBody('x'), { signal: ac.signal }).catch((e: Error) => e);
+    await eventually(() => up!.requests.length === 1);
+    await eventually(() => inFlight(h!.server) === 1);
+    ac.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await up.closed(1);
+    await eventually(() => inFlight(h!.server) === 0);
+    const k = keySnapshots(h.server)[0]!;
+    expect(k.status).toBe('active');
+    expect(k.successes).toBe(0);
+    expect(k.failures.cancelled).toBe(1);
     expect(errorLines(h)).toEqual([]);
   });
 
