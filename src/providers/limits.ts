@@ -58,7 +58,6 @@ const ANTHROPIC_SPLIT: readonly HeaderFamily[] = [
 ];
 
 type Field = 'limit' | 'remaining' | 'reset';
-const FIELDS: readonly Field[] = ['limit', 'remaining', 'reset'];
 const BIT: Readonly<Record<Field, number>> = { limit: 1, remaining: 2, reset: 4 };
 /**
  * A family's header values as found, raw (read by headerValue), and the fields a lower-case name has settled:
@@ -72,9 +71,9 @@ interface Found {
 
 /** One reading from a family's header values, or undefined when none of them is present. */
 function readingOf(f: Found, now: number): BudgetReading | undefined {
-  const [limitText, remainingText, resetText] = FIELDS.map((x) => headerValue(f.raw[x]));
-  const limit = num(limitText);
-  const remaining = num(remainingText);
+  const limit = num(headerValue(f.raw.limit));
+  const remaining = num(headerValue(f.raw.remaining));
+  const resetText = headerValue(f.raw.reset);
   const resetMs = clampDelay(resetText === undefined ? undefined : parseResetValue(resetText, now));
   if (limit === undefined && remaining === undefined && resetMs === undefined) return undefined;
   const r: BudgetReading = {};

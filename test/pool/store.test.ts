@@ -92,11 +92,17 @@ describe('pool with a store', () => {
     ]);
   });
 
-  it('usage is written after the turn, in one batch: never within the microtasks of the request that reported it', async () => {
+  /** A pool on a memory store whose addUsage calls are counted (batch sizes). */
+  async function spiedPool() {
     const store = new MemoryStore();
     const calls = addUsageCalls(store);
     const pool = new KeyPool({ provider: 'openai', keys, clock: new ManualClock(), store });
     await pool.ready;
+    return { store, calls, pool };
+  }
+
+  it('usage is written after the turn, in one batch: never within the microtasks of the request that reported it', async () => {
+    const { store, calls, pool } = await spiedPool();
     (await pool.acquire({ model: 'm' })).report(ok);
     (await pool.acquire({ model: 'm' })).report(ok);
     // What a request awaits between its report and its answer: microtasks. A store write there delays the answer.
@@ -108,10 +114,7 @@ describe('pool with a store', () => {
   });
 
   it('usage reported in the turn that closes the pool is handed to the store by close(), before the store closes', async () => {
-    const store = new MemoryStore();
-    const calls = addUsageCalls(store);
-    const pool = new KeyPool({ provider: 'openai', keys, clock: new ManualClock(), store });
-    await pool.ready;
+    const { store, calls, pool } = await spiedPool();
     (await pool.acquire({ model: 'm' })).report(ok);
     pool.close();
     // As the server shuts down: the store closes right after the pools.
