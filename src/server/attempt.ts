@@ -4,7 +4,7 @@ import type { AttemptResult, KeyId, KeyPool, Lease, Outcome, RunOptions, RunResu
 import type { Headers, PreparedCall, ReadAnswer } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
-import { UpstreamBodyError, readBytes, send, sendWhole, type UpstreamResponse, type WholeResponse } from './upstream.js';
+import { UpstreamBodyError, send, type StreamResponse, type WholeResponse } from './upstream.js';
 
 /** What the last attempt brought back. */
 export type Answer =
@@ -16,7 +16,7 @@ export type Answer =
    */
   | { kind: 'buffered'; status: number; headers: Headers; readonly text: string; bytes?: Buffer; readonly parsed: unknown }
   /** A 2xx stream, unread: its lease is still held, for whoever relays it to report when it ends. */
-  | { kind: 'stream'; res: UpstreamResponse; atHeaders: Outcome }
+  | { kind: 'stream'; res: StreamResponse; atHeaders: Outcome }
   /** No answer at all: the provider could not be reached on the last attempt. */
   | { kind: 'failed'; error: Error & { code?: string } };
 
@@ -93,7 +93,11 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
   const arrived = obs ? performance.now() : 0;
   let waited = false;
   let ttfbMs: number | undefined;
+  /** A 2xx stream whose headers said it failed, unread: let go when another attempt takes its place. */
+  let unread: StreamResponse['body'] | undefined;
   const one = async (lease: Lease): Promise<AttemptResult<Answer>> => {
+    unread?.destroy();
+    unread = undefined;
     const sent = performance.now();
     ttfbMs = undefined;
     if (plan.tally) plan.tally.calls++;
@@ -110,17 +114,13 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
     // refused connection: classified, and retried. Only a 2xx stream stays unread, for the relay.
     let whole: WholeResponse;
     try {
-      if (plan.stream) {
-        const up = await send(rt.dispatcher, call, lease.key, signal);
-        heard();
-        if (up.status >= 200 && up.status < 300) {
-          const atHeaders = adapter.classify({ status: up.status, headers: up.headers }, ctx());
-          return { outcome: atHeaders, value: { kind: 'stream', res: up, atHeaders }, keepLease: atHeaders.kind === 'ok' };
-        }
-        whole = { status: up.status, headers: up.headers, bytes: await readBytes(up.body, max) };
-      } else {
-        whole = await sendWhole(rt.dispatcher, call, lease.key, signal, max, heard);
+      const got = await send(rt.dispatcher, call, lease.key, signal, max, plan.stream, heard);
+      if ('body' in got) {
+        const atHeaders = adapter.classify({ status: got.status, headers: got.headers }, ctx());
+        if (atHeaders.kind !== 'ok') unread = got.body;
+        return { outcome: atHeaders, value: { kind: 'stream', res: got, atHeaders }, keepLease: atHeaders.kind === 'ok' };
       }
+      whole = got;
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       return { outcome: adapter.classify({ error }, ctx()), value: { kind: 'failed', error } };

@@ -153,7 +153,7 @@ function movesOn(o: Outcome): boolean {
 function spilled(job: ProxyJob, r: Attempted): { job: ProxyJob; r: Attempted } | HttpError {
   if (r.answer.kind !== 'stream') return { job, r };
   r.lease.release();
-  if (!r.answer.res.body.destroyed) r.answer.res.body.destroy();
+  r.answer.res.body.destroy();
   return new HttpError('KMX_ERR_UPSTREAM', `${job.provider.name}: the provider's stream failed at its start (${r.outcome.reason ?? r.outcome.kind})`);
 }
 

@@ -182,7 +182,7 @@ async function streamToClient(
   } finally {
     // A no-op after the report; frees the key (and the upstream socket) if anything above threw.
     r.lease.release();
-    if (!up.body.destroyed) up.body.destroy();
+    up.body.destroy();
   }
 }
 

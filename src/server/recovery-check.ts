@@ -2,7 +2,7 @@ import { keyId, type KeyId, type Outcome } from '../pool/index.js';
 import { UnsupportedRouteError, type PreparedCall } from '../providers/index.js';
 import { HttpError } from './errors.js';
 import type { ProviderRuntime, Runtime } from './runtime.js';
-import { parseMaybeJson, readText, send } from './upstream.js';
+import { parseMaybeJson, send } from './upstream.js';
 
 /** How long a check waits for the provider. */
 const CHECK_TIMEOUT_MS = 15_000;
@@ -41,10 +41,9 @@ export async function probeKey(rt: Runtime, p: ProviderRuntime, id: KeyId, secre
   let outcome: Outcome;
   let status: number | null = null;
   try {
-    const up = await send(rt.dispatcher, call, secret, ac.signal);
+    const up = await send(rt.dispatcher, call, secret, ac.signal, rt.config.server.maxUpstreamBodyBytes, false);
     status = up.status;
-    const text = await readText(up.body, rt.config.server.maxUpstreamBodyBytes);
-    outcome = p.adapter.classify({ status: up.status, headers: up.headers, body: parseMaybeJson(text) }, ctx);
+    outcome = p.adapter.classify({ status: up.status, headers: up.headers, body: parseMaybeJson(up.bytes.toString('utf8')) }, ctx);
   } catch (err) {
     outcome = p.adapter.classify({ error: err instanceof Error ? err : new Error(String(err)) }, ctx);
   } finally {

@@ -4,7 +4,7 @@ import { containsText, earlierOf, indexOfText, type StreamEnd, type StreamTracke
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
 import { parseEvent, SseSplitter, type SseEvent } from './sse.js';
-import type { UpstreamResponse } from './upstream.js';
+import type { StreamBody } from './stream-body.js';
 
 export type StreamPlan =
   /**
@@ -23,8 +23,8 @@ export type StreamPlan =
  * client left; the upstream request is already aborted by then). What that means for the key is the
  * adapter's call, not the relay's.
  */
-export async function relayStream(
-  body: UpstreamResponse['body'],
+export function relayStream(
+  body: StreamBody,
   res: ServerResponse,
   plan: StreamPlan,
   tracker: StreamTracker,
@@ -93,21 +93,9 @@ export async function relayStream(
     const out = handle([parsed]);
     return out === parsed.raw ? undefined : out;
   };
-  try {
-    for await (const chunk of body) {
-      const b = chunk as Buffer;
-      // Pass-through of a chunk of whole events with no key in it (most chunks of a real stream): walked as bytes,
-      // never decoded whole. Its unchanged events go out as its own bytes; most chunks go out as they came.
-      const ends = plan.mode === 'passthrough' && endsEvent(b) && (secret === undefined || !containsText(b, secret.key)) ? splitter.takeWhole(b) : undefined;
-      const out = ends ? spliced(b, ends, nextRead, reread) : maskText(handle(splitter.push(b)), secret);
-      if (out.length > 0 && !res.write(out)) await drained(res);
-    }
-    let tail = handle(splitter.flush());
-    if (plan.mode === 'translate') tail += format(plan.translator.end());
-    if (arrayMode || (plan.mode === 'translate' && plan.array)) tail += first ? '[]' : ']';
-    res.end(maskText(tail, secret));
-    return { kind: 'complete' };
-  } catch (e) {
+  /** The stream failed (the provider's side, or relaying it): the client gets its dialect's error event, unless it left. */
+  const failed = (e: unknown): StreamEnd => {
+    body.destroy();
     if (signal.aborted || res.destroyed) return { kind: 'cancelled' };
     const message = `The provider's stream broke: ${(e as { code?: string }).code ?? (e as Error).message}`;
     if (!res.writableEnded) {
@@ -115,9 +103,45 @@ export async function relayStream(
       else res.end(streamError(plan, client, message, first));
     }
     return { kind: 'broken', message };
-  } finally {
-    if (!body.destroyed) body.destroy();
-  }
+  };
+  return new Promise<StreamEnd>((resolve) => {
+    const settle = (run: () => StreamEnd): void => {
+      try {
+        resolve(run());
+      } catch (e) {
+        resolve(failed(e));
+      }
+    };
+    body.read({
+      data(b) {
+        try {
+          // Pass-through of a chunk of whole events with no key in it (most chunks of a real stream): walked as
+          // bytes, never decoded whole. Its unchanged events go out as its own bytes; most chunks go out as they came.
+          const ends = plan.mode === 'passthrough' && endsEvent(b) && (secret === undefined || !containsText(b, secret.key)) ? splitter.takeWhole(b) : undefined;
+          const out = ends ? spliced(b, ends, nextRead, reread) : maskText(handle(splitter.push(b)), secret);
+          if (out.length === 0 || res.write(out)) return true;
+          // The client's socket is full: the body waits (and, past its buffer, the upstream read) until it drains.
+          drained(res, () => body.resume());
+          return false;
+        } catch (e) {
+          resolve(failed(e));
+          return false;
+        }
+      },
+      end() {
+        settle(() => {
+          let tail = handle(splitter.flush());
+          if (plan.mode === 'translate') tail += format(plan.translator.end());
+          if (arrayMode || (plan.mode === 'translate' && plan.array)) tail += first ? '[]' : ']';
+          res.end(maskText(tail, secret));
+          return { kind: 'complete' };
+        });
+      },
+      error(e) {
+        settle(() => failed(e));
+      },
+    });
+  });
 }
 
 /** Whether a chunk ends with an event's blank line: only such a chunk can be whole events (SseSplitter#takeWhole). */
@@ -191,14 +215,13 @@ function streamError(plan: StreamPlan, client: Dialect, message: string, nothing
   return sseText(items);
 }
 
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
+/** Calls `then` once the response drains, or closes (a client that left: the abort signal ends the stream). */
+function drained(res: ServerResponse, then: () => void): void {
+  const done = (): void => {
+    res.off('drain', done);
+    res.off('close', done);
+    then();
+  };
+  res.on('drain', done);
+  res.on('close', done);
 }

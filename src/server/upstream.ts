@@ -1,14 +1,8 @@
-import { pipeline, type Readable, type Transform } from 'node:stream';
+import { pipeline, Readable, type Transform } from 'node:stream';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflate, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import type { Headers, PreparedCall } from '../providers/index.js';
-
-export interface UpstreamResponse {
-  status: number;
-  headers: Headers;
-  /** The body, unread and decoded: a stream to relay, or to read with readText(). */
-  body: Readable;
-}
+import { ChunkQueue, fromReadable, type Producer, type StreamBody } from './stream-body.js';
 
 /**
  * A provider answer keymux will not relay: longer than it buffers, or in an encoding it cannot decode. The
@@ -45,37 +39,6 @@ function requestOf(call: PreparedCall, key: string): Dispatcher.DispatchOptions 
   return { origin: call.origin, path: call.path, method: call.method, headers, body: call.body ?? null };
 }
 
-/** Sends a prepared call with one key; its answer's body is left unread, to relay (a stream) or read. */
-export async function send(dispatcher: Dispatcher, call: PreparedCall, key: string, signal: AbortSignal): Promise<UpstreamResponse> {
-  const res = await dispatcher.request({ ...requestOf(call, key), signal });
-  // undici's headers object is the plain name → value record the adapters read.
-  const h: Headers = res.headers;
-  const coding = h['content-encoding'];
-  if (coding === undefined) return { status: res.statusCode, headers: h, body: res.body };
-  return decoded(res.statusCode, h, String(coding), res.body);
-}
-
-/** A body sent encoded anyway, decoded; an encoding keymux cannot decode fails the attempt. */
-function decoded(status: number, headers: Headers, coding: string, body: Readable): UpstreamResponse {
-  // Codings are listed in the order they were applied: undo them from the last.
-  const codings = codingsOf(coding);
-  if (codings.length === 0 || status === 204 || status === 304) return { status, headers, body };
-  const stages: Transform[] = [];
-  for (const c of codings) {
-    const d = DECODERS[c];
-    if (!d) {
-      discard(body);
-      throw cannotDecode(coding);
-    }
-    stages.push(d.stream());
-  }
-  const out = stages[stages.length - 1]!;
-  // A failure anywhere (the socket, a corrupt body) destroys every stage, so it reaches whoever reads `out`;
-  // destroying `out` (a client that left) destroys the upstream body too.
-  pipeline([body, ...stages], () => {});
-  return { status, headers: undecoded(headers), body: out };
-}
-
 /** A Content-Encoding's codings in the order to undo them (they are listed in the order applied). */
 const codingsOf = (coding: string): string[] => coding.toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity').reverse();
 
@@ -101,16 +64,26 @@ export interface WholeResponse {
   bytes: Buffer;
 }
 
+/** A 2xx answer to a call that streams: its body unread (decoded), for the relay. */
+export interface StreamResponse {
+  status: number;
+  headers: Headers;
+  body: StreamBody;
+}
+
 /**
- * Sends a prepared call and reads its answer whole, up to `max` bytes decoded: every call that does not stream.
- * Through undici's dispatch(), the body reaches keymux as the parser reads it, with no stream in between: an
- * answer that arrived in one read is whole when that read is done, with no event-loop ticks spent on a body
- * stream's 'data' and 'end' (request() and readBytes() cost ~20 µs more CPU per call). `heard` is called at the
- * headers (time to first byte). A body that breaks, stalls or overflows rejects, as readBytes() does.
+ * Sends a prepared call with one key. Every answer is read whole, up to `max` bytes decoded, except a 2xx to a
+ * call that streams (`stream`), which comes back at its headers with its body unread. Through undici's
+ * dispatch(), the body reaches keymux as the parser reads it, with no body stream in between: an answer that
+ * arrived in one read is whole when that read is done, and a stream's events go to the relay in the same call
+ * (request()'s body stream, its 'data' ticks and async iterator cost ~20 µs of CPU per JSON call and more per
+ * stream). `heard` is called at the headers (time to first byte). A body that breaks, stalls or overflows rejects.
  */
-export function sendWhole(dispatcher: Dispatcher, call: PreparedCall, key: string, signal: AbortSignal, max: number, heard?: () => void): Promise<WholeResponse> {
+export function send(dispatcher: Dispatcher, call: PreparedCall, key: string, signal: AbortSignal, max: number, stream: false, heard?: () => void): Promise<WholeResponse>;
+export function send(dispatcher: Dispatcher, call: PreparedCall, key: string, signal: AbortSignal, max: number, stream: boolean, heard?: () => void): Promise<WholeResponse | StreamResponse>;
+export function send(dispatcher: Dispatcher, call: PreparedCall, key: string, signal: AbortSignal, max: number, stream: boolean, heard?: () => void): Promise<WholeResponse | StreamResponse> {
   return new Promise((resolve, reject) => {
-    const handler = new WholeHandler(max, signal, heard, resolve, reject);
+    const handler = new CallHandler(max, signal, stream, heard, resolve, reject);
     try {
       dispatcher.dispatch(requestOf(call, key), handler);
     } catch (err) {
@@ -119,21 +92,27 @@ export function sendWhole(dispatcher: Dispatcher, call: PreparedCall, key: strin
   });
 }
 
-/** Collects one answer for sendWhole(); settles its promise exactly once. */
-class WholeHandler implements Dispatcher.DispatchHandler {
+/** Where a stream's chunks go as they come: its body (ChunkQueue), or a decoder's input. */
+type Feed = Pick<ChunkQueue, 'push' | 'finish' | 'fail'>;
+
+/** One call's answer for send(): collected whole, or handed on at its headers as a stream; settles once. */
+class CallHandler implements Dispatcher.DispatchHandler {
   #status = 0;
   #headers: Headers = {};
   #chunks: Buffer[] = [];
   #size = 0;
   #settled = false;
+  /** A 2xx stream's body, fed from here once the promise has settled with it. */
+  #feed: Feed | undefined;
   #controller: Dispatcher.DispatchController | undefined;
   readonly #onAbort = (): void => this.#controller?.abort(abortReason(this.signal));
 
   constructor(
     readonly max: number,
     readonly signal: AbortSignal,
+    readonly stream: boolean,
     readonly heard: (() => void) | undefined,
-    readonly resolve: (r: WholeResponse) => void,
+    readonly resolve: (r: WholeResponse | StreamResponse) => void,
     readonly reject: (err: Error) => void,
   ) {}
 
@@ -144,13 +123,19 @@ class WholeHandler implements Dispatcher.DispatchHandler {
     if (this.signal.aborted) controller.abort(abortReason(this.signal));
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
     this.#status = statusCode;
     this.#headers = headers;
     this.heard?.();
+    if (this.stream && statusCode >= 200 && statusCode < 300) this.#streamed(controller);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const feed = this.#feed;
+    if (feed !== undefined) {
+      if (!feed.push(chunk)) controller.pause();
+      return;
+    }
     this.#size += chunk.length;
     // The limit is on the decoded body; an encoded one past it decodes past it too (codings do not shrink
     // what they cannot compress by more than a few bytes).
@@ -159,6 +144,10 @@ class WholeHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    if (this.#feed !== undefined) {
+      this.#unlisten();
+      return this.#feed.finish();
+    }
     if (this.#settle()) return;
     const c = this.#chunks;
     const raw = c.length === 1 ? c[0]! : Buffer.concat(c, this.#size);
@@ -172,16 +161,77 @@ class WholeHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.#feed !== undefined) {
+      this.#unlisten();
+      return this.#feed.fail(err);
+    }
     if (!this.#settle()) this.reject(err);
+  }
+
+  /** A 2xx stream: settled now with its body, which the rest of the answer feeds. The abort listener stays until its end. */
+  #streamed(controller: Dispatcher.DispatchController): void {
+    this.#settled = true;
+    const producer = { resume: () => controller.resume(), cancel: () => controller.abort(abortReason(this.signal)) };
+    const coding = this.#headers['content-encoding'];
+    const codings = coding === undefined || this.#status === 204 ? [] : codingsOf(String(coding));
+    if (codings.length === 0) {
+      const body = new ChunkQueue(producer);
+      this.#feed = body;
+      return this.resolve({ status: this.#status, headers: this.#headers, body });
+    }
+    try {
+      const { feed, body } = decodedStream(codings, coding as string, producer);
+      this.#feed = feed;
+      this.resolve({ status: this.#status, headers: undecoded(this.#headers), body });
+    } catch (err) {
+      this.#unlisten();
+      controller.abort(err as Error);
+      this.reject(err as Error);
+    }
   }
 
   /** Whether it was settled already; marks it settled. */
   #settle(): boolean {
     if (this.#settled) return true;
     this.#settled = true;
-    this.signal.removeEventListener('abort', this.#onAbort);
+    this.#unlisten();
     return false;
   }
+
+  #unlisten(): void {
+    this.signal.removeEventListener('abort', this.#onAbort);
+  }
+}
+
+/**
+ * A stream sent encoded anyway: its chunks are fed to the decoders (in the order to undo them), whose output is
+ * the body. A failure anywhere destroys every stage, so it reaches the body's reader; a reader that lets the body
+ * go destroys the stages, and the input's destroy aborts the upstream request. A coding keymux cannot decode throws.
+ */
+function decodedStream(codings: readonly string[], coding: string, producer: Producer): { feed: Feed; body: StreamBody } {
+  const stages = codings.map((c) => {
+    const d = DECODERS[c];
+    if (!d) throw cannotDecode(coding);
+    return d.stream();
+  });
+  let ended = false;
+  const input = new Readable({
+    read: () => producer.resume(),
+    destroy: (err, cb) => {
+      if (!ended) producer.cancel();
+      cb(err);
+    },
+  });
+  pipeline([input, ...stages], () => {});
+  const feed: Feed = {
+    push: (chunk) => input.push(chunk),
+    finish: () => {
+      ended = true;
+      input.push(null);
+    },
+    fail: (err) => input.destroy(err),
+  };
+  return { feed, body: fromReadable(stages[stages.length - 1]!) };
 }
 
 /** Why a call was aborted, as undici's request() tells it: the signal's reason. */
@@ -203,65 +253,6 @@ function decodedWhole(status: number, headers: Headers, coding: string, raw: Buf
     }
   }
   return { status, headers: undecoded(headers), bytes };
-}
-
-/**
- * Reads a whole body, up to `max` bytes (decoded). Past it the body is dropped and the attempt fails: an
- * answer cut short must never reach the client as a success. Read with 'data' listeners, not `for await`: the
- * async iterator and its promise per chunk cost more than the rest of reading a small answer. A body that closes
- * before its end fails as the iterator failed it (ERR_STREAM_PREMATURE_CLOSE).
- */
-export async function readText(body: Readable, max: number): Promise<string> {
-  return (await readBytes(body, max)).toString('utf8');
-}
-
-/** readText's bytes, undecoded: a relayed answer goes back to the client as the provider sent them. */
-export function readBytes(body: Readable, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (): void => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.off('close', onClose);
-    };
-    const onData = (c: unknown): void => {
-      const b: Buffer = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
-      size += b.length;
-      if (size > max) {
-        done();
-        discard(body);
-        reject(tooLarge(max));
-        return;
-      }
-      chunks.push(b);
-    };
-    const onEnd = (): void => {
-      done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onError = (err: unknown): void => {
-      done();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    };
-    const onClose = (): void => onError(prematureClose());
-    // Already over before we listen (its events are gone): say how, as the iterator would.
-    if (body.destroyed) return onError(body.errored ?? prematureClose());
-    if (body.readableEnded) return onEnd();
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    body.on('close', onClose);
-  });
-}
-
-const prematureClose = (): Error => Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
-
-/** Drops a body nobody will read; undici's emits 'Request aborted' when destroyed unread, which is expected here. */
-function discard(body: Readable): void {
-  body.on('error', () => {});
-  body.destroy();
 }
 
 /** Parses JSON when it parses; the raw text otherwise (adapters accept both). It lives with the adapters now. */

@@ -9,6 +9,7 @@ import type { ServerResponse } from 'node:http';
 import { expect, test } from 'vitest';
 import { adapterFor } from '../../src/providers/index.js';
 import { relayStream } from '../../src/server/relay.js';
+import { fromReadable } from '../../src/server/stream-body.js';
 
 const KEY = 'sk-test-fastlane-1234';
 const secret = { key: KEY, masked: 'sk-…1234' };
@@ -41,7 +42,7 @@ const delta = (content: string) => ev({ id: 'c', object: 'chat.completion.chunk'
 async function relay(chunks: Buffer[], plan: Parameters<typeof relayStream>[2] = { mode: 'passthrough' }) {
   const s = sink();
   const tracker = adapterFor('openai').trackStream();
-  const end = await relayStream(Readable.from(chunks), s.res, plan, tracker, 'openai', new AbortController().signal, secret);
+  const end = await relayStream(fromReadable(Readable.from(chunks)), s.res, plan, tracker, 'openai', new AbortController().signal, secret);
   return { ...s, end, outcome: tracker.finish(end, { kind: 'ok' }) };
 }
 
