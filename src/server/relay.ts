@@ -114,6 +114,11 @@ export function relayStream(
     };
     body.read({
       data(b) {
+        // The client left: nothing more goes out (its abort has already reached the upstream request).
+        if (res.destroyed) {
+          resolve(failed(new Error('the client went away')));
+          return false;
+        }
         try {
           // Pass-through of a chunk of whole events with no key in it (most chunks of a real stream): walked as
           // bytes, never decoded whole. Its unchanged events go out as its own bytes; most chunks go out as they came.

@@ -92,6 +92,13 @@ export class ChunkQueue implements StreamBody {
   #close(state: 'ended' | Error): void {
     if (this.#done || this.#state !== 'open') return;
     this.#state = state;
+    // A failure does not wait behind a sink that said wait (a client gone quiet, or gone: its 'drain' may never
+    // come): what is queued is dropped and the failure told now, as a destroyed Readable's iterator would.
+    if (state instanceof Error && this.#waiting && this.#sink !== undefined) {
+      this.#queue = [];
+      this.#queued = 0;
+      this.#waiting = false;
+    }
     this.#flush();
   }
 

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { afterEach, expect, test } from 'vitest';
-import { chatBody, start, type Harness } from './helpers.js';
+import { chatBody, eventually, inFlight, start, type Harness } from './helpers.js';
 import { afterBody, startUpstream, type TestUpstream } from './upstream-fixture.js';
 
 let h: Harness | undefined;
@@ -105,4 +105,22 @@ test('a client that stops reading stalls the provider; reading again gets every 
 
 test('the same through a gzip-coded stream, decoded on the way', { timeout: 60_000 }, async () => {
   await holdsBack(true);
+});
+
+test('a client that stops reading and then leaves frees the key and ends the upstream request', { timeout: 60_000 }, async () => {
+  const p = provider(false);
+  up = await startUpstream(p.handler);
+  h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-aaaaaaaa', OPENAI_BASE_URL: `${up!.url}/v1` }) });
+  const req = request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' } }, (res) => {
+    res.once('data', () => res.pause());
+  });
+  req.on('error', () => {});
+  req.end(JSON.stringify(chatBody('x', { stream: true })));
+  // keymux waits for the client's socket to drain, with the provider stalled behind it.
+  await eventually(() => p.state.waitingSince > 0 && performance.now() - p.state.waitingSince > 300, 20_000);
+  expect(inFlight(h.server)).toBe(1);
+  req.destroy();
+  await up.closed(1);
+  await eventually(() => inFlight(h!.server) === 0);
+  expect(p.state.done).toBe(false);
 });

@@ -98,6 +98,20 @@ describe('ChunkQueue', () => {
     expect(seen.errors.map((e) => (e as { code?: string }).code)).toEqual(['UND_ERR_SOCKET']);
   });
 
+  it('a failure while the sink waits is told at once, the chunks queued behind it dropped', () => {
+    const q = new ChunkQueue(producer().impl);
+    const { sink, seen } = recorder(new Set([1]));
+    q.read(sink);
+    q.push(b('a'));
+    q.push(b('queued'));
+    q.fail(Object.assign(new Error('aborted'), { code: 'UND_ERR_ABORTED' }));
+    expect(seen.chunks).toEqual(['a']);
+    expect(seen.errors).toHaveLength(1);
+    q.resume();
+    expect(seen.chunks).toEqual(['a']);
+    expect(seen.errors).toHaveLength(1);
+  });
+
   it('destroy() cancels a producer with more to send, once; after its end it cancels nothing, and the sink hears nothing more', () => {
     const { p, impl } = producer();
     const q = new ChunkQueue(impl);
