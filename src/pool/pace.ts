@@ -1,3 +1,4 @@
+import { PROBE_GROWTH, SentRate, nextStep, probeBound } from './probe.js';
 import { Share } from './share.js';
 
 const MINUTE = 60_000;
@@ -25,15 +26,6 @@ const MARGIN = 0.02;
  */
 const HOLD_REQUESTS = 60;
 const CLIMB = 0.2;
-/** The probe past the plateau: the first step (a fraction of it), growing by a quarter per request sent at the pace — doubled capacity is found within ~30 requests. */
-const PROBE_STEP = 0.005;
-const PROBE_GROWTH = 1.25;
-/**
- * The largest probe step (a fraction of the plateau): past it the probe grows linearly, so a large budget
- * draining slowly under an overshooting pace (40 a minute takes dozens of requests to empty) is not met by a
- * pace grown a thousandfold, with everything in flight refused at once.
- */
-const PROBE_MAX = 0.05;
 /** Before a rate is measured, the pace doubles every SLOW_START_MS that demand waits on it. */
 const SLOW_START_MS = 500;
 /** A dispatch counts as "at the pace" (demand was waiting for it) when it comes this close after nextAt, as a fraction of the interval. */
@@ -68,7 +60,7 @@ const SHARERS = 3;
  * again before a rate could be measured); then, while demand keeps it at the pace, it climbs back concavely,
  * holds HOLD_REQUESTS requests, and probes past the plateau in steps growing by a quarter a request: flat near
  * the last 429, fast far from it, so capacity that returns is found within a few dozen requests. Demand below
- * the pace never raises it.
+ * the pace never raises it, and its bursts take the probe no further than 1.5× the rate it is sent at (probe.ts).
  */
 export class Pacer {
   /** The pace, requests per minute. */
@@ -94,6 +86,7 @@ export class Pacer {
   #probeFrom: { at: number; seq: number } | undefined;
   /** The last dispatch, and when demand first waited on the pace since (slow start). */
   #last = 0;
+  readonly #sentRate = new SentRate();
   #waitSince: number | undefined;
   /** Dispatch time and budget sequence number of the last fresh 429, and the stale 429s sent after it. */
   #lastAt: number;
@@ -160,8 +153,9 @@ export class Pacer {
       this.rpm = Math.min(grown, this.#ceiling(now));
     } else if (edge) {
       if (this.#hold === 0 && !this.#probeFrom) this.#probeFrom = { at: now, seq };
-      this.#grow(this.measuredRpm * (1 - MARGIN), this.#ceiling(now));
+      this.#grow(this.measuredRpm * (1 - MARGIN), this.#ceiling(now), now);
     }
+    this.#sentRate.add(now);
     this.#waitSince = undefined;
     this.#last = now;
     this.share.took(this.rpm);
@@ -169,17 +163,18 @@ export class Pacer {
   }
 
   /** Demand met the pace: climb to the plateau, hold, then probe past it (never past a limit the provider stated). */
-  #grow(plateau: number, ceiling: number): void {
+  #grow(plateau: number, ceiling: number, now: number): void {
     if (this.#hold > 0) {
       this.#hold--;
       if (this.rpm < plateau) this.rpm = Math.min(plateau, this.rpm + Math.max((plateau - this.rpm) * CLIMB, plateau * 0.001));
       return;
     }
-    // A quarter more a request, or a second where requests are further apart (a pace of a few a minute
-    // would otherwise take an hour to find capacity that doubled).
-    const perSecond = Math.max(1, MINUTE / this.rpm / 1000);
-    this.#probe = this.#probe === 0 ? PROBE_STEP * plateau : Math.min(this.#probe * PROBE_GROWTH ** perSecond, PROBE_MAX * plateau * perSecond);
-    this.rpm = Math.min(this.rpm + this.#probe, Math.max(ceiling, plateau));
+    const step = nextStep(this.#probe, plateau, this.rpm);
+    const next = Math.min(this.rpm + step, Math.max(ceiling, plateau));
+    const bound = probeBound(plateau, this.#sentRate.rpm(now));
+    // Demand does not keep up with the pace: the probe holds where it is.
+    if (next <= bound) this.#probe = step;
+    this.rpm = next <= bound ? next : Math.max(this.rpm, bound);
   }
 
   /**

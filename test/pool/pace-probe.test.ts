@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/pool/pace.js';
+import { SentRate, probeBound } from '../../src/pool/probe.js';
 
 const MIN = 60_000;
 
@@ -95,5 +96,64 @@ describe('what the share learns from a paced scope', () => {
     const now = sendAtPace(p, 1, 1, 2);
     p.limited(now + 100, now, 2);
     expect(p.share.own).toBe(p.measuredRpm);
+  });
+});
+
+describe('the probe and demand below the pace', () => {
+  /** Poisson demand at `rpm` (seeded) from `start`: each request goes when it arrives, or when the pace allows, whichever is later. */
+  function poisson(p: Pacer, rpm: number, n: number, seed: number, start = 0): { at: number; gap: number }[] {
+    let s = seed >>> 0;
+    const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    let arrival = start;
+    let last = start;
+    const out: { at: number; gap: number }[] = [];
+    for (let i = 1; i <= n; i++) {
+      arrival += (-Math.log(1 - rnd()) * MIN) / rpm;
+      const at = Math.max(arrival, p.readyAt(arrival));
+      p.dispatched(at, i);
+      out.push({ at, gap: at - last });
+      last = at;
+    }
+    return out;
+  }
+
+  it('does not run away from demand below it that meets it only in bursts', () => {
+    // A limit found at 140 rpm, the hold spent: from here the probe grows with each request demand sends at the
+    // pace. Demand is 100 rpm, Poisson: its bursts meet the pace now and then, its rate never does. Unbounded, the
+    // probe took this pace to ~1,850 rpm (32 ms between requests): it spaced nothing, and the bursts themselves
+    // met a small budget. Bound by 1.5× the rate of the last 16 requests, it stays within a few times the demand.
+    const p = new Pacer(140, 0, { at: 0, seq: 0, measured: true });
+    const first = poisson(p, 100, 2_000, 7);
+    expect(p.rpm).toBeLessThan(400);
+    // So the pace still spaces the bursts.
+    const tail = poisson(p, 100, 2_000, 8, first[first.length - 1]!.at).slice(1);
+    expect(Math.min(...tail.map((d) => d.gap))).toBeGreaterThan(MIN / 400);
+  });
+
+  it('still climbs with demand that waits on it: capacity that doubled is found', () => {
+    const p = new Pacer(40, 0, { at: 0, seq: 0, measured: true });
+    // Demand far above the pace: every request is sent the moment the pace allows.
+    let now = 0;
+    for (let i = 1; i <= 300; i++) {
+      now = p.readyAt(now);
+      p.dispatched(now, i);
+    }
+    expect(p.rpm).toBeGreaterThan(80);
+  });
+});
+
+describe('the rate requests were sent at (the probe\'s bound)', () => {
+  it('is unknown (no bound) until sixteen intervals are seen, then their rate; the bound never falls below the plateau', () => {
+    const r = new SentRate();
+    // Asked at each dispatch before it is added: fifteen earlier dispatches make fifteen intervals up to now.
+    for (let i = 0; i < 15; i++) r.add(i * 1_000);
+    expect(r.rpm(15_000)).toBe(Infinity);
+    r.add(15_000);
+    // Sixteen intervals of 1 s up to now: 60 a minute; then sixteen 250 ms apart read as 240.
+    expect(r.rpm(16_000)).toBeCloseTo(60, 6);
+    for (let i = 1; i <= 16; i++) r.add(16_000 + i * 250);
+    expect(r.rpm(20_250)).toBeCloseTo(240, 6);
+    expect(probeBound(100, 40)).toBe(100);
+    expect(probeBound(100, 240)).toBe(360);
   });
 });
