@@ -1,17 +1,11 @@
 // Listing models uses a pool key but never judges it (#13 item 4): a key that a provider refuses on /models
 // only (401 there, fine for inference) stays active and serves chat afterwards.
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { startSimulator } from '../sim/index.js';
-import { call, chatBody, keySnapshots, start, type Harness } from './helpers.js';
-import { forward, startUpstream, type TestUpstream } from './upstream-fixture.js';
+import { call, chatBody, keySnapshots, start } from './helpers.js';
+import { forward, startUpstream, closedAfterEach } from './upstream-fixture.js';
 
-let h: Harness | undefined;
-let front: TestUpstream | undefined;
-afterEach(async () => {
-  await h?.close();
-  await front?.close();
-  h = front = undefined;
-});
+const t = closedAfterEach();
 
 test('a 401 on /models leaves the key active; chat still works with it', async () => {
   const sim = await startSimulator({ keys: { 'sk-models-blind': {} } });
@@ -24,17 +18,17 @@ test('a 401 on /models leaves the key active; chat still works with it', async (
     }
     forward(sim.url, req, res);
   });
-  front = f;
-  h = await start({ sim, env: () => ({ OPENAI_API_KEYS: 'sk-models-blind', OPENAI_BASE_URL: `${f.url}/v1` }) });
+  t.up = f;
+  t.h = await start({ sim, env: () => ({ OPENAI_API_KEYS: 'sk-models-blind', OPENAI_BASE_URL: `${f.url}/v1` }) });
 
-  const models = await call(h.url, '/v1/models');
+  const models = await call(t.h.url, '/v1/models');
   expect(models.status).toBe(200);
   expect(f.requests.some((r) => r.path === '/v1/models')).toBe(true);
-  const k = keySnapshots(h.server)[0]!;
+  const k = keySnapshots(t.h.server)[0]!;
   expect(k.status).toBe('active');
   expect(k.failures.auth_failed ?? 0).toBe(0);
 
-  const chat = await call(h.url, '/v1/chat/completions', chatBody('still good'));
+  const chat = await call(t.h.url, '/v1/chat/completions', chatBody('still good'));
   expect(chat.status).toBe(200);
   expect(chat.json.choices[0].message.content).toBe('echo: still good');
 });

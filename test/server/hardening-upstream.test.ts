@@ -2,26 +2,20 @@
 // a network failure (retried on another key, then 504/502 as docs/errors.md says), a body past the buffering
 // cap is a 502 and never a truncated 200, and an encoded body is asked not to come and decoded when it does.
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { call, chatBody, dataJson, keySnapshots, start, type Harness } from './helpers.js';
-import { afterBody, completion, startUpstream, type TestUpstream, type UpstreamHandler } from './upstream-fixture.js';
+import { afterBody, completion, startUpstream, type UpstreamHandler, closedAfterEach } from './upstream-fixture.js';
 
-let h: Harness | undefined;
-let up: TestUpstream | undefined;
-afterEach(async () => {
-  await h?.close();
-  await up?.close();
-  h = up = undefined;
-});
+const t = closedAfterEach();
 
 async function front(handler: UpstreamHandler, file = '', keys = 'sk-aaaaaaaa,sk-bbbbbbbb'): Promise<Harness> {
-  up = await startUpstream(handler);
-  const base = `${up.url}/v1`;
-  h = await start({ file, env: () => ({ OPENAI_API_KEYS: keys, OPENAI_BASE_URL: base }) });
-  return h;
+  t.up = await startUpstream(handler);
+  const base = `${t.up.url}/v1`;
+  t.h = await start({ file, env: () => ({ OPENAI_API_KEYS: keys, OPENAI_BASE_URL: base }) });
+  return t.h;
 }
 
-const keysSeen = () => new Set(up!.requests.map((r) => r.headers.authorization)).size;
+const keysSeen = () => new Set(t.up!.requests.map((r) => r.headers.authorization)).size;
 
 describe('a body that fails after the headers (item 6)', () => {
   test('stalls after the headers → retried on the other key, then 504 KMX_ERR_UPSTREAM_TIMEOUT', async () => {
@@ -36,7 +30,7 @@ describe('a body that fails after the headers (item 6)', () => {
     const r = await call(hh.url, '/v1/chat/completions', chatBody('x'));
     expect(r.status).toBe(504);
     expect(r.json.error).toMatchObject({ code: 'KMX_ERR_UPSTREAM_TIMEOUT', message: expect.stringContaining('UND_ERR_BODY_TIMEOUT') });
-    expect(up!.requests).toHaveLength(2);
+    expect(t.up!.requests).toHaveLength(2);
     expect(keysSeen()).toBe(2);
     for (const k of keySnapshots(hh.server)) expect(k.failures.network).toBe(1);
   });
@@ -94,7 +88,7 @@ describe('a body past server.maxUpstreamBodyBytes (item 7)', () => {
     const r = await call(hh.url, '/v1/chat/completions', chatBody('x'));
     expect(r.status).toBe(502);
     expect(r.json.error).toMatchObject({ code: 'KMX_ERR_UPSTREAM', message: expect.stringContaining('1048576 bytes') });
-    await up!.closed(1); // the proxy hung up on the endless body
+    await t.up!.closed(1); // the proxy hung up on the endless body
     const k = keySnapshots(hh.server)[0]!;
     expect(k.successes).toBe(0);
     expect(k.failures.network).toBe(1);
@@ -112,7 +106,7 @@ describe('encoded upstream bodies (item 15)', () => {
       }),
     );
     const r = await call(hh.url, '/v1/chat/completions', chatBody('x'));
-    expect(up!.requests[0]!.headers['accept-encoding']).toBe('identity');
+    expect(t.up!.requests[0]!.headers['accept-encoding']).toBe('identity');
     expect(r.status).toBe(200);
     expect(r.json.choices[0].message.content).toBe('unzipped');
     expect(r.headers.get('content-encoding')).toBeNull();

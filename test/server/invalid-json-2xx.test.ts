@@ -1,16 +1,10 @@
 // Issue #13 (16b), through the server: a 200 whose body is not JSON (a proxy's HTML page, nothing, a cut-off
 // JSON) is the provider failing on that key — retried on another, counted as server_error, never a success.
-import { afterEach, expect, test } from 'vitest';
-import { call, chatBody, keySnapshots, start, type Harness } from './helpers.js';
-import { afterBody, completion, startUpstream, type TestUpstream } from './upstream-fixture.js';
+import { expect, test } from 'vitest';
+import { call, chatBody, keySnapshots, start } from './helpers.js';
+import { afterBody, completion, startUpstream, closedAfterEach } from './upstream-fixture.js';
 
-let h: Harness | undefined;
-let up: TestUpstream | undefined;
-afterEach(async () => {
-  await h?.close();
-  await up?.close();
-  h = up = undefined;
-});
+const t = closedAfterEach();
 
 test.each([
   ['an HTML page', '<html><body>502 Bad Gateway</body></html>', 'text/html'],
@@ -24,14 +18,14 @@ test.each([
       res.end(good ? completion('fine') : bad);
     }),
   );
-  up = server;
-  h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-bad-0000,sk-good-1111', OPENAI_BASE_URL: `${server.url}/v1` }), file: 'strategy: round-robin\n' });
+  t.up = server;
+  t.h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-bad-0000,sk-good-1111', OPENAI_BASE_URL: `${server.url}/v1` }), file: 'strategy: round-robin\n' });
   // Round-robin starts with the first key, the one whose answers are broken.
-  const r = await call(h.url, '/v1/chat/completions', chatBody('x'));
+  const r = await call(t.h.url, '/v1/chat/completions', chatBody('x'));
   expect(r.status).toBe(200);
   expect(r.json.choices[0].message.content).toBe('fine');
   expect(r.headers.get('x-keymux-attempts')).toBe('2');
-  const [bad0, good] = keySnapshots(h.server);
+  const [bad0, good] = keySnapshots(t.h.server);
   expect(bad0).toMatchObject({ successes: 0, failures: { server_error: 1 } });
   expect(good).toMatchObject({ successes: 1 });
 });
@@ -43,9 +37,9 @@ test('a 200 that is not JSON on every key → 502 KMX_ERR_UPSTREAM, never the br
       res.end('<html><body>502 Bad Gateway</body></html>');
     }),
   );
-  up = server;
-  h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-bad-0000,sk-bad-1111', OPENAI_BASE_URL: `${server.url}/v1` }) });
-  const r = await call(h.url, '/v1/chat/completions', chatBody('x'));
+  t.up = server;
+  t.h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-bad-0000,sk-bad-1111', OPENAI_BASE_URL: `${server.url}/v1` }) });
+  const r = await call(t.h.url, '/v1/chat/completions', chatBody('x'));
   expect(r.status).toBe(502);
   expect(r.json.error).toMatchObject({ code: 'KMX_ERR_UPSTREAM', message: expect.stringContaining('could not read') });
   expect(JSON.stringify(r.json)).not.toContain('<html>');

@@ -1,17 +1,11 @@
 // A whole answer relayed unchanged leaves as the bytes the provider sent (proxy.ts respond: `bytes`), with a
 // content-length that counts them; one that is not valid UTF-8 still goes out as its decoding, as before, and a
 // 2xx judged from its tail (json-tail.ts) still counts the usage its body reports.
-import { afterEach, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { keySnapshots, start, type Harness } from './helpers.js';
-import { afterBody, startUpstream, type TestUpstream } from './upstream-fixture.js';
+import { afterBody, startUpstream, closedAfterEach } from './upstream-fixture.js';
 
-let h: Harness | undefined;
-let up: TestUpstream | undefined;
-afterEach(async () => {
-  await h?.close();
-  await up?.close();
-  h = up = undefined;
-});
+const t = closedAfterEach();
 
 async function serveBody(body: Buffer): Promise<Harness> {
   const server = await startUpstream((req, res) =>
@@ -20,7 +14,7 @@ async function serveBody(body: Buffer): Promise<Harness> {
       res.end(body);
     }),
   );
-  up = server;
+  t.up = server;
   return start({ env: () => ({ OPENAI_API_KEYS: 'sk-only-0000', OPENAI_BASE_URL: `${server.url}/v1` }) });
 }
 
@@ -35,20 +29,20 @@ async function post(base: string): Promise<{ status: number; bytes: Buffer; leng
 
 test('a 2xx answer goes to the client byte for byte (spacing, member order, multi-byte text), its usage counted', async () => {
   const text = '{ "id" : "chatcmpl-1",\n  "choices": [{"index":0,"message":{"role":"assistant","content":"héllo — 世界 \\u00e9"},"finish_reason":"stop"}],\n  "usage": {"prompt_tokens": 7, "completion_tokens": 3, "total_tokens": 10},\n  "system_fingerprint": "fp_x" }\n';
-  h = await serveBody(Buffer.from(text, 'utf8'));
-  const r = await post(h.url);
+  t.h = await serveBody(Buffer.from(text, 'utf8'));
+  const r = await post(t.h.url);
   expect(r.status).toBe(200);
   expect(r.bytes.equals(Buffer.from(text, 'utf8'))).toBe(true);
   expect(r.length).toBe(String(Buffer.byteLength(text)));
-  const [k] = keySnapshots(h.server);
+  const [k] = keySnapshots(t.h.server);
   expect(k).toMatchObject({ successes: 1 });
   expect(JSON.stringify(k)).toContain('"inputTokens":7');
 });
 
 test('an answer that is not valid UTF-8 goes out as its decoding (U+FFFD), as it did before', async () => {
   const body = Buffer.concat([Buffer.from('{"id":"x","choices":[{"message":{"content":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('b"}}],"usage":{"prompt_tokens":1}}')]);
-  h = await serveBody(body);
-  const r = await post(h.url);
+  t.h = await serveBody(body);
+  const r = await post(t.h.url);
   expect(r.status).toBe(200);
   const decoded = body.toString('utf8');
   expect(r.bytes.toString('utf8')).toBe(decoded);

@@ -1,9 +1,9 @@
 // The SSE splitter looks at each byte once and holds at most one capped event (#13 item 8): an event that
 // never ends is a broken stream (the client gets its dialect's error event), not a quadratic stall.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { SseEventTooLarge, SseSplitter, type SseEvent } from '../../src/server/sse.js';
-import { call, chatBody, dataJson, keySnapshots, start, type Harness } from './helpers.js';
-import { afterBody, startUpstream, type TestUpstream } from './upstream-fixture.js';
+import { call, chatBody, dataJson, keySnapshots, start } from './helpers.js';
+import { afterBody, startUpstream, closedAfterEach } from './upstream-fixture.js';
 
 const enc = new TextEncoder();
 const STREAM = [
@@ -75,17 +75,11 @@ describe('SseSplitter', () => {
 });
 
 describe('a 20 MB event without a separator, through the proxy', () => {
-  let h: Harness | undefined;
-  let up: TestUpstream | undefined;
-  afterEach(async () => {
-    await h?.close();
-    await up?.close();
-    h = up = undefined;
-  });
+  const t = closedAfterEach();
 
   test('ends the client stream with its error event; the key is charged a network failure', async () => {
     const total = 20 * 1024 * 1024;
-    up = await startUpstream((req, res) =>
+    t.up = await startUpstream((req, res) =>
       afterBody(req, () => {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         res.write('data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"ok"}}]}\n\ndata: ');
@@ -102,16 +96,16 @@ describe('a 20 MB event without a separator, through the proxy', () => {
         pump();
       }),
     );
-    const base = `${up.url}/v1`;
-    h = await start({ file: 'retry:\n  maxAttempts: 1\n', env: () => ({ OPENAI_API_KEYS: 'sk-sse-cap-1', OPENAI_BASE_URL: base }) });
-    const r = await call(h.url, '/v1/chat/completions', chatBody('x', { stream: true }));
+    const base = `${t.up.url}/v1`;
+    t.h = await start({ file: 'retry:\n  maxAttempts: 1\n', env: () => ({ OPENAI_API_KEYS: 'sk-sse-cap-1', OPENAI_BASE_URL: base }) });
+    const r = await call(t.h.url, '/v1/chat/completions', chatBody('x', { stream: true }));
     expect(r.status).toBe(200);
     expect(r.text.length).toBeLessThan(1024 * 1024);
     const chunks = dataJson(r.events);
     expect(chunks[0].choices[0].delta.content).toBe('ok');
     expect(chunks.at(-1).error).toMatchObject({ code: 'KMX_ERR_UPSTREAM', message: expect.stringContaining('event') });
-    await up.closed(1);
-    expect(keySnapshots(h.server)[0]!.failures.network).toBe(1);
+    await t.up.closed(1);
+    expect(keySnapshots(t.h.server)[0]!.failures.network).toBe(1);
   });
 });
 

@@ -5,17 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { createGzip } from 'node:zlib';
 import type { Writable } from 'node:stream';
-import { afterEach, expect, test } from 'vitest';
-import { chatBody, eventually, inFlight, start, type Harness } from './helpers.js';
-import { afterBody, startUpstream, type TestUpstream } from './upstream-fixture.js';
+import { expect, test } from 'vitest';
+import { chatBody, eventually, inFlight, start } from './helpers.js';
+import { afterBody, startUpstream, closedAfterEach } from './upstream-fixture.js';
 
-let h: Harness | undefined;
-let up: TestUpstream | undefined;
-afterEach(async () => {
-  await h?.close();
-  await up?.close();
-  h = up = undefined;
-});
+const t = closedAfterEach();
 
 const EVENTS = 40_000;
 /** Random text (base64 of random bytes): a gzip-coded stream stays about as large as the plain one. */
@@ -58,11 +52,11 @@ function provider(gzip: boolean) {
 
 async function holdsBack(gzip: boolean): Promise<void> {
   const p = provider(gzip);
-  up = await startUpstream(p.handler);
-  h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-aaaaaaaa', OPENAI_BASE_URL: `${up!.url}/v1` }) });
+  t.up = await startUpstream(p.handler);
+  t.h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-aaaaaaaa', OPENAI_BASE_URL: `${t.up!.url}/v1` }) });
   const body = JSON.stringify(chatBody('x', { stream: true }));
   const text = await new Promise<string>((resolve, reject) => {
-    const req = request(`${h!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' } }, (res) => {
+    const req = request(`${t.h!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' } }, (res) => {
       const parts: Buffer[] = [];
       res.once('data', (c: Buffer) => {
         parts.push(c);
@@ -109,18 +103,18 @@ test('the same through a gzip-coded stream, decoded on the way', { timeout: 60_0
 
 test('a client that stops reading and then leaves frees the key and ends the upstream request', { timeout: 60_000 }, async () => {
   const p = provider(false);
-  up = await startUpstream(p.handler);
-  h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-aaaaaaaa', OPENAI_BASE_URL: `${up!.url}/v1` }) });
-  const req = request(`${h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' } }, (res) => {
+  t.up = await startUpstream(p.handler);
+  t.h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-aaaaaaaa', OPENAI_BASE_URL: `${t.up!.url}/v1` }) });
+  const req = request(`${t.h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' } }, (res) => {
     res.once('data', () => res.pause());
   });
   req.on('error', () => {});
   req.end(JSON.stringify(chatBody('x', { stream: true })));
   // keymux waits for the client's socket to drain, with the provider stalled behind it.
   await eventually(() => p.state.waitingSince > 0 && performance.now() - p.state.waitingSince > 300, 20_000);
-  expect(inFlight(h.server)).toBe(1);
+  expect(inFlight(t.h.server)).toBe(1);
   req.destroy();
-  await up.closed(1);
-  await eventually(() => inFlight(h!.server) === 0);
+  await t.up.closed(1);
+  await eventually(() => inFlight(t.h!.server) === 0);
   expect(p.state.done).toBe(false);
 });

@@ -2,6 +2,8 @@
 // (stalls, resets, endless or encoded bodies, echoed keys), where the simulator behaves.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterEach } from 'vitest';
+import type { Harness } from './helpers.js';
 
 export interface TestUpstream {
   /** e.g. http://127.0.0.1:1234 (the OpenAI base URL is this + '/v1'). */
@@ -73,4 +75,24 @@ export function afterBody(req: IncomingMessage, then: (body: string) => void): v
   req.setEncoding('utf8');
   req.on('data', (c: string) => (body += c));
   req.on('end', () => then(body));
+}
+
+/**
+ * What a test starts, closed after each test of the file: keymux (`h`) in front of a test upstream (`up`).
+ * `const t = closedAfterEach();` once, then `t.up = await startUpstream(…)`, `t.h = await start(…)` in a test.
+ */
+export interface Started {
+  h?: Harness;
+  up?: TestUpstream;
+}
+
+export function closedAfterEach(): Started {
+  const t: Started = {};
+  afterEach(async () => {
+    await t.h?.close();
+    await t.up?.close();
+    delete t.h;
+    delete t.up;
+  });
+  return t;
 }
