@@ -26,8 +26,8 @@ const REACH = 3 * SPREAD;
 export function poolAlike(shares: readonly Share[]): void {
   const own: { share: Share; rpm: number; log: number; n: number }[] = [];
   for (const s of shares) {
-    const m = s.own;
-    if (m !== undefined && m > 0) own.push({ share: s, rpm: m, log: Math.log(m), n: s.samples });
+    const m = s.estimate;
+    if (m !== undefined && m > 0) own.push({ share: s, rpm: m, log: Math.log(m), n: s.weight });
     else s.pooled = undefined;
   }
   own.sort((a, b) => a.log - b.log);

@@ -1,4 +1,5 @@
 import type { BudgetReading, LearnedLimits } from './outcome.js';
+import { RateFit, type Fit } from './fit.js';
 import { Pacer } from './pace.js';
 import { SlidingWindow } from './window.js';
 
@@ -106,6 +107,8 @@ export class Budget {
   #since = Number.NaN;
   #sentTotal = 0;
   #refusedTotal = 0;
+  /** The limit and window its own outcomes prove, while no header tells them (fit.ts). */
+  #fit: RateFit | undefined;
 
   get known(): boolean {
     return this.requests !== undefined || this.tokens !== undefined;
@@ -122,6 +125,22 @@ export class Budget {
     this.requests?.take(now, 1);
     if (tokens > 0) this.tokens?.take(now, tokens);
     this.pacer?.dispatched(now, this.seq);
+    if (!this.known) (this.#fit ??= new RateFit()).dispatched(now, this.seq);
+  }
+
+  /**
+   * Dispatch number `seq` of this scope, sent at `sentAt`, was admitted or refused (429): the fit hears it, and
+   * the pace's share goes by what it proves (alike.ts). Only for a request counted here: numbers are per scope.
+   */
+  heard(seq: number, admitted: boolean, sentAt: number): void {
+    if (!this.#fit || this.known) return;
+    this.#fit.settled(seq, admitted, sentAt);
+    if (this.pacer) this.pacer.share.fitted = this.#fit.fit?.rpm;
+  }
+
+  /** The limit and window this scope's admissions and refusals prove, once they held steady (fit.ts). */
+  get fitted(): Fit | undefined {
+    return this.#fit?.fit;
   }
 
   /** Earliest time this scope can take a request of `tokens` (now when it can). */
@@ -161,7 +180,11 @@ export class Budget {
     if (t) this.tokens = t;
     this.day = dayFrom(limits.requestsPerDay, readingAt, leaseSeq) ?? this.day;
     this.dayTokens = dayFrom(limits.tokensPerDay, readingAt, leaseTokSeq) ?? this.dayTokens;
-    if (this.known) this.pacer = undefined; // headers beat guesses
+    if (this.known) {
+      // Headers beat guesses.
+      this.pacer = undefined;
+      this.#fit = undefined;
+    }
   }
 
   succeeded(now: number): void {
@@ -200,6 +223,7 @@ export class Budget {
     // with each request demand sends at it, until the next fresh 429 measures the rate (pace.ts).
     const since = Number.isNaN(this.#since) ? leaseAcquiredAt : this.#since;
     this.pacer = new Pacer(seen, now, { at: leaseAcquiredAt, seq: leaseSeq, first: { through: this.#sentTotal - this.#refusedTotal, since } });
+    this.pacer.share.fitted = this.#fit?.fit?.rpm;
     if (statedRpm !== undefined) this.pacer.stated(statedRpm, now, this.#wins.used(now));
   }
 }

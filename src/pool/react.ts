@@ -63,6 +63,16 @@ export function enable(p: PoolState, k: KeyState, now: number): void {
   for (const s of cleared) p.persist?.write({ kind: 'scope', group: g.group, ...(s.model !== undefined ? { model: s.model } : {}), status: 'active', at: now });
 }
 
+/**
+ * The scope the request was counted on hears whether it got through (fit.ts); a paced scope's estimate that
+ * moved with it moves its peers' pooled ones (alike.ts).
+ */
+function heard(p: PoolState, b: Scope, t: LeaseTicket, admitted: boolean): void {
+  const was = b.budget.pacer?.share.estimate;
+  b.budget.heard(t.seq, admitted, t.acquiredAt);
+  if (b.budget.pacer && b.budget.pacer.share.estimate !== was) shareAlike(p, b.model);
+}
+
 /** Moves a key without a configured group into the group a response named (two keys of one org then share a budget). */
 export function moveToGroup(p: PoolState, k: KeyState, group: string, now: number, persist = true): void {
   if (k.groupConfigured || k.groupScope.group === group) return;
@@ -97,6 +107,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       }
       if (o.limits) b.budget.learn(o.limits, seq, tokSeq, t.acquiredAt, now);
       b.budget.succeeded(now);
+      if (b === t.budget) heard(p, b, t, true);
       if (!b.budget.known) inferenceOf(p).observe(p, k, false, t.acquiredAt, now);
       return;
     case 'rate_limited': {
@@ -115,11 +126,12 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       // Keys given alike before their limits are known may be out together: retries wait for one that shows
       // more room (wary.ts). A refusal that states the limit says what it is: it sets no level to pass.
       if (o.statedRpm === undefined && limitsUnknown(k, b.budget)) p.refusals.note(b.budget.okLastMinute(now), now);
-      const was = b.budget.pacer?.share.own;
+      if (b === t.budget) heard(p, b, t, false);
+      const was = b.budget.pacer?.share.estimate;
       // One project's stated limit says nothing of a group keymux only guessed: it may span projects.
       b.budget.rateLimited(now, t.acquiredAt, seq, isInferred(g) ? undefined : o.statedRpm);
       // A paced scope's estimate moved: its peers' pooled estimates move with it (alike.ts).
-      if (b.budget.pacer && b.budget.pacer.share.own !== was) shareAlike(p, b.model);
+      if (b.budget.pacer && b.budget.pacer.share.estimate !== was) shareAlike(p, b.model);
       if (!b.budget.known) inferenceOf(p).observe(p, k, true, t.acquiredAt, now);
       return;
     }

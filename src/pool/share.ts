@@ -19,6 +19,11 @@ export class Share {
    * capacity measured apart by noise are then given alike.
    */
   pooled: number | undefined;
+  /**
+   * The limit the scope's own admissions and refusals prove (fit.ts), when they held steady: exact where the
+   * mean of the pace's limits is a lower bound (a small budget under light load), so it is what peers pool.
+   */
+  fitted: number | undefined;
   #mean: number | undefined;
   #n = 0;
 
@@ -28,7 +33,16 @@ export class Share {
 
   /** The capacity believed (rpm), undefined before a limit was found. */
   get capacity(): number | undefined {
-    return this.pooled ?? this.#mean;
+    return this.pooled ?? this.estimate;
+  }
+
+  /** What its peers pool (alike.ts): the fitted limit when there is one, else its own estimate; and its weight. */
+  get estimate(): number | undefined {
+    return this.fitted ?? this.#mean;
+  }
+
+  get weight(): number {
+    return this.fitted !== undefined ? MEAN_OF : this.#n;
   }
 
   /** Its own estimate (rpm), from the limits it found alone; undefined before one. */

@@ -12,6 +12,8 @@ function budgetSnapshot(s: Scope, now: number): BudgetSnapshot | undefined {
   if (b.tokens) out.tokensRemaining = Math.floor(b.tokens.levelAt(now));
   if (b.pacer) out.pacedRpm = Math.round(b.pacer.rpm * 10) / 10;
   if (b.pacer?.windowMs !== undefined) out.windowMs = b.pacer.windowMs;
+  const f = b.fitted;
+  if (f) out.fitted = { rpm: Math.round(f.rpm * 10) / 10, windowMs: f.windowMs };
   if (s.cap !== Infinity) out.maxConcurrent = s.cap;
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -147,6 +147,11 @@ export interface BudgetSnapshot {
   pacedRpm?: number;
   /** The window of that limit as learned from the first burst (ms), when one was. */
   windowMs?: number;
+  /**
+   * The limit the group's own admissions and refusals prove (requests per minute) and the window they are
+   * counted in (ms: 1 s, 10 s or a minute), once one window has explained a hundred outcomes in a row (fit.ts).
+   */
+  fitted?: { rpm: number; windowMs: number };
   /** Concurrency cap learned from 429s that came with rate budget to spare, while it holds. */
   maxConcurrent?: number;
 }

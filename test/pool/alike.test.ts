@@ -44,6 +44,18 @@ describe('alike: paced keys of one capacity are believed alike', () => {
     expect(once.capacity!).toBeLessThan(105);
   });
 
+  it('a fitted limit (fit.ts) is what a scope brings to its peers, with full weight; its own mean stays its own', () => {
+    // A 1 s key under light load: its pace measured 130 rpm, a lower bound; its outcomes prove 180.
+    const fitted = share(130, 2);
+    fitted.fitted = 180;
+    const peers = [share(140, 2), share(150, 2)];
+    poolAlike([fitted, ...peers]);
+    expect(fitted.capacity!).toBeGreaterThan(170);
+    expect(peers[0]!.capacity!).toBeGreaterThan(160); // drawn towards the proven limit, from 140
+    expect(fitted.own).toBe(130);
+    expect(fitted.estimate).toBe(180);
+  });
+
   it('a scope with no estimate of its own borrows none; requests then count at its pace', () => {
     const fresh = new Share();
     poolAlike([fresh, share(100, 8)]);
