@@ -24,10 +24,10 @@ const REACH = 3 * SPREAD;
  * pooled. Run when an estimate changed (a fresh 429); O(n²) in the worst case (all alike), n the paced scopes.
  */
 export function poolAlike(shares: readonly Share[]): void {
-  const own: { share: Share; rpm: number; log: number; n: number }[] = [];
+  const own: { share: Share; rpm: number; log: number; n: number; win: number | undefined }[] = [];
   for (const s of shares) {
     const m = s.estimate;
-    if (m !== undefined && m > 0) own.push({ share: s, rpm: m, log: Math.log(m), n: s.weight });
+    if (m !== undefined && m > 0) own.push({ share: s, rpm: m, log: Math.log(m), n: s.weight, win: s.fittedWindowMs });
     else s.pooled = undefined;
   }
   own.sort((a, b) => a.log - b.log);
@@ -40,6 +40,8 @@ export function poolAlike(shares: readonly Share[]): void {
       for (let j = dir < 0 ? i : i + 1; j >= 0 && j < own.length; j += dir) {
         const b = own[j]!;
         if (Math.abs(b.log - a.log) > REACH) break;
+        // Fitted to different windows (fit.ts): different kinds of account, not one capacity measured with noise.
+        if (a.win !== undefined && b.win !== undefined && a.win !== b.win) continue;
         const z = (b.log - a.log) / SPREAD;
         const wt = b.n * Math.exp(-0.5 * z * z);
         w += wt;

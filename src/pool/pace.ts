@@ -180,9 +180,10 @@ export class Pacer {
   /**
    * A 429 on a request dispatched at `acquiredAt`, counted as number `seq` on the scope's budget. Fresh (sent
    * after the last cut): measure the rate since the previous fresh one, and cut. Stale: only counted, as a
-   * request that did not get through between two fresh ones.
+   * request that did not get through between two fresh ones. `fitted`: the limit the scope's outcomes prove
+   * (fit.ts), which then stands for the limit this cycle measured (budget.ts says when).
    */
-  limited(now: number, acquiredAt: number, seq: number): void {
+  limited(now: number, acquiredAt: number, seq: number, fitted?: number): void {
     if (acquiredAt <= this.cutAt) {
       if (seq > this.#lastSeq) this.#stale++;
       return;
@@ -219,6 +220,8 @@ export class Pacer {
       if (this.#fromProbe && rate === undefined) this.#large = true;
       this.#fromProbe = false;
     }
+    // The limit the scope's own outcomes prove (fit.ts), when the budget is deep enough to be paced by it.
+    if (fitted !== undefined) limit = fitted;
     this.measuredRpm = limit;
     // Exact when demand waited on the pace for most of the cycle; else only a lower bound (the budget sat full).
     // The share learns from rates measured, not from the plateau restated at each probe's 429 or the cut's

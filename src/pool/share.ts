@@ -24,6 +24,8 @@ export class Share {
    * mean of the pace's limits is a lower bound (a small budget under light load), so it is what peers pool.
    */
   fitted: number | undefined;
+  /** The window of that fit (ms): keys fitted to different windows are different kinds of account (alike.ts). */
+  fittedWindowMs: number | undefined;
   #mean: number | undefined;
   #n = 0;
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { Budget } from '../../src/pool/budget.js';
 import { FIT_WINDOWS, RateFit } from '../../src/pool/fit.js';
 import { QuotaModel } from '../sim/quota-model.js';
 import { flush, seeded } from './helpers.js';
@@ -109,6 +110,39 @@ describe('fit: the limit and window a header-less provider enforces, from its ad
       // Each sees a third of the traffic and refusals that its own third cannot explain.
       for (const f of fits) expect(f.fit).toBeUndefined();
     }
+  });
+
+  it('a budget deep enough to store a cycle is paced at its fitted limit; a 3-a-second one by its own measure', () => {
+    /** Demand that always waits (2× and more): each request leaves the moment the pace allows it. */
+    const saturate = (limit: number, windowMs: number): Budget => {
+      const rnd = seeded(7);
+      let now = 0;
+      const quota = new QuotaModel({ rpm: limit, windowMs }, () => now);
+      const b = new Budget();
+      const answers: { at: number; seq: number; sent: number; ok: boolean }[] = [];
+      for (let t = 0; t < 60 * MIN; ) {
+        answers.sort((x, y) => y.at - x.at);
+        while (answers.length > 0 && answers[answers.length - 1]!.at <= t) {
+          const a = answers.pop()!;
+          b.heard(a.seq, a.ok, a.sent);
+          if (a.ok) b.succeeded(a.at);
+          else b.rateLimited(a.at, a.sent, a.seq);
+        }
+        b.dispatch(t, 0);
+        now = t + 5 + 25 * rnd();
+        const ok = quota.admit().ok;
+        answers.push({ at: now + (ok ? 300 + 1200 * rnd() : 50 + 100 * rnd()), seq: b.seq, sent: t, ok });
+        t = Math.max(t + 1, b.readyAt(t + 1, 0));
+      }
+      return b;
+    };
+    const deep = saturate(40, 60_000);
+    expect(deep.fitted?.windowMs).toBe(60_000);
+    expect(deep.pacer!.measuredRpm).toBe(deep.fitted!.rpm);
+    expect(Math.abs(deep.pacer!.measuredRpm! / 40 - 1)).toBeLessThan(0.03);
+    const small = saturate(3, 1_000);
+    expect(small.fitted?.windowMs).toBe(1_000);
+    expect(small.pacer!.measuredRpm).not.toBe(small.fitted!.rpm);
   });
 
   it('in a pool: keys of 1 s, 10 s and 60 s windows below capacity, each fitted to its own limit (the pace measures 1 s keys low)', async () => {
