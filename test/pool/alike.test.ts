@@ -56,6 +56,18 @@ describe('alike: paced keys of one capacity are believed alike', () => {
     expect(fitted.estimate).toBe(180);
   });
 
+  it('keys fitted to different windows are different kinds of account: 40 a minute and 60 per ten seconds stay apart', () => {
+    const minute = share(40, 8);
+    minute.fitted = 40;
+    minute.fittedWindowMs = 60_000;
+    const tenSeconds = share(60, 8);
+    tenSeconds.fitted = 60;
+    tenSeconds.fittedWindowMs = 10_000;
+    poolAlike([minute, tenSeconds, share(42, 2)]);
+    expect(minute.capacity!).toBeLessThan(41); // was 46, drawn towards 60
+    expect(tenSeconds.capacity!).toBeGreaterThan(57); // an unfitted 42 nearby still weighs a little
+  });
+
   it('a scope with no estimate of its own borrows none; requests then count at its pace', () => {
     const fresh = new Share();
     poolAlike([fresh, share(100, 8)]);
