@@ -64,12 +64,12 @@ export function enable(p: PoolState, k: KeyState, now: number): void {
 }
 
 /**
- * The scope the request was counted on hears whether it got through (fit.ts); a paced scope's estimate that
- * moved with it moves its peers' pooled ones (alike.ts).
+ * The scope the request was counted on hears that it got through (fit.ts); a paced scope's estimate that moved
+ * with it moves its peers' pooled ones (alike.ts).
  */
-function heard(p: PoolState, b: Scope, t: LeaseTicket, admitted: boolean): void {
+function heard(p: PoolState, b: Scope, t: LeaseTicket): void {
   const was = b.budget.pacer?.share.estimate;
-  b.budget.heard(t.seq, admitted, t.acquiredAt);
+  b.budget.heard(t.seq, true, t.acquiredAt);
   if (b.budget.pacer && b.budget.pacer.share.estimate !== was) shareAlike(p, b.model);
 }
 
@@ -107,7 +107,7 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       }
       if (o.limits) b.budget.learn(o.limits, seq, tokSeq, t.acquiredAt, now);
       b.budget.succeeded(now);
-      if (b === t.budget) heard(p, b, t, true);
+      if (b === t.budget) heard(p, b, t);
       if (!b.budget.known) inferenceOf(p).observe(p, k, false, t.acquiredAt, now);
       return;
     case 'rate_limited': {
@@ -126,11 +126,12 @@ export function react(p: PoolState, k: KeyState, t: LeaseTicket, model: string, 
       // Keys given alike before their limits are known may be out together: retries wait for one that shows
       // more room (wary.ts). A refusal that states the limit says what it is: it sets no level to pass.
       if (o.statedRpm === undefined && limitsUnknown(k, b.budget)) p.refusals.note(b.budget.okLastMinute(now), now);
-      if (b === t.budget) heard(p, b, t, false);
       const was = b.budget.pacer?.share.estimate;
+      // The fit hears the refusal first (a request counted on this scope only): the pace may take its limit.
+      if (b === t.budget) b.budget.heard(t.seq, false, t.acquiredAt);
       // One project's stated limit says nothing of a group keymux only guessed: it may span projects.
       b.budget.rateLimited(now, t.acquiredAt, seq, isInferred(g) ? undefined : o.statedRpm);
-      // A paced scope's estimate moved: its peers' pooled estimates move with it (alike.ts).
+      // A paced scope's estimate moved (fitted, or found by the pace): its peers' pooled ones move with it (alike.ts).
       if (b.budget.pacer && b.budget.pacer.share.estimate !== was) shareAlike(p, b.model);
       if (!b.budget.known) inferenceOf(p).observe(p, k, true, t.acquiredAt, now);
       return;
