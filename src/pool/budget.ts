@@ -4,10 +4,13 @@ import { Pacer } from './pace.js';
 import { SlidingWindow } from './window.js';
 
 const MINUTE = 60_000;
-/** A budget this many requests deep or more is paced at its fitted limit (see #paceBy). */
-const STORES = 5;
 /** Float slack when comparing a refilled level with what a request needs (timers fire at whole ms). */
 const EPS = 1e-6;
+/**
+ * Added to a fit's depth (rate × window) before it is rounded down: a 3-a-second budget is fitted within a few
+ * percent, at 2.94–3.06 requests, and is 3 deep.
+ */
+const DEPTH_SLACK = 0.1;
 /** Fewest successes in the minute before a 429 from which a pace is learned. */
 const MIN_PACE = 2;
 
@@ -141,22 +144,17 @@ export class Budget {
   }
 
   /**
-   * The fitted limit the pace takes at a refusal, for a budget that holds STORES requests or more. Such a budget
-   * keeps what a cycle below the limit leaves unused and gives it back to the probe, so pacing at the exact limit
-   * loses nothing, where the pace's own measure, which counts that store as rate, sets the limit high (in
-   * bench:pool a 40-a-minute key was paced to 48). A smaller one (3 a second) is full within a window, loses the
-   * refill of every cycle below the limit, and climbs back on the probe's own measure (paced at the fit, w1 at
-   * 1× fell from 97% to 95% goodput).
+   * What the fit tells the pace: the limit it takes at a refusal, and the depth of the provider's budget. Paced
+   * at that limit, requests up to that depth go at once, as the provider admits them: spaced one at a time at
+   * its own measure, a 3-a-second key sat full between requests and lost that refill (the measure put it at
+   * 110–150 rpm, not 180), and a 40-a-minute key's measure counted what its budget stored as rate (paced to 48).
+   * The peers pool the fitted limit too (alike.ts).
    */
-  #paceBy(): number | undefined {
-    const f = this.#fit?.fit;
-    return f && (f.rpm * f.windowMs) / MINUTE >= STORES ? f.rpm : undefined;
-  }
-
   #tell(pacer: Pacer): void {
     const f = this.#fit?.fit;
     pacer.share.fitted = f?.rpm;
     pacer.share.fittedWindowMs = f?.windowMs;
+    pacer.depth = f ? (f.rpm * f.windowMs) / MINUTE + DEPTH_SLACK : 1;
   }
 
   /** The limit and window this scope's admissions and refusals prove, once they held steady (fit.ts). */
@@ -228,7 +226,11 @@ export class Budget {
     if (statedRpm !== undefined) this.limitStated = true;
     if (this.known) return;
     if (this.pacer) {
-      this.pacer.limited(now, leaseAcquiredAt, leaseSeq, this.#paceBy());
+      // Refused below a fit: the limit fell, and the fit starts over from what comes now.
+      if (this.pacer.limited(now, leaseAcquiredAt, leaseSeq, this.#fit?.fit?.rpm)) {
+        this.#fit?.restart();
+        this.#tell(this.pacer);
+      }
       if (statedRpm !== undefined) this.pacer.stated(statedRpm, now, this.#wins.used(now));
       return;
     }

@@ -148,16 +148,24 @@ export class RateFit {
       }
     }
     if (best >= 0) return { rpm: Math.sqrt(this.#lo[best]! * this.#hi[best]!) * MINUTE, windowMs: FIT_WINDOWS[best]! };
-    if (refused && this.#lo.some((lo) => lo > 0)) {
-      // The limit moved. A provider that changes one starts its budget afresh: the dispatches before now no
-      // longer count against it, and what they would add to later bounds is dropped with them.
-      this.#lo.fill(0);
-      this.#hi.fill(Infinity);
-      this.#x.length = 0;
-      this.#y.length = 0;
-      this.#of.fill(-1);
-    }
+    // The limit moved.
+    if (refused && this.#lo.some((lo) => lo > 0)) this.restart();
     return undefined;
+  }
+
+  /**
+   * Starts over: the limit moved (its bounds crossed, or the pace was refused below it: budget.ts). A provider
+   * that changes one starts its budget afresh: the dispatches before now no longer count against it, and what
+   * they would add to later bounds is dropped with them. The window found stays the likeliest.
+   */
+  restart(): void {
+    this.#lo.fill(0);
+    this.#hi.fill(Infinity);
+    this.#x.length = 0;
+    this.#y.length = 0;
+    this.#of.fill(-1);
+    this.#best = undefined;
+    this.#steady = 0;
   }
 
   /**

@@ -1,5 +1,8 @@
-import { PROBE_GROWTH, SentRate, nextStep, probeBound } from './probe.js';
+import { Burst } from './burst.js';
+import { PROBE_GROWTH, SentRate, nextStep, probeBound, storedDuringHold } from './probe.js';
 import { Share } from './share.js';
+import { doubled, slowStartReadyAt } from './slow-start.js';
+import { StatedLimit, sharedHold } from './stated.js';
 
 const MINUTE = 60_000;
 
@@ -12,6 +15,11 @@ const MIN_RPM = 1;
 const MIN_SPAN = 4;
 /** The cut of a pace refused again before a rate could be measured: the limit fell (TCP CUBIC's β). */
 const BETA = 0.7;
+/**
+ * Refusals in a row, each at or below the plateau before a rate could be measured, that prove the limit fell
+ * below a fit (one happens in normal running: in bench:pool's e3 the 10-a-minute keys meet one now and then).
+ */
+const FALLS = 3;
 /** After a cut the pace restarts this far below the plateau, so the emptied budget refills a little before the climb. */
 const CUT = 0.9;
 /**
@@ -26,16 +34,8 @@ const MARGIN = 0.02;
  */
 const HOLD_REQUESTS = 60;
 const CLIMB = 0.2;
-/** Before a rate is measured, the pace doubles every SLOW_START_MS that demand waits on it. */
-const SLOW_START_MS = 500;
 /** A dispatch counts as "at the pace" (demand was waiting for it) when it comes this close after nextAt, as a fraction of the interval. */
 const EDGE = 0.25;
-/** How long a limit stated in a refusal caps the pace; then the probe resumes, so a raised limit is found. */
-const STATED_MS = 10 * MINUTE;
-/** A scope that got less than this share of a stated limit through in the minute before the refusal shares it. */
-const SHARED = 0.6;
-/** Most sharers of a stated limit the hold is stretched for (a longer hold would leave a starved share low for long). */
-const SHARERS = 3;
 
 /**
  * Pacing for a quota scope whose limits no header tells (NVIDIA NIM, Gemini): requests are spaced to a
@@ -55,8 +55,8 @@ const SHARERS = 3;
  * rate — is the better guide.
  *
  * How the pace moves (AIMD, shaped like TCP CUBIC): before a rate is measured it starts from the requests of the
- * last minute (all a minute-long window could have given) and doubles every SLOW_START_MS that demand waits on
- * it. A fresh 429 sets the plateau just below the limit found and cuts the pace to 90% of it (70% when refused
+ * last minute (all a minute-long window could have given) and doubles every half second that demand waits on
+ * it (slow-start.ts). A fresh 429 sets the plateau just below the limit found and cuts the pace to 90% of it (70% when refused
  * again before a rate could be measured); then, while demand keeps it at the pace, it climbs back concavely,
  * holds HOLD_REQUESTS requests, and probes past the plateau in steps growing by a quarter a request: flat near
  * the last 429, fast far from it, so capacity that returns is found within a few dozen requests. Demand below
@@ -94,8 +94,12 @@ export class Pacer {
   #stale = 0;
   /** The first fresh 429 (dispatch time, requests through before it since the scope was first used): for the window. */
   #first: { at: number; through: number; since: number } | undefined;
-  /** The limit the provider last stated in a refusal (rpm), and when. */
-  #stated: { rpm: number; at: number } | undefined;
+  /** The limit the provider last stated in a refusal (stated.ts). */
+  readonly #stated = new StatedLimit();
+  /** What it lets through at once (burst.ts). */
+  readonly #burst = new Burst();
+  /** Refusals in a row at or below the plateau, each before a rate could be measured. */
+  #falls = 0;
 
   constructor(rpm: number, now: number, opts: { at?: number; seq?: number; measured?: boolean; first?: { through: number; since: number } } = {}) {
     this.rpm = Math.max(MIN_RPM, rpm);
@@ -111,27 +115,11 @@ export class Pacer {
     if (opts.first) this.#first = { at: this.#lastAt, ...opts.first };
   }
 
-  /**
-   * When the next request may go. In slow start the wait shrinks while demand waits on it: the pace doubles
-   * every SLOW_START_MS from the first refused ask, so a pace started from a minute's requests reaches a
-   * one-second window's rate in seconds, not in minutes of ever shorter gaps.
-   */
+  /** When the next request may go (in slow start, sooner the longer demand waits: slow-start.ts). */
   readyAt(now: number): number {
     if (now >= this.nextAt) return now;
     if (this.measuredRpm !== undefined) return this.nextAt;
-    const ws = (this.#waitSince ??= now);
-    const gap0 = this.nextAt - this.#last;
-    // The earliest t with t − last ≥ gap0 · 2^(−(t − ws)/SLOW_START_MS): the left side grows with t, the right shrinks.
-    const due = (t: number) => t - this.#last >= gap0 * 2 ** (-(t - ws) / SLOW_START_MS);
-    if (due(now)) return now;
-    let lo = now;
-    let hi = this.nextAt;
-    for (let i = 0; i < 40 && hi - lo > 0.5; i++) {
-      const t = (lo + hi) / 2;
-      if (due(t)) hi = t;
-      else lo = t;
-    }
-    return Math.ceil(hi);
+    return slowStartReadyAt(now, this.#last, this.nextAt, (this.#waitSince ??= now));
   }
 
   /** When the last request was dispatched (0 before any). */
@@ -139,8 +127,20 @@ export class Pacer {
     return this.#last;
   }
 
+  /** Requests it may send at once (1: spaced evenly). */
+  get depth(): number {
+    return this.#burst.depth;
+  }
+
+  /** The depth of the budget it paces (its fit's rate × window), taken once a rate is measured (burst.ts). */
+  set depth(d: number) {
+    this.#burst.resize(this.measuredRpm === undefined ? 1 : d);
+  }
+
   dispatched(now: number, seq = Number.NaN): void {
-    const edge = this.nextAt > 0 && now - this.nextAt <= EDGE * (MINUTE / this.rpm);
+    // Demand waited on the pace: the last dispatch left less than a request in hand, and this one came as it refilled.
+    const edge = this.nextAt > this.#last && now - this.nextAt <= EDGE * (MINUTE / this.rpm);
+    const inHand = this.#burst.level(now, this.rpm);
     this.#sent++;
     if (edge) this.#atPace++;
     if (this.measuredRpm === undefined) {
@@ -148,7 +148,7 @@ export class Pacer {
       // and a quarter for a request that demand sent the moment the pace allowed.
       let grown = edge ? this.rpm * PROBE_GROWTH : this.rpm;
       if (this.#waitSince !== undefined && now > this.#waitSince && now > this.#last) {
-        grown = Math.max(grown, Math.min(this.rpm * 2 ** ((now - this.#waitSince) / SLOW_START_MS), MINUTE / (now - this.#last), 2 * this.rpm));
+        grown = Math.max(grown, Math.min(doubled(this.rpm, now - this.#waitSince), MINUTE / (now - this.#last), 2 * this.rpm));
       }
       this.rpm = Math.min(grown, this.#ceiling(now));
     } else if (edge) {
@@ -159,7 +159,7 @@ export class Pacer {
     this.#waitSince = undefined;
     this.#last = now;
     this.share.took(this.rpm);
-    this.nextAt = Math.ceil(now + MINUTE / this.rpm);
+    this.nextAt = this.#burst.take(now, inHand, this.rpm);
   }
 
   /** Demand met the pace: climb to the plateau, hold, then probe past it (never past a limit the provider stated). */
@@ -181,12 +181,13 @@ export class Pacer {
    * A 429 on a request dispatched at `acquiredAt`, counted as number `seq` on the scope's budget. Fresh (sent
    * after the last cut): measure the rate since the previous fresh one, and cut. Stale: only counted, as a
    * request that did not get through between two fresh ones. `fitted`: the limit the scope's outcomes prove
-   * (fit.ts), which then stands for the limit this cycle measured (budget.ts says when).
+   * (fit.ts), which then stands for the limit this cycle measured (budget.ts says when). Returns true when the
+   * limit fell: refused again at or below the plateau before a rate could be measured. The fit is then history.
    */
-  limited(now: number, acquiredAt: number, seq: number, fitted?: number): void {
+  limited(now: number, acquiredAt: number, seq: number, fitted?: number): boolean {
     if (acquiredAt <= this.cutAt) {
       if (seq > this.#lastSeq) this.#stale++;
-      return;
+      return false;
     }
     const through = seq - this.#lastSeq - 1 - this.#stale;
     const span = acquiredAt - this.#lastAt;
@@ -195,6 +196,7 @@ export class Pacer {
     const rate = through >= MIN_SPAN && span > 0 ? Math.min((through / span) * MINUTE, refused) : undefined;
     if (rate !== undefined) this.#window(rate);
     let limit: number;
+    let fell = false;
     // What this cycle measured, beside the guesses the pace falls back on (share.ts takes only this).
     let measured = rate ?? 0;
     if (held === undefined) {
@@ -202,6 +204,7 @@ export class Pacer {
       // the budget sat full meanwhile: the probe, which starts at once, finds the rest).
       limit = rate ?? refused * BETA;
     } else if (this.#hold === 0) {
+      this.#falls = 0;
       // Refused while probing past a plateau that held for a whole hold: the limit is at least the plateau's,
       // and at least the rate measured over the cycle. The pace refused is no guide: it grew while the budget
       // drained, for as long as that took. A probe that went far (capacity grew) is measured on its own span,
@@ -215,13 +218,16 @@ export class Pacer {
       // Refused at or below the plateau: the limit fell, or the plateau was set too high. The measured rate
       // (the pace was above it all along, so nothing was lost to a full budget), but no deeper than BETA.
       limit = Math.max(rate ?? 0, refused * BETA);
+      this.#falls = rate === undefined ? this.#falls + 1 : 0;
+      fell = this.#falls >= FALLS;
       // Refused right after a probe raised the limit (too few through to measure): the probe overshot. The
       // budget it drained was large enough to hold what the hold stored up; from now on that part is taken off.
       if (this.#fromProbe && rate === undefined) this.#large = true;
       this.#fromProbe = false;
     }
-    // The limit the scope's own outcomes prove (fit.ts), when the budget is deep enough to be paced by it.
-    if (fitted !== undefined) limit = fitted;
+    // The limit the scope's own outcomes prove (fit.ts), unless it just fell below it: the fit still remembers
+    // the old rate (in bench:pool's up10 it held the pace there for minutes after capacity halved: 14–20% 429s).
+    if (fitted !== undefined && !fell) limit = fitted;
     this.measuredRpm = limit;
     // Exact when demand waited on the pace for most of the cycle; else only a lower bound (the budget sat full).
     // The share learns from rates measured, not from the plateau restated at each probe's 429 or the cut's
@@ -240,48 +246,41 @@ export class Pacer {
     this.#lastAt = acquiredAt;
     this.#lastSeq = seq;
     this.#stale = 0;
+    if (this.#burst.depth > 1) {
+      // The provider's budget was empty: so is the pace's, refilling from now at the cut pace.
+      this.#burst.empty(now);
+      this.nextAt = Math.max(this.nextAt, Math.ceil(now + MINUTE / this.rpm));
+    }
+    return fell;
   }
 
   /**
    * The limit the provider stated in the refusal just counted (rpm; Gemini's quotaValue of a per-minute request
-   * quota), and how many of this scope's requests got through in the minute before it. The rate measured can't
-   * be above the limit, nor the pace probe past it, for STATED_MS. An emptied budget has given at least its limit
-   * in the last minute (refill, plus what it held): a scope that got far less through than that shares it with
-   * others (keys of one project keymux was not told about, another program). About limit ÷ own pacers then probe
-   * the one budget, and each probe's 429 can fall on any of them: each holds that many times longer (at most
-   * SHARERS), so together they probe about as often as one would.
+   * quota), and how many of this scope's requests got through in the minute before it (stated.ts).
    */
   stated(rpm: number, now: number, ownLastMinute: number): void {
     if (!(rpm > 0)) return;
-    this.#stated = { rpm, at: now };
+    this.#stated.note(rpm, now);
     // What got through in the last minute is a rate the scope was given: a lower bound, where a cut refused
     // again before anything could be measured would put it lower.
     if (this.measuredRpm !== undefined) this.measuredRpm = Math.min(rpm, Math.max(this.measuredRpm, ownLastMinute));
     this.rpm = Math.min(this.rpm, rpm * (1 - MARGIN));
-    if (ownLastMinute < SHARED * rpm && this.#hold > 0) this.#hold = Math.round(this.#hold * Math.min(SHARERS, rpm / Math.max(1, ownLastMinute)));
+    this.#hold = sharedHold(this.#hold, rpm, ownLastMinute);
   }
 
   /** The highest pace a stated limit allows now (Infinity when none was stated, or long ago). */
   #ceiling(now: number): number {
-    const st = this.#stated;
-    return st && now - st.at < STATED_MS ? st.rpm * (1 - MARGIN) : Infinity;
+    return this.#stated.ceiling(now, MARGIN);
   }
 
   /**
-   * Requests the probe got through beyond what the budget stored up during the hold. The pace held below the
-   * limit, so the budget saved the difference, and the probe drains it before it is refused: counted as rate,
-   * it sets the limit too high and the first request after the cut is refused too (two 429s a cycle). The
-   * stored part is estimated as what the believed limit refilled since the last fresh 429 (budget empty then)
-   * less what got through before the probe. A small budget (3 a second) stores far less (it is full within a
-   * window), so this would under-count its probe, and it needs the raw measure to climb back after a cut (in
-   * bench:pool's w1, corrected always, goodput fell to 81%). Hence only after a probe has overshot (#large): a
-   * small budget, refilled within the hold, never shows that second 429.
+   * Requests the probe got through, less what the budget stored up during the hold once a probe has overshot
+   * (#large; probe.ts's storedDuringHold says why only then).
    */
   #probed(p: { at: number; seq: number }, seq: number, held: number): number {
-    if (!this.#large) return seq - p.seq - 1;
-    const before = p.seq - this.#lastSeq - 1 - this.#stale;
-    const stored = Number.isFinite(before) ? Math.max(0, (held * (p.at - this.#lastAt)) / MINUTE - before) : 0;
-    return Math.max(0, seq - p.seq - 1 - stored);
+    const through = seq - p.seq - 1;
+    if (!this.#large) return through;
+    return Math.max(0, through - storedDuringHold(held, p.at - this.#lastAt, p.seq - this.#lastSeq - 1 - this.#stale));
   }
 
   /** The first burst: requests through before the first 429 beyond what the rate refilled meanwhile, in time at that rate. */

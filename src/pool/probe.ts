@@ -59,3 +59,17 @@ export class SentRate {
     return (RECENT / (now - oldest)) * MINUTE;
   }
 }
+
+/**
+ * What a budget stored up during the hold before a probe (requests): the pace held below the limit, so the
+ * budget saved the difference, and the probe drains it before it is refused. Counted as rate, it sets the limit
+ * too high and the first request after the cut is refused too (two 429s a cycle). Estimated as what the believed
+ * limit `held` (rpm) refilled over `heldMs` since the last fresh 429 (the budget was empty then), less the
+ * `before` requests that got through meanwhile. A small budget (3 a second) stores far less (it is full within a
+ * window), so this would under-count its probe, and it needs the raw measure to climb back after a cut (in
+ * bench:pool's w1, corrected always, goodput fell to 81%): the pace takes it off only after a probe overshot,
+ * which a small budget, refilled within the hold, never shows.
+ */
+export function storedDuringHold(held: number, heldMs: number, before: number): number {
+  return Number.isFinite(before) ? Math.max(0, (held * heldMs) / MINUTE - before) : 0;
+}

@@ -157,3 +157,43 @@ describe('the rate requests were sent at (the probe\'s bound)', () => {
     expect(probeBound(100, 240)).toBe(360);
   });
 });
+
+describe('a pace as deep as the budget it paces (a fitted depth)', () => {
+  /** How many requests go at `at` before the pace makes one wait, and when that one may go. */
+  const burst = (p: Pacer, at: number): { sent: number; nextAt: number } => {
+    let sent = 0;
+    while (p.readyAt(at) === at && sent < 100) {
+      p.dispatched(at, sent);
+      sent++;
+    }
+    return { sent, nextAt: p.readyAt(at) };
+  };
+
+  it('depth 1 spaces requests evenly, as a pace always did', () => {
+    const p = new Pacer(60, 0, { measured: true });
+    expect(p.depth).toBe(1);
+    expect(burst(p, 10_000)).toEqual({ sent: 1, nextAt: 11_000 });
+  });
+
+  it('lets as many through at once as it has in hand, refills at the pace, and is emptied by a refusal', () => {
+    const p = new Pacer(60, 0, { measured: true });
+    p.depth = 10.4;
+    expect(p.depth).toBe(10);
+    // What was in hand at the last dispatch (none yet) has refilled over 20 s at 60 a minute: full.
+    expect(burst(p, 20_000)).toEqual({ sent: 10, nextAt: 21_000 });
+    // Six refilled 6 s later: six go.
+    expect(burst(p, 26_000)).toEqual({ sent: 6, nextAt: 27_000 });
+    // A refusal: the provider's budget was empty, and so is the pace's, from the cut on at the cut pace. What
+    // had refilled since (five by 31 s) is gone: one request an interval of the cut pace after the cut.
+    p.limited(31_000, 30_000, 20);
+    const interval = MIN / p.rpm;
+    expect(burst(p, 31_000).sent).toBe(0);
+    expect(burst(p, Math.ceil(31_000 + interval))).toMatchObject({ sent: 1 });
+  });
+
+  it('is one deep until the pace has measured a rate (slow start keeps its own spacing)', () => {
+    const p = new Pacer(30, 0);
+    p.depth = 10;
+    expect(p.depth).toBe(1);
+  });
+});

@@ -1,0 +1,39 @@
+const MINUTE = 60_000;
+
+/** How long a limit stated in a refusal caps the pace; then the probe resumes, so a raised limit is found. */
+const STATED_MS = 10 * MINUTE;
+/** A scope that got less than this share of a stated limit through in the minute before the refusal shares it. */
+const SHARED = 0.6;
+/** Most sharers of a stated limit the hold is stretched for (a longer hold would leave a starved share low for long). */
+const SHARERS = 3;
+
+/**
+ * The per-minute request limit a refusal stated (Gemini's quotaValue), as it bounds a pace (pace.ts): neither
+ * the rate measured nor the probe goes past it for STATED_MS.
+ */
+export class StatedLimit {
+  #rpm = 0;
+  #at = -Infinity;
+
+  note(rpm: number, now: number): void {
+    this.#rpm = rpm;
+    this.#at = now;
+  }
+
+  /** The highest pace it allows now, `margin` below the limit (Infinity when none was stated, or long ago). */
+  ceiling(now: number, margin: number): number {
+    return now - this.#at < STATED_MS ? this.#rpm * (1 - margin) : Infinity;
+  }
+}
+
+/**
+ * The hold (requests at the plateau before the next probe) of a scope that got `ownLastMinute` through in the
+ * minute before a refusal that stated `rpm`. An emptied budget has given at least its limit in the last minute
+ * (refill, plus what it held): a scope that got far less through than that shares it with others (keys of one
+ * project keymux was not told about, another program). About limit ÷ own pacers then probe the one budget, and
+ * each probe's 429 can fall on any of them: each holds that many times longer (at most SHARERS), so together
+ * they probe about as often as one would.
+ */
+export function sharedHold(hold: number, rpm: number, ownLastMinute: number): number {
+  return ownLastMinute < SHARED * rpm && hold > 0 ? Math.round(hold * Math.min(SHARERS, rpm / Math.max(1, ownLastMinute))) : hold;
+}
