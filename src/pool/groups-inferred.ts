@@ -105,7 +105,9 @@ export class GroupInference {
   #judge(p: PoolState, a: KeyState, b: KeyState, pair: Pair, now: number): void {
     const c = pair.together / (pair.together + pair.apart + DOUBT);
     const same = a.groupScope === b.groupScope;
-    if (!same && pair.together >= MIN_TOGETHER && c >= MERGE_AT && this.#specific(p, a, b, pair.together)) this.#merge(p, a, b, c, now);
+    if (!same && pair.together >= MIN_TOGETHER && c >= MERGE_AT && !(fittedAlone(a) && fittedAlone(b)) && this.#specific(p, a, b, pair.together)) {
+      this.#merge(p, a, b, c, now);
+    }
     else if (same && pair.apart >= MIN_APART && c < SPLIT_BELOW) this.#split(p, b, c, now);
     else if (same) this.confidence.set(a.groupScope.group, Math.round(c * 100) / 100);
   }
@@ -164,6 +166,20 @@ export class GroupInference {
 
 export function isInferred(g: Scope): boolean {
   return g.group.startsWith(INFERRED);
+}
+
+/**
+ * A key on its own budget whose admissions and refusals that budget alone has explained for a hundred outcomes
+ * in a row (fit.ts): keys drawing on a budget they share never settle on a fit, since their refusals follow the
+ * others' traffic. Two such keys refused together are two accounts of one size run out at once (bench:pool's
+ * e3 merged free keys of separate accounts so), not one project.
+ */
+function fittedAlone(k: KeyState): boolean {
+  const g = k.groupScope;
+  if (g.group !== k.id) return false;
+  if (g.budget.fitted) return true;
+  for (const m of g.models.values()) if (m.budget.fitted) return true;
+  return false;
 }
 
 /** A key whose group nobody named: its own, or one inferred here. */

@@ -155,6 +155,19 @@ describe('quota groups inferred from behaviour', () => {
     pool.close();
   });
 
+  it('keys whose own budgets each explain their refusals (a steady fit) are accounts of one size, not one project', async () => {
+    // Five accounts of 3 a second at twice their capacity run out at the same moments while the others get
+    // through: before the fits were heeded, these seeds merged 2 and 1 pairs of separate accounts.
+    for (const seed of [1, 2]) {
+      const accounts = Array.from({ length: 5 }, () => ({ limit: 3, windowMs: 1_000, keys: 1 }));
+      const r = await runWindows({ accounts, demand: [{ atMs: 0, load: 2 }], durationMs: 60 * MIN, seed });
+      expect(r.events.filter((e) => e.merged)).toEqual([]);
+      for (const k of r.pool.snapshot().keys) expect(k.budgets?.['*']?.fitted?.windowMs).toBe(1_000);
+      r.pool.close();
+      await flush();
+    }
+  }, 120_000);
+
   it('a configured group is never inferred over', async () => {
     const { pool, clock } = makePool([{ key: fakeKey(1), group: 'mine' }, { key: fakeKey(2), group: 'yours' }, fakeKey(3)], { provider: 'nim' });
     const events: unknown[] = [];
