@@ -152,8 +152,7 @@ export class Budget {
    */
   #tell(pacer: Pacer): void {
     const f = this.#fit?.fit;
-    pacer.share.fitted = f?.rpm;
-    pacer.share.fittedWindowMs = f?.windowMs;
+    pacer.share.fit(f, this.seq);
     pacer.depth = f ? (f.rpm * f.windowMs) / MINUTE + DEPTH_SLACK : 1;
   }
 

@@ -36,6 +36,7 @@ const MINUTE = 60_000;
  */
 function describe(v: Candidate, k: KeyState, b: Budget | undefined, now: number): void {
   v.headroom = Math.min(b ? b.headroom(now) : 1, k.windowsHeadroom(now));
+  v.exact = false;
   let spent = Number.NaN;
   if (b?.requests) spent = b.seq / b.requests.limit;
   if (b?.tokens) spent = Math.max(Number.isNaN(spent) ? 0 : spent, b.tokSeq / b.tokens.limit);
@@ -52,6 +53,7 @@ function describe(v: Candidate, k: KeyState, b: Budget | undefined, now: number)
     v.headroom = Math.min(v.headroom, Math.max(0, Math.min(1, ((now - p.lastAt) * cap) / MINUTE - 1)));
     v.budgeted = true;
     spent = p.share.given;
+    v.exact = p.share.fitted !== undefined;
   }
   if (!v.budgeted) spent = b?.seq ?? 0;
   v.spent = spent;

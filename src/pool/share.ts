@@ -81,6 +81,20 @@ export class Share {
     this.#mean += (limit - this.#mean) / this.#n;
   }
 
+  /**
+   * The fit (fit.ts) of the scope, which has sent `sent` requests in all: what peers pool, and what the
+   * strategy's near ties go by (select.ts `exact`). While there is one, every request ever sent counts in it:
+   * the fit is exact where the estimates before it were guesses, and a 3-a-second key counted at its first
+   * measures (110–140 rpm, not 180), or at a first fit that was wrong (91 rpm), stood minutes ahead of its peers
+   * and was given less for the rest of the hour (bench:pool's wmix at 0.7×: 0.67 of its capacity against 0.72).
+   * Without one, requests are counted at the estimate from where the fit left them.
+   */
+  fit(f: { rpm: number; windowMs: number } | undefined, sent: number): void {
+    if (f) this.given = sent / f.rpm;
+    this.fitted = f?.rpm;
+    this.fittedWindowMs = f?.windowMs;
+  }
+
   /** One request dispatched while the pace was `rpm` (the measure before any limit was found). */
   took(rpm: number): void {
     const cap = this.capacity ?? rpm;

@@ -39,4 +39,20 @@ describe('share: how much of a paced scope’s capacity it has been given', () =
   it('starts from what was given before pacing began', () => {
     expect(new Share(3).given).toBe(3);
   });
+
+  it('a fit counts every request ever sent in it; without one, requests are counted at the estimate from there', () => {
+    const s = new Share();
+    s.found(120, false); // a first measure of a 3-a-second key: low
+    for (let i = 0; i < 240; i++) s.took(120);
+    expect(s.given).toBeCloseTo(2);
+    // Fitted at 180: the 240 requests are 1.33 minutes of its capacity, not 2.
+    s.fit({ rpm: 180, windowMs: 1_000 }, 240);
+    expect(s.given).toBeCloseTo(240 / 180);
+    expect(s.capacity).toBe(180);
+    // The fit starts over: what follows is counted at the estimate, from where the fit left it.
+    s.fit(undefined, 240);
+    expect(s.given).toBeCloseTo(240 / 180);
+    for (let i = 0; i < 120; i++) s.took(120);
+    expect(s.given).toBeCloseTo(240 / 180 + 1);
+  });
 });

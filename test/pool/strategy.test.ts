@@ -56,6 +56,16 @@ describe('strategies (pure)', () => {
     expect(strategies.default([cand(0, { ...full, spent: Number.NaN, requests: 5 }), cand(1, { ...full, spent: 1, requests: 9 })], ctx())).toBe(0);
   });
 
+  it('default: between two keys of exactly known capacity (fitted), headroom a tenth apart is a near tie that spent decides', () => {
+    const exact = { budgeted: true, exact: true };
+    // 0.9 against 0.85 (18 and 17 twentieths): the one given less of its capacity goes first.
+    expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { ...exact, headroom: 0.85, spent: 4 })], ctx())).toBe(1);
+    // Further apart, headroom decides.
+    expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { ...exact, headroom: 0.7, spent: 4 })], ctx())).toBe(0);
+    // A guessed capacity on either side: headroom decides, as before.
+    expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { budgeted: true, headroom: 0.85, spent: 4 })], ctx())).toBe(0);
+  });
+
   it('weighted picks in proportion to weight; random covers every key', () => {
     const c = [cand(0, { weight: 1 }), cand(1, { weight: 3 }), cand(2, { weight: 0 })];
     const n = [0, 0, 0];
