@@ -86,7 +86,8 @@ export class Share {
    * strategy's near ties go by (select.ts `exact`). While there is one, every request ever sent counts in it:
    * the fit is exact where the estimates before it were guesses, and a 3-a-second key counted at its first
    * measures (110–140 rpm, not 180), or at a first fit that was wrong (91 rpm), stood minutes ahead of its peers
-   * and was given less for the rest of the hour (bench:pool's wmix at 0.7×: 0.67 of its capacity against 0.72).
+   * and was given less for the rest of the hour (bench:pool's wmix at 0.7×, seed 3: 0.67 of its capacity against
+   * 0.72).
    * Without one, requests are counted at the estimate from where the fit left them.
    */
   fit(f: { rpm: number; windowMs: number } | undefined, sent: number): void {

@@ -101,8 +101,11 @@ export const defaultStrategy: Strategy = (c) =>
   argBest(c, (a, b) => {
     const sa = score(a);
     const sb = score(b);
+    if (sa !== sb) {
+      const near = a.exact === true && b.exact === true && Math.abs(sa - sb) <= NEAR ? lessSpent(a, b) : 0;
+      return near !== 0 ? near > 0 : sa > sb;
+    }
     const sp = lessSpent(a, b);
-    if (sa !== sb) return Math.abs(sa - sb) <= NEAR && sp !== 0 && a.exact === true && b.exact === true ? sp > 0 : sa > sb;
     if (sp !== 0) return sp > 0;
     if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight;
     return lessUsed(a, b);
