@@ -39,7 +39,8 @@ const EDGE = 0.25;
 
 /**
  * Pacing for a quota scope whose limits no header tells (NVIDIA NIM, Gemini): requests are spaced to a
- * learned rate, so waiting requests queue in keymux instead of probing the provider into 429s.
+ * learned rate, so waiting requests queue in keymux instead of probing the provider into 429s. Once the
+ * scope's budget is fitted (fit.ts), as many go at once as it holds (burst.ts).
  *
  * The rate: the provider refills its budget continuously (or per window) and refuses when it is empty. At a
  * fresh 429 the budget is empty; at the next fresh 429 it is empty again; everything that got through between
