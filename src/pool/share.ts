@@ -2,6 +2,7 @@
 const MEAN_OF = 8;
 /** A limit this far from the mean is not noise but capacity that changed: the estimate starts afresh from it. */
 const CHANGED = 0.4;
+const NOTHING: Readonly<{ given: number; sent: number }> = { given: 0, sent: 0 };
 
 /**
  * How much of a paced scope's capacity it has been given, for the default strategy's "least spent first"
@@ -28,6 +29,11 @@ export class Share {
   fittedWindowMs: number | undefined;
   #mean: number | undefined;
   #n = 0;
+  /** What the fit in force counts from, and where the last fit left off (given, and requests sent). */
+  #since = NOTHING;
+  #left = NOTHING;
+  /** The window of the last fit, kept while the fit starts over: the next one is judged against it. */
+  #lastWindow: number | undefined;
 
   constructor(given = 0) {
     this.given = given;
@@ -83,15 +89,23 @@ export class Share {
 
   /**
    * The fit (fit.ts) of the scope, which has sent `sent` requests in all: what peers pool, and what the
-   * strategy's near ties go by (select.ts `exact`). While there is one, every request ever sent counts in it:
-   * the fit is exact where the estimates before it were guesses, and a 3-a-second key counted at its first
-   * measures (110–140 rpm, not 180), or at a first fit that was wrong (91 rpm), stood minutes ahead of its peers
-   * and was given less for the rest of the hour (bench:pool's wmix at 0.7×, seed 3: 0.67 of its capacity against
-   * 0.72).
-   * Without one, requests are counted at the estimate from where the fit left them.
+   * strategy's near ties go by (select.ts `exact`). A fit counts the requests sent in it: `given` was counted at
+   * guesses before it, and a 3-a-second key counted at its first measures (110–140 rpm, not 180) stood minutes
+   * ahead of its peers and was given less for the rest of the hour (bench:pool's wmix at 0.7×, seed 3: 0.67 of
+   * its capacity against 0.72). The first fit counts every request ever sent, and so does one of another window
+   * than the last (that one was the wrong kind of limit: on the same seed a first fit at 91 rpm over 10 s, then
+   * 184 over a second). One of the same window is capacity that changed: it counts from where the last fit left
+   * off, and what came before stands (re-weighed at a doubled limit, an hour at the old one made a key look far
+   * behind, and it was given 1.3 times its share: up10 at 1×, seed 5). Without a fit, requests are counted at the
+   * estimate from where the fit left them.
    */
   fit(f: { rpm: number; windowMs: number } | undefined, sent: number): void {
-    if (f) this.given = sent / f.rpm;
+    if (f && this.fitted === undefined) this.#since = f.windowMs === this.#lastWindow ? this.#left : NOTHING;
+    else if (!f && this.fitted !== undefined) this.#left = { given: this.given, sent };
+    if (f) {
+      this.given = this.#since.given + (sent - this.#since.sent) / f.rpm;
+      this.#lastWindow = f.windowMs;
+    }
     this.fitted = f?.rpm;
     this.fittedWindowMs = f?.windowMs;
   }

@@ -40,7 +40,7 @@ describe('share: how much of a paced scope’s capacity it has been given', () =
     expect(new Share(3).given).toBe(3);
   });
 
-  it('a fit counts every request ever sent in it; without one, requests are counted at the estimate from there', () => {
+  it('a first fit counts every request ever sent in it; without one, requests are counted at the estimate from there', () => {
     const s = new Share();
     s.found(120, false); // a first measure of a 3-a-second key: low
     for (let i = 0; i < 240; i++) s.took(120);
@@ -54,5 +54,22 @@ describe('share: how much of a paced scope’s capacity it has been given', () =
     expect(s.given).toBeCloseTo(240 / 180);
     for (let i = 0; i < 120; i++) s.took(120);
     expect(s.given).toBeCloseTo(240 / 180 + 1);
+  });
+
+  it('a fit of another window than the last counts everything again; one of the same window counts from where the last left off', () => {
+    const s = new Share();
+    // A first fit of the wrong kind (10 s at 90 rpm, for a 3-a-second key), then lost, then the right one.
+    s.fit({ rpm: 90, windowMs: 10_000 }, 180);
+    expect(s.given).toBeCloseTo(2);
+    s.fit(undefined, 180);
+    s.fit({ rpm: 180, windowMs: 1_000 }, 360);
+    expect(s.given).toBeCloseTo(2);
+    // Capacity that doubles (the same window): the hour at the old limit stands as it was counted.
+    s.fit(undefined, 360);
+    for (let i = 0; i < 90; i++) s.took(180);
+    s.fit({ rpm: 360, windowMs: 1_000 }, 450);
+    expect(s.given).toBeCloseTo(2 + 90 / 360);
+    s.fit({ rpm: 360, windowMs: 1_000 }, 810);
+    expect(s.given).toBeCloseTo(2 + 450 / 360);
   });
 });
