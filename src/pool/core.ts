@@ -5,6 +5,7 @@ import { LONG_OUT_MS, startHalfOpen } from './half-open.js';
 import type { KeyState } from './key-state.js';
 import type { LimitView } from './limit-view.js';
 import { Scope } from './quota.js';
+import { Sounding } from './sounding.js';
 import type { KeyId, PoolEvents, PoolOptions, StrategyName } from './types.js';
 
 /** PoolOptions with every default filled in. */
@@ -69,6 +70,8 @@ export class PoolState {
   pauseUntil = 0;
   /** What keys of unknown limits got through before their refusals in the last minute (wary.ts). */
   readonly refusals = new RefusalLevel();
+  /** The key of unknown limits sent everything it takes until refused (sounding.ts; default strategy only). */
+  readonly sounding = new Sounding();
   /** Earliest end of a cooldown not yet announced with `recovered`: the wake-up timer must fire by then. */
   nextRecoveryAt = Infinity;
   persist: Persist | undefined;

@@ -3,7 +3,7 @@ import type { PoolState } from './core.js';
 import { AllKeysUnavailable } from './errors.js';
 import { halfOpenCap } from './half-open.js';
 import type { KeyState } from './key-state.js';
-import { strategies, type Candidate, type Strategy, type StrategyContext } from './strategy.js';
+import { defaultStrategy, strategies, type Candidate, type Strategy, type StrategyContext } from './strategy.js';
 import type { KeyId, StrategyName, UnavailableReason } from './types.js';
 import { limitsUnknown, showedRoom, type Wary } from './wary.js';
 
@@ -170,14 +170,27 @@ export class Selector {
       }
       cands.push(v);
     }
-    if (cands.length === 0) return { readyAt, alive, busy };
+    if (cands.length === 0) {
+      this.#s.sounding.full(now);
+      return { readyAt, alive, busy };
+    }
     if (soonKeys > this.#holds) {
       this.#holds++;
       return { readyAt: soon, alive, busy: false, held: true };
     }
-    const i = cands.length === 1 ? 0 : this.strategy(cands, this.ctx);
+    const i = cands.length === 1 ? 0 : this.#sound(cands, model, now) ?? this.strategy(cands, this.ctx);
     // view.order is the key's index in keys (keys.ts); should they ever disagree, nothing is picked.
     return this.#s.keys[cands[i]!.order] ?? { readyAt, alive, busy };
+  }
+
+  /** The candidate being sounded (sounding.ts), when the default strategy is choosing and it is one of them. */
+  #sound(cands: readonly Candidate[], model: string, now: number): number | undefined {
+    if (this.strategy !== defaultStrategy) return undefined;
+    const perModel = this.#s.opts.limitsPerModel;
+    const k = this.#s.sounding.target(this.#s.keys, (c) => (perModel ? c.groupScope.models.get(model) : c.groupScope)?.budget, now);
+    if (!k) return undefined;
+    const i = cands.indexOf(k.view);
+    return i >= 0 ? i : undefined;
   }
 
   /** A pass over the wait queue begins (or a request arrives at an empty queue): nothing is held yet. */

@@ -93,9 +93,12 @@ function lessSpent(a: Candidate, b: Candidate): number {
  * budget, so a 3-deep key's is coarse beside a 40-deep one's; going by headroom alone, the coarse key lost most
  * near ties and was given 0.69 of its capacity where the others were given 0.74 (bench:pool's wmix at 0.7×).
  * Only where capacity is exact: between a fitted key and one whose capacity is guessed, spent compares a
- * guess, and deciding by it drove e3's 10-rpm keys to their limit (balance at 1× 0.95 → 0.88).
+ * guess, and deciding by it drove e3's 10-rpm keys to their limit (balance at 1× 0.95 → 0.88). A fifth, not a
+ * tenth, since keys never refused are sounded (sounding.ts) and every capacity in e3 is exact: a 100-deep key's
+ * headroom and a 10-deep one's drift apart by more than a tenth between requests, and at 0.7× the small keys
+ * were given 0.735 of their capacity against the large ones' 0.687 (seeds 1–6, e3 at 0.7×: balance 0.91 → 0.96).
  */
-const NEAR = 2;
+const NEAR = 4;
 
 export const defaultStrategy: Strategy = (c) =>
   argBest(c, (a, b) => {
