@@ -28,7 +28,7 @@ export interface Candidate {
   maxConcurrent: number;
   /**
    * Whether `spent` is counted in a capacity known exactly: the limit a paced key's own admissions and refusals
-   * fitted (fit.ts), not an estimate from its pace. Between two such keys a near tie of headroom goes by spent.
+   * fitted (fit.ts), not an estimate from its pace. Between two such keys spent goes before headroom.
    */
   exact?: boolean;
 }
@@ -88,26 +88,25 @@ function lessSpent(a: Candidate, b: Candidate): number {
 }
 
 /**
- * Headroom this close (in the score's twentieths) is a near tie between two keys of exactly known capacity: the
- * one given the least of its capacity goes first. Headroom moves in steps the size of one request of a key's
- * budget, so a 3-deep key's is coarse beside a 40-deep one's; going by headroom alone, the coarse key lost most
- * near ties and was given 0.69 of its capacity where the others were given 0.74 (bench:pool's wmix at 0.7×).
- * Only where capacity is exact: between a fitted key and one whose capacity is guessed, spent compares a
- * guess, and deciding by it drove e3's 10-rpm keys to their limit (balance at 1× 0.95 → 0.88). A fifth, not a
- * tenth, since keys never refused are sounded (sounding.ts) and every capacity in e3 is exact: a 100-deep key's
- * headroom and a 10-deep one's drift apart by more than a tenth between requests, and at 0.7× the small keys
- * were given 0.735 of their capacity against the large ones' 0.687 (seeds 1–6, e3 at 0.7×: balance 0.91 → 0.96).
+ * Between two keys of exactly known capacity, the one given the least of its capacity goes first, whatever
+ * their headroom: `spent` then counts in capacities the pool knows, and equal shares of them are what balance
+ * is. Headroom moves in steps of one request of a key's budget, so a 3-deep key's is coarse beside a 40-deep
+ * one's, and a 10-deep key's drifts from a 100-deep one's by more than a tenth between requests: going by
+ * headroom first, the coarse keys lost most near ties (bench:pool's wmix at 0.7×: 0.69 of their capacity
+ * against 0.74), and with e3's paid keys sounded (sounding.ts) the 10-a-minute keys were given 0.75 of theirs
+ * against 0.69 (seeds 1–6 at 0.7×, balance 0.96; 0.99 by the share). Only where capacity is exact: between a
+ * fitted key and one whose capacity is guessed, spent compares a guess, and deciding by it drove e3's 10-rpm
+ * keys to their limit (balance at 1× 0.95 → 0.88). The pace still decides when each may go at all.
  */
-const NEAR = 4;
-
 export const defaultStrategy: Strategy = (c) =>
   argBest(c, (a, b) => {
+    if (a.exact === true && b.exact === true) {
+      const sp = lessSpent(a, b);
+      if (sp !== 0) return sp > 0;
+    }
     const sa = score(a);
     const sb = score(b);
-    if (sa !== sb) {
-      const near = a.exact === true && b.exact === true && Math.abs(sa - sb) <= NEAR ? lessSpent(a, b) : 0;
-      return near !== 0 ? near > 0 : sa > sb;
-    }
+    if (sa !== sb) return sa > sb;
     const sp = lessSpent(a, b);
     if (sp !== 0) return sp > 0;
     if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight;

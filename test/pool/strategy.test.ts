@@ -56,13 +56,13 @@ describe('strategies (pure)', () => {
     expect(strategies.default([cand(0, { ...full, spent: Number.NaN, requests: 5 }), cand(1, { ...full, spent: 1, requests: 9 })], ctx())).toBe(0);
   });
 
-  it('default: between two keys of exactly known capacity (fitted), headroom a fifth apart is a near tie that spent decides', () => {
+  it('default: between two keys of exactly known capacity (fitted), the share decides whatever the headroom', () => {
     const exact = { budgeted: true, exact: true };
-    // 0.9 against 0.85 or 0.7 (18 against 17 or 14 twentieths): the one given less of its capacity goes first.
+    // 0.9 against 0.85 or 0.65 (18 against 17 or 13 twentieths): the one given less of its capacity goes first.
     expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { ...exact, headroom: 0.85, spent: 4 })], ctx())).toBe(1);
-    expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { ...exact, headroom: 0.7, spent: 4 })], ctx())).toBe(1);
-    // Further apart, headroom decides.
-    expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { ...exact, headroom: 0.65, spent: 4 })], ctx())).toBe(0);
+    expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { ...exact, headroom: 0.65, spent: 4 })], ctx())).toBe(1);
+    // Given alike: headroom decides.
+    expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 4 }), cand(1, { ...exact, headroom: 0.65, spent: 4 })], ctx())).toBe(0);
     // A guessed capacity on either side: headroom decides, as before.
     expect(strategies.default([cand(0, { ...exact, headroom: 0.9, spent: 5 }), cand(1, { budgeted: true, headroom: 0.85, spent: 4 })], ctx())).toBe(0);
   });
