@@ -70,7 +70,7 @@ export class PoolState {
   pauseUntil = 0;
   /** What keys of unknown limits got through before their refusals in the last minute (wary.ts). */
   readonly refusals = new RefusalLevel();
-  /** The key of unknown limits sent everything it takes until refused (sounding.ts; default strategy only). */
+  /** The key of unknown limits sent all it takes until its limit is fitted (sounding.ts; default strategy only). */
   readonly sounding = new Sounding();
   /** Earliest end of a cooldown not yet announced with `recovered`: the wake-up timer must fire by then. */
   nextRecoveryAt = Infinity;

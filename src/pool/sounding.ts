@@ -10,7 +10,7 @@ const CARRIED = 30;
  * that takes it all for this long has more than the pool sends, and knowing its exact limit matters less.
  */
 const SOUND_MS = 3 * 60_000;
-/** A key sounded without a refusal is left alone this long: the demand may grow, or its share be wrong again. */
+/** A key sounded SOUND_MS unrefused is left alone this long: the demand may grow, or its share be wrong again. */
 const REST_MS = 30 * 60_000;
 /**
  * A sounding starts only when no request has found every key taken for this long: a pool run at its capacity
@@ -40,9 +40,11 @@ export type ScopeOf = (k: KeyState) => Budget | undefined;
  *
  * So, once the pool is learning limits from refusals (another key is paced) and a key of unknown limits has
  * carried some of the traffic without one, the pool sends it every request it can take, one key at a time, until
- * the provider refuses it. From there its pace and fit learn its limit as they learn any other's, and the
- * request refused is retried on another key like any 429. A key that takes everything for SOUND_MS without a
- * refusal is left to rest. Only the default strategy sounds: the others are the plain rules their names say.
+ * its limit is fitted: its pace and fit learn it from the refusals as they learn any other's, and each request
+ * refused is retried on another key like any 429. A sounding is let go after SOUND_MS (a key that takes
+ * everything unrefused, or one refused but never fitted: its refusals follow an unnamed project's other keys),
+ * and a key never refused then rests REST_MS. Only the default strategy sounds: the others are the plain rules
+ * their names say.
  */
 export class Sounding {
   #key: KeyState | undefined;
@@ -59,7 +61,7 @@ export class Sounding {
   }
 
   /**
-   * The key being sounded at `now`, if any: kept while its limits are unknown and it has not gone on too long,
+   * The key being sounded at `now`, if any: kept while its limit is not fitted and it has not gone on too long,
    * else another is chosen (at most once every LOOK_MS) among `keys`. `scopeOf` gives a key's budget for the model.
    */
   target(keys: readonly KeyState[], scopeOf: ScopeOf, now: number): KeyState | undefined {
