@@ -71,7 +71,7 @@ export class PoolState {
   /** What keys of unknown limits got through before their refusals in the last minute (wary.ts). */
   readonly refusals = new RefusalLevel();
   /** The key of unknown limits sent all it takes until its limit is fitted (sounding.ts; default strategy only). */
-  readonly sounding = new Sounding();
+  readonly sounding = new Sounding((k) => this.events.emit('sounding', { keyId: k.id, group: k.groupScope.group }));
   /** Earliest end of a cooldown not yet announced with `recovered`: the wake-up timer must fire by then. */
   nextRecoveryAt = Infinity;
   persist: Persist | undefined;

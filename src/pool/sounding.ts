@@ -55,6 +55,9 @@ export class Sounding {
   #learningSince = Infinity;
   readonly #rest = new Map<KeyId, number>();
 
+  /** `started` hears each sounding as it begins (the pool's `sounding` event). */
+  constructor(private readonly started: (k: KeyState) => void = () => {}) {}
+
   /** A request found no key free at `now`: the pool is at its capacity. */
   full(now: number): void {
     this.#fullAt = now;
@@ -90,6 +93,7 @@ export class Sounding {
     if (!best || now - this.#learningSince < SETTLE_MS) return undefined;
     this.#key = best;
     this.#since = now;
+    this.started(best);
     return best;
   }
 }

@@ -177,6 +177,12 @@ export interface PoolEvents {
    * evidence contradicts it. Said once per change, for the log: the operator can confirm it with `group:`.
    */
   inferred: { group: string; keyIds: KeyId[]; confidence: number; merged: boolean };
+  /**
+   * A key whose limits nothing has told (no header, no configuration, never refused) is sent every request it
+   * can take from now on, until its limit is fitted from the refusals (at most three minutes): said once per
+   * sounding, for the log, since a key taking all the traffic for a while looks like a fault otherwise.
+   */
+  sounding: { keyId: KeyId; group: string };
   /** Every reported outcome, for usage accounting and stores. */
   outcome: { keyId: KeyId; group: string; model: string; outcome: Outcome; latencyMs: number };
   /** A store failed (op `store.writeState`, …) or an event listener threw (op `listener:<event>`). Never thrown. */

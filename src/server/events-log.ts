@@ -43,6 +43,7 @@ export class KeyEventLog {
       this.#back('key enabled', name, e.keyId, undefined);
     });
     pool.on('inferred', (e) => this.logger.info({ provider: name, group: e.group, keyIds: e.keyIds, confidence: e.confidence, merged: e.merged }, 'keys share a quota (inferred)'));
+    pool.on('sounding', (e) => this.logger.info({ provider: name, keyId: e.keyId, group: e.group }, 'key of unknown limits sounded: it takes all the traffic it can until its limit is learned'));
   }
 
   /** A re-check's verdict (recovery.ts, keys check, the admin API): info when it passed, warn when it did not. */

@@ -134,6 +134,8 @@ describe('sounding in a pool (no headers, light load)', () => {
     const r = await runWindows({ accounts, demand: [{ atMs: 0, load: 0.7 }], durationMs: 60 * MIN, seed: 1 });
     expect(r.failed + r.refused).toBe(0);
     const snap = r.pool.snapshot().keys;
+    // Each large key was sounded once, and said so (the log's line); no small key needed it.
+    expect(r.sounded.sort()).toEqual([snap[0]!.id, snap[1]!.id].sort());
     const fits = snap.map((k) => k.budgets?.['*']?.fitted);
     // Without sounding the large keys were never refused at this load: nothing fitted them.
     for (const [i, f] of fits.entries()) {

@@ -24,6 +24,8 @@ export interface WindowResult {
   pool: KeyPool;
   secrets: string[];
   events: PoolEvents['inferred'][];
+  /** Keys sounded (sounding.ts), in order. */
+  sounded: string[];
   /** Per second of the run: successes and 429s. */
   ok: number[];
   limited: number[];
@@ -71,8 +73,9 @@ export async function runWindows(spec: WindowSpec): Promise<WindowResult> {
   const pool = new KeyPool({ provider: 'nim', keys: secrets, clock, random: seeded(spec.seed + 1), maxQueue: 100_000 });
   const byId = new Map(pool.snapshot().keys.map((k, i) => [k.id, i]));
   const seconds = Math.ceil(spec.durationMs / 1000);
-  const r: WindowResult = { pool, secrets, events: [], ok: new Array(seconds).fill(0), limited: new Array(seconds).fill(0), attempts: 0, rateLimited: 0, failed: 0, refused: 0 };
+  const r: WindowResult = { pool, secrets, events: [], sounded: [], ok: new Array(seconds).fill(0), limited: new Array(seconds).fill(0), attempts: 0, rateLimited: 0, failed: 0, refused: 0 };
   pool.on('inferred', (e) => r.events.push(e));
+  pool.on('sounding', (e) => r.sounded.push(e.keyId));
   const wait = (ms: number) => new Promise<void>((res) => clock.setTimer(res, ms));
 
   const attempt = async (keyId: string): Promise<{ outcome: Outcome; value: null }> => {

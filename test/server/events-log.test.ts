@@ -1,8 +1,10 @@
 // Key state changes as log lines (issue #16): warn when a key goes out for long, info when it comes back; short
 // rate-limit cooldowns are counted, not logged; the masked key and the reason, never the secret.
+import { pino } from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { keyId } from '../../src/pool/index.js';
-import { maskReason } from '../../src/server/events-log.js';
+import { keyId, type KeyPool, type PoolEvents } from '../../src/pool/index.js';
+import { KeyEventLog, maskReason } from '../../src/server/events-log.js';
+import type { Runtime } from '../../src/server/runtime.js';
 import { call, chatBody, openaiEnv, start, type Harness } from './helpers.js';
 
 const ADMIN = 'adm-secret-events-0123456789';
@@ -46,6 +48,18 @@ describe('key events in the log', () => {
     const again = await pool.acquire({ model: 'gpt-4o-mini' });
     again.report({ kind: 'rate_limited', scope: 'group', retryAfterMs: 300_000, reason: 'rate_limit_exceeded' });
     expect(events().find((e) => e.msg === 'key cooling')).toMatchObject({ level: 40, keyId: keyId(KEYS.busy), reason: 'rate_limit_exceeded' });
+  });
+
+  test('a key sounded (its limits unknown, sent all the traffic it takes) is said once at info, by id', () => {
+    const handlers = new Map<string, (e: unknown) => void>();
+    const pool = { on: (name: string, f: (e: unknown) => void) => handlers.set(name, f) } as unknown as KeyPool;
+    const rt = { eachPool: (f: (name: string, p: KeyPool) => void) => f('nvidia_nim', pool), clock: { now: () => 0 } } as unknown as Runtime;
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ base: undefined, timestamp: false }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    new KeyEventLog(rt, logger);
+    const e: PoolEvents['sounding'] = { keyId: keyId(KEYS.good), group: keyId(KEYS.good) };
+    handlers.get('sounding')!(e);
+    expect(lines).toEqual([{ level: 30, provider: 'nvidia_nim', keyId: keyId(KEYS.good), group: keyId(KEYS.good), msg: expect.stringMatching(/^key of unknown limits sounded/) }]);
   });
 
   test('a reason quoting a key is masked', () => {
