@@ -99,6 +99,9 @@ export class Selector {
   #holds = 0;
 
   readonly #s: PoolState;
+  /** A key's budget for a model: its group's, or its group's scope for the model when limits are per model. */
+  readonly #scopeOf = (k: KeyState, model: string): Budget | undefined =>
+    (this.#s.opts.limitsPerModel ? k.groupScope.models.get(model) : k.groupScope)?.budget;
 
   constructor(s: PoolState, name: StrategyName) {
     this.#s = s;
@@ -162,9 +165,9 @@ export class Selector {
       v.lastUsedAt = k.lastUsedAt ?? -Infinity;
       v.weight = k.weight;
       v.maxConcurrent = k.maxConcurrent;
-      const b = this.#s.opts.limitsPerModel ? k.groupScope.models.get(model) : k.groupScope;
-      describe(v, k, b?.budget, now);
-      if (wary && now < wary.until && limitsUnknown(k, b?.budget) && !showedRoom(b?.budget, (level ??= this.#s.refusals.level(now)), now)) {
+      const b = this.#scopeOf(k, model);
+      describe(v, k, b, now);
+      if (wary && now < wary.until && limitsUnknown(k, b) && !showedRoom(b, (level ??= this.#s.refusals.level(now)), now)) {
         if (wary.until < readyAt) readyAt = wary.until;
         continue;
       }
@@ -186,8 +189,7 @@ export class Selector {
   /** The candidate being sounded (sounding.ts), when the default strategy is choosing and it is one of them. */
   #sound(cands: readonly Candidate[], model: string, now: number): number | undefined {
     if (this.strategy !== defaultStrategy) return undefined;
-    const perModel = this.#s.opts.limitsPerModel;
-    const k = this.#s.sounding.target(this.#s.keys, (c) => (perModel ? c.groupScope.models.get(model) : c.groupScope)?.budget, now);
+    const k = this.#s.sounding.target(this.#s.keys, this.#scopeOf, model, now);
     if (!k) return undefined;
     const i = cands.indexOf(k.view);
     return i >= 0 ? i : undefined;

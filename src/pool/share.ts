@@ -89,7 +89,7 @@ export class Share {
 
   /**
    * The fit (fit.ts) of the scope, which has sent `sent` requests in all: what peers pool, and what the
-   * strategy's near ties go by (select.ts `exact`). A fit counts the requests sent in it: `given` was counted at
+   * strategy compares first between exact capacities (select.ts `exact`). A fit counts the requests sent in it: `given` was counted at
    * guesses before it, and a 3-a-second key counted at its first measures (110–140 rpm, not 180) stood minutes
    * ahead of its peers and was given less for the rest of the hour (bench:pool's wmix at 0.7×, seed 3: 0.67 of
    * its capacity against 0.72). The first fit counts every request ever sent, and so does one of another window

@@ -1,6 +1,7 @@
 import type { Budget } from './budget.js';
 import type { KeyState } from './key-state.js';
 import type { KeyId } from './types.js';
+import { limitsUnknown } from './wary.js';
 
 /** Requests a key must have carried before it is sounded: a key just added is first given like the others. */
 const CARRIED = 30;
@@ -27,8 +28,8 @@ const SETTLE_MS = 60_000;
 /** How often the keys are looked over for one to sound (each look is a pass over the keys). */
 const LOOK_MS = 1_000;
 
-/** A key's budget for the model being asked for: its group's, or its group's scope for that model. */
-export type ScopeOf = (k: KeyState) => Budget | undefined;
+/** A key's budget for `model`: its group's, or its group's scope for that model. */
+export type ScopeOf = (k: KeyState, model: string) => Budget | undefined;
 
 /**
  * Sounding: finding the limit of a key no refusal has bounded. Without rate-limit headers a key's limit shows
@@ -65,13 +66,13 @@ export class Sounding {
 
   /**
    * The key being sounded at `now`, if any: kept while its limit is not fitted and it has not gone on too long,
-   * else another is chosen (at most once every LOOK_MS) among `keys`. `scopeOf` gives a key's budget for the model.
+   * else another is chosen (at most once every LOOK_MS) among `keys`. `scopeOf` gives a key's budget for `model`.
    */
-  target(keys: readonly KeyState[], scopeOf: ScopeOf, now: number): KeyState | undefined {
+  target(keys: readonly KeyState[], scopeOf: ScopeOf, model: string, now: number): KeyState | undefined {
     const k = this.#key;
     if (k) {
       // Disabled, fitted, or removed by a reload since.
-      if (k.disabled || !unfitted(scopeOf(k)) || !keys.includes(k)) this.#key = undefined;
+      if (k.disabled || !unfitted(scopeOf(k, model)) || !keys.includes(k)) this.#key = undefined;
       else if (now - this.#since >= SOUND_MS) {
         this.#rest.set(k.id, now + REST_MS);
         this.#key = undefined;
@@ -83,11 +84,11 @@ export class Sounding {
     let best: KeyState | undefined;
     for (const c of keys) {
       if (c.disabled) continue;
-      const b = scopeOf(c);
+      const b = scopeOf(c, model);
       if (b?.pacer) learning = true;
       if (!unbounded(c, b) || (b?.seq ?? 0) < CARRIED || (this.#rest.get(c.id) ?? -Infinity) > now) continue;
       // The key that carried most: the likeliest to have capacity the guesses miss.
-      if (!best || (b?.seq ?? 0) > (scopeOf(best)?.seq ?? 0)) best = c;
+      if (!best || (b?.seq ?? 0) > (scopeOf(best, model)?.seq ?? 0)) best = c;
     }
     if (learning) this.#learningSince = Math.min(this.#learningSince, now);
     if (!best || now - this.#learningSince < SETTLE_MS) return undefined;
@@ -107,7 +108,7 @@ function unfitted(b: Budget | undefined): boolean {
   return b !== undefined && !b.known && b.fitted === undefined;
 }
 
-/** Whether nothing bounds key k's limits on scope b: no header, no configuration, never refused. */
+/** Whether nothing bounds key k's limits on scope b: no header, no configuration (wary.ts), never refused. */
 function unbounded(k: KeyState, b: Budget | undefined): boolean {
-  return b !== undefined && !b.known && !b.pacer && b.day === undefined && b.refusedSentAt === -Infinity && !k.rpm && !k.tpm && !k.rpd;
+  return b !== undefined && b.refusedSentAt === -Infinity && limitsUnknown(k, b);
 }

@@ -55,10 +55,10 @@ describe('sounding a key no refusal has bounded (sounding.ts)', () => {
     const t0 = 1_000_000;
     const { keys, scopeOf, s } = setup(t0);
     // Another key is paced from t0 on: learning, but not for long enough yet.
-    expect(s.target(keys, scopeOf, t0)).toBeUndefined();
-    expect(s.target(keys, scopeOf, t0 + 30_000)).toBeUndefined();
+    expect(s.target(keys, scopeOf, 'm', t0)).toBeUndefined();
+    expect(s.target(keys, scopeOf, 'm', t0 + 30_000)).toBeUndefined();
     // A minute on: the large key (200 carried), not the young one (10 carried) nor the configured one (300, rpm set).
-    expect(s.target(keys, scopeOf, t0 + MIN)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t0 + MIN)?.id).toBe('large');
   });
 
   it('sounds nothing while no key is paced: nothing says the provider refuses without headers', () => {
@@ -69,59 +69,59 @@ describe('sounding a key no refusal has bounded (sounding.ts)', () => {
       [keys[1]!, carried(100, now)],
     ]);
     const s = new Sounding();
-    for (let t = now; t <= now + 5 * MIN; t += 1_000) expect(s.target(keys, (k) => budgets.get(k), t)).toBeUndefined();
+    for (let t = now; t <= now + 5 * MIN; t += 1_000) expect(s.target(keys, (k) => budgets.get(k), 'm', t)).toBeUndefined();
   });
 
   it('goes on past the first refusal until the limit is fitted, then moves to the next unbounded key', () => {
     const t0 = 1_000_000;
     const { keys, budgets, scopeOf, s } = setup(t0);
-    s.target(keys, scopeOf, t0);
+    s.target(keys, scopeOf, 'm', t0);
     const t1 = t0 + MIN;
-    expect(s.target(keys, scopeOf, t1)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t1)?.id).toBe('large');
     const large = budgets.get(keys[1]!)!;
     for (let i = 0; i < 5; i++) large.succeeded(t1);
     large.rateLimited(t1 + 5_000, t1 + 5_000, large.seq);
     // Refused and paced, but one refusal fits several windows: still sounded.
-    expect(s.target(keys, scopeOf, t1 + 6_000)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t1 + 6_000)?.id).toBe('large');
     large.fit = { rpm: 100, windowMs: MIN };
     // Fitted: done. The young key has since carried enough and is next.
     const young = budgets.get(keys[2]!)!;
     for (let i = 0; i < 25; i++) young.dispatch(t1 + 7_000, 0);
-    expect(s.target(keys, scopeOf, t1 + 8_000)?.id).toBe('young');
+    expect(s.target(keys, scopeOf, 'm', t1 + 8_000)?.id).toBe('young');
   });
 
   it('a key that takes everything for three minutes unrefused rests half an hour', () => {
     const t0 = 1_000_000;
     const { keys, scopeOf, s } = setup(t0);
-    s.target(keys, scopeOf, t0);
+    s.target(keys, scopeOf, 'm', t0);
     const t1 = t0 + MIN;
-    expect(s.target(keys, scopeOf, t1)?.id).toBe('large');
-    expect(s.target(keys, scopeOf, t1 + 3 * MIN - 1)?.id).toBe('large');
-    expect(s.target(keys, scopeOf, t1 + 3 * MIN)).toBeUndefined();
-    expect(s.target(keys, scopeOf, t1 + 20 * MIN)).toBeUndefined();
-    expect(s.target(keys, scopeOf, t1 + 3 * MIN + 30 * MIN)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t1)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t1 + 3 * MIN - 1)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t1 + 3 * MIN)).toBeUndefined();
+    expect(s.target(keys, scopeOf, 'm', t1 + 20 * MIN)).toBeUndefined();
+    expect(s.target(keys, scopeOf, 'm', t1 + 3 * MIN + 30 * MIN)?.id).toBe('large');
   });
 
   it('starts no sounding within ten seconds of a request that found every key taken; one under way goes on', () => {
     const t0 = 1_000_000;
     const { keys, scopeOf, s } = setup(t0);
-    s.target(keys, scopeOf, t0);
+    s.target(keys, scopeOf, 'm', t0);
     s.full(t0 + MIN - 5_000);
-    expect(s.target(keys, scopeOf, t0 + MIN)).toBeUndefined();
-    expect(s.target(keys, scopeOf, t0 + MIN + 5_000)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t0 + MIN)).toBeUndefined();
+    expect(s.target(keys, scopeOf, 'm', t0 + MIN + 5_000)?.id).toBe('large');
     s.full(t0 + MIN + 6_000);
-    expect(s.target(keys, scopeOf, t0 + MIN + 7_000)?.id).toBe('large');
+    expect(s.target(keys, scopeOf, 'm', t0 + MIN + 7_000)?.id).toBe('large');
   });
 
   it('lets go of a key disabled or removed meanwhile', () => {
     const t0 = 1_000_000;
     const { keys, scopeOf, s } = setup(t0);
-    s.target(keys, scopeOf, t0);
-    expect(s.target(keys, scopeOf, t0 + MIN)?.id).toBe('large');
+    s.target(keys, scopeOf, 'm', t0);
+    expect(s.target(keys, scopeOf, 'm', t0 + MIN)?.id).toBe('large');
     const without = keys.filter((k) => k.id !== 'large');
-    expect(s.target(without, scopeOf, t0 + MIN + 1_000)).toBeUndefined();
+    expect(s.target(without, scopeOf, 'm', t0 + MIN + 1_000)).toBeUndefined();
     (keys[1] as { disabled: unknown }).disabled = { reason: 'revoked', at: t0 };
-    expect(s.target(keys, scopeOf, t0 + MIN + 2_000)).toBeUndefined();
+    expect(s.target(keys, scopeOf, 'm', t0 + MIN + 2_000)).toBeUndefined();
   });
 });
 
