@@ -191,6 +191,19 @@ describe('a pace as deep as the budget it paces (a fitted depth)', () => {
     expect(burst(p, Math.ceil(31_000 + interval))).toMatchObject({ sent: 1 });
   });
 
+  it('one deep too, a refusal empties it: the next request waits an interval of the cut pace, not of the pace refused', () => {
+    // Out of slow start at 24 a minute: the next request was due 2.5 s after the last.
+    const p = new Pacer(24, 0, { measured: true });
+    expect(burst(p, 10_000)).toEqual({ sent: 1, nextAt: 12_500 });
+    // Refused at 10.5 s: the provider's budget is empty, and refills at no more than the cut pace. Sent at the
+    // old pace's time it would be refused again, and read as a limit that fell (a pace 0.7 of the last).
+    p.limited(10_500, 10_000, 1);
+    const interval = MIN / p.rpm;
+    expect(interval).toBeGreaterThan(2_500);
+    expect(burst(p, 12_500).sent).toBe(0);
+    expect(burst(p, Math.ceil(10_500 + interval))).toMatchObject({ sent: 1 });
+  });
+
   it('is one deep until the pace has measured a rate (slow start keeps its own spacing)', () => {
     const p = new Pacer(30, 0);
     p.depth = 10;
