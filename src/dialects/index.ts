@@ -37,6 +37,8 @@ export interface DialectSpec {
    * dialect's names.
    */
   limitHeaders: LimitHeaderSpec | undefined;
+  /** The smallest chat request of the dialect: one word in, at most one token out (a key's check when its provider lists no models). */
+  pingBody(model: string): object;
 }
 
 function anthropicType(status: number): string {
@@ -88,6 +90,8 @@ function googleStatus(status: number): string {
 const openaiBody = (status: number, message: string, code?: string | null) => ({ error: { message, type: openaiType(status), param: null, code: code ?? null } });
 const anthropicBody = (status: number, message: string) => ({ type: 'error', error: { type: anthropicType(status), message } });
 const geminiBody = (status: number, message: string) => ({ error: { code: status, message, status: googleStatus(status) } });
+/** OpenAI's chat and Anthropic's messages take the same minimal body (Anthropic requires max_tokens). */
+const messagesPing = (model: string) => ({ model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 });
 
 export const DIALECT: { readonly [D in Dialect]: DialectSpec } = {
   openai: {
@@ -96,6 +100,7 @@ export const DIALECT: { readonly [D in Dialect]: DialectSpec } = {
     streamError: (status, message, code) => [{ data: openaiBody(status, message, code) }, { data: '[DONE]' }],
     passedHeaders: ['openai-beta'],
     limitHeaders: OPENAI_LIMIT_HEADERS,
+    pingBody: messagesPing,
   },
   anthropic: {
     errorType: anthropicType,
@@ -103,6 +108,7 @@ export const DIALECT: { readonly [D in Dialect]: DialectSpec } = {
     streamError: (status, message) => [{ event: 'error', data: anthropicBody(status, message) }],
     passedHeaders: ['anthropic-version', 'anthropic-beta'],
     limitHeaders: ANTHROPIC_LIMIT_HEADERS,
+    pingBody: messagesPing,
   },
   gemini: {
     errorType: googleStatus,
@@ -110,6 +116,8 @@ export const DIALECT: { readonly [D in Dialect]: DialectSpec } = {
     streamError: (status, message) => [{ data: geminiBody(status, message) }],
     passedHeaders: [],
     limitHeaders: undefined,
+    // The model is in Gemini's URL, not its body.
+    pingBody: () => ({ contents: [{ role: 'user', parts: [{ text: 'ping' }] }], generationConfig: { maxOutputTokens: 1 } }),
   },
 };
 

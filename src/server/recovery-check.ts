@@ -1,3 +1,4 @@
+import { DIALECT } from '../dialects/index.js';
 import { keyId, type KeyId, type Outcome } from '../pool/index.js';
 import { UnsupportedRouteError, type PreparedCall } from '../providers/index.js';
 import { HttpError } from './errors.js';
@@ -76,9 +77,6 @@ export function probeCall(p: ProviderRuntime, model: string | undefined): Prepar
   }
   const m = model ?? p.config.models?.[0];
   if (m === undefined) throw new HttpError('KMX_ERR_BAD_REQUEST', `${p.name} has no model list to probe: name a model to try, ?model=...`);
-  const dialect = p.adapter.profile.dialect;
-  const body = dialect === 'gemini'
-    ? { contents: [{ role: 'user', parts: [{ text: 'ping' }] }], generationConfig: { maxOutputTokens: 1 } }
-    : { model: m, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 };
+  const body = DIALECT[p.adapter.profile.dialect].pingBody(m);
   return p.adapter.call(p.adapter.chatRoute, { model: m, stream: false, body: JSON.stringify(body) });
 }
