@@ -40,7 +40,11 @@ function describe(v: Candidate, k: KeyState, b: Budget | undefined, now: number)
   let spent = Number.NaN;
   if (b?.requests) spent = b.seq / b.requests.limit;
   if (b?.tokens) spent = Math.max(Number.isNaN(spent) ? 0 : spent, b.tokSeq / b.tokens.limit);
-  if (Number.isNaN(spent) && k.rpm) spent = k.requests / k.rpm.limit;
+  if (Number.isNaN(spent) && k.rpm) {
+    // A configured rpm is a capacity known exactly: the share goes first (strategy.ts), as between fitted keys.
+    spent = k.requests / k.rpm.limit;
+    v.exact = true;
+  }
   v.budgeted = !Number.isNaN(spent) || b?.day !== undefined || k.tpm !== undefined || k.rpd !== undefined;
   if (!v.budgeted && b?.pacer) {
     // Paced (no headers, learned from 429s): a group just one interval of its capacity past its last request has

@@ -27,8 +27,9 @@ export interface Candidate {
   /** Concurrency cap; Infinity when none is configured. */
   maxConcurrent: number;
   /**
-   * Whether `spent` is counted in a capacity known exactly: the limit a paced key's own admissions and refusals
-   * fitted (fit.ts), not an estimate from its pace. Between two such keys spent goes before headroom.
+   * Whether `spent` is counted in a capacity known exactly: a configured rpm, or the limit a paced key's own
+   * admissions and refusals fitted (fit.ts), not an estimate from its pace. Between two such keys spent goes
+   * before headroom.
    */
   exact?: boolean;
 }
@@ -94,7 +95,8 @@ function lessSpent(a: Candidate, b: Candidate): number {
  * one's, and a 10-deep key's drifts from a 100-deep one's by more than a tenth between requests: going by
  * headroom first, the coarse keys lost most near ties (bench:pool's wmix at 0.7×: 0.69 of their capacity
  * against 0.74), and with e3's paid keys sounded (sounding.ts) the 10-a-minute keys were given 0.75 of theirs
- * against 0.69 (seeds 1–6 at 0.7×, balance 0.96; 0.99 by the share). Only where capacity is exact: between a
+ * against 0.69 (seeds 1–6 at 0.7×, balance 0.96; 0.99 by the share). Configured rpm is exact too (e2 at 0.7×:
+ * balance 0.96 → 1.00). Only where capacity is exact: between a
  * fitted key and one whose capacity is guessed, spent compares a guess, and deciding by it drove e3's 10-rpm
  * keys to their limit (balance at 1× 0.95 → 0.88). The pace still decides when each may go at all.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { strategies } from '../../src/pool/index.js';
 import type { Candidate, StrategyName } from '../../src/pool/index.js';
-import { flush, makePool, ok, seeded } from './helpers.js';
+import { drive, flush, makePool, ok, seeded } from './helpers.js';
 
 function cand(order: number, over: Partial<Candidate> = {}): Candidate {
   return { id: `k${order}`, order, weight: 1, inFlight: 0, requests: 0, lastUsedAt: -Infinity, headroom: 1, maxConcurrent: Infinity, ...over };
@@ -122,6 +122,29 @@ describe('strategies in a pool', () => {
     await flush();
     expect(n.get(fast)! / n.get(slow)!).toBeGreaterThan(5);
     expect(n.get(fast)! / n.get(slow)!).toBeLessThan(7);
+  });
+
+  it('default gives keys of configured rpm exactly their share of capacity, also under Poisson arrivals', async () => {
+    const { pool, clock } = makePool([
+      { key: 'sk-test-paid-abcdefghijklmnop', rpm: 100 },
+      { key: 'sk-test-free1-abcdefghijklmnop', rpm: 10 },
+      { key: 'sk-test-free2-abcdefghijklmnop', rpm: 10 },
+    ]);
+    const ids = pool.snapshot().keys.map((k) => k.id);
+    const n = new Map<string, number>();
+    const rnd = seeded(7);
+    // 84 requests a minute (0.7 of the pool's 120) for 30 minutes, at exponential gaps: bursts and lulls.
+    for (let i = 0; i < 84 * 30; i++) {
+      clock.advance(Math.max(1, Math.round((-Math.log(1 - rnd()) * 60_000) / 84)));
+      const l = await drive(clock, pool.acquire({ model: 'm' }));
+      n.set(l.keyId, (n.get(l.keyId) ?? 0) + 1);
+      l.report(ok);
+    }
+    await flush();
+    // Each key's requests per unit of its capacity, least over most: 1 is an exact share. Headroom first (a
+    // 10-deep budget's is coarse beside a 100-deep one's) gave the free keys 1.05 of the paid key's.
+    const use = ids.map((id, i) => n.get(id)! / (i === 0 ? 100 : 10));
+    expect(Math.min(...use) / Math.max(...use)).toBeGreaterThan(0.99);
   });
 
   it('default spreads concurrent requests by in-flight load', async () => {
