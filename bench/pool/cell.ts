@@ -43,9 +43,10 @@ export interface CellResult {
   r429: number;
   attemptsLate: number;
   r429Late: number;
-  /** Upstream successes in the measured span, per quota group. */
+  /** Upstream successes in the measured span, per quota group; and their tokens (where requests have sizes). */
   successes: number;
   perGroup: number[];
+  perGroupTokens: number[];
   /** Client latency of served requests (arrival → response, queue and retries included), and its queue part. */
   latencies: Float64Array;
   queueWaits: Float64Array;
@@ -133,7 +134,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
 
   const r: CellResult = {
     capacity: cap.total, offered: 0, served: 0, errors: 0, attempts: 0, r429: 0, attemptsLate: 0, r429Late: 0,
-    successes: 0, perGroup: cap.groups.map(() => 0), latencies: new Float64Array(0), queueWaits: new Float64Array(0),
+    successes: 0, perGroup: cap.groups.map(() => 0), perGroupTokens: cap.groups.map(() => 0), latencies: new Float64Array(0), queueWaits: new Float64Array(0),
     attemptAt: new Float64Array(0), okAt: new Float64Array(0), limitedAt: new Float64Array(0), durationMs: spec.durationMs,
     inferred: { merges: 0, wrong: 0 },
   };
@@ -173,7 +174,10 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
         r.successes++;
         okAt.push(t - start);
         const g = groupOfKey.get(key)!;
-        if (g >= 0) r.perGroup[g]!++;
+        if (g >= 0) {
+          r.perGroup[g]!++;
+          r.perGroupTokens[g]! += q.tokens;
+        }
       }
     }
     await sleep(clock, res.latencyMs);

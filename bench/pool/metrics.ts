@@ -56,18 +56,22 @@ export function median(xs: readonly number[]): number {
 /**
  * Balance ratio: each quota group's share of the successes relative to its share of the capacity; the
  * ratio of the least to the most served (1 = every account used in proportion to what it can give).
- * Groups that can give nothing (revoked, out of quota) are left out.
+ * Groups that can give nothing (revoked, out of quota) are left out. Where a token budget binds, capacity is
+ * tokens and successes count by their size: a 15k-a-minute key cannot take the 16k-token requests a 90k one
+ * can, and counted in requests s-tokens' default strategy read 0.45 at 1× for 1.00 in tokens.
  */
 export function balanceOf(s: Scenario, r: CellResult): number {
   const caps = groupCaps(s);
   const capTotal = caps.reduce((a, g) => a + g.perMinute, 0);
-  const succTotal = r.perGroup.reduce((a, b) => a + b, 0);
+  // Where a token budget binds (groupCaps), capacity is tokens: successes count by their size.
+  const served = s.keys.some((k) => k.tpm !== undefined) ? r.perGroupTokens : r.perGroup;
+  const succTotal = served.reduce((a, b) => a + b, 0);
   if (succTotal === 0 || capTotal === 0) return Number.NaN;
   let lo = Infinity;
   let hi = 0;
   caps.forEach((g, i) => {
     if (g.perMinute <= 0) return;
-    const ratio = r.perGroup[i]! / succTotal / (g.perMinute / capTotal);
+    const ratio = served[i]! / succTotal / (g.perMinute / capTotal);
     lo = Math.min(lo, ratio);
     hi = Math.max(hi, ratio);
   });
