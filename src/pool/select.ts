@@ -38,10 +38,14 @@ function describe(v: Candidate, k: KeyState, b: Budget | undefined, now: number)
   v.headroom = Math.min(b ? b.headroom(now) : 1, k.windowsHeadroom(now));
   v.exact = false;
   let spent = Number.NaN;
-  if (b?.requests) spent = b.seq / b.requests.limit;
+  if (b?.requests) {
+    // A request budget the provider stated (rate-limit headers) is a capacity known exactly.
+    spent = b.seq / b.requests.limit;
+    v.exact = true;
+  }
   if (b?.tokens) spent = Math.max(Number.isNaN(spent) ? 0 : spent, b.tokSeq / b.tokens.limit);
   if (Number.isNaN(spent) && k.rpm) {
-    // A configured rpm is a capacity known exactly: the share goes first (strategy.ts), as between fitted keys.
+    // So is a configured rpm: between such keys the share goes first (strategy.ts), as between fitted ones.
     spent = k.requests / k.rpm.limit;
     v.exact = true;
   }

@@ -27,9 +27,9 @@ export interface Candidate {
   /** Concurrency cap; Infinity when none is configured. */
   maxConcurrent: number;
   /**
-   * Whether `spent` is counted in a capacity known exactly: a configured rpm, or the limit a paced key's own
-   * admissions and refusals fitted (fit.ts), not an estimate from its pace. Between two such keys spent goes
-   * before headroom.
+   * Whether `spent` is counted in a capacity known exactly: a request budget the provider's headers state, a
+   * configured rpm, or the limit a paced key's own admissions and refusals fitted (fit.ts), not an estimate from
+   * its pace. Between two such keys spent goes before headroom.
    */
   exact?: boolean;
 }
@@ -61,8 +61,8 @@ function argBest(c: readonly Candidate[], better: (a: Candidate, b: Candidate) =
 }
 
 /**
- * Default strategy, first criterion: the fraction of its budget a key has left (and of its concurrency slots),
- * in steps of 1/20. Spending first where the most is left keeps every key's bucket at about the same fraction
+ * Default strategy, first criterion where a key's capacity is not known exactly (second, after the share, where
+ * it is): the fraction of its budget a key has left (and of its concurrency slots), in steps of 1/20. Spending first where the most is left keeps every key's bucket at about the same fraction
  * of its size. Buckets refill at a rate proportional to their size, so equal fractions mean equal times to
  * full: no key sits full and loses its refill while another is drained, which is what lets a heterogeneous
  * pool give its whole capacity (a free key's few requests are used, not lost) and keeps the most in reserve
@@ -95,8 +95,9 @@ function lessSpent(a: Candidate, b: Candidate): number {
  * one's, and a 10-deep key's drifts from a 100-deep one's by more than a tenth between requests: going by
  * headroom first, the coarse keys lost most near ties (bench:pool's wmix at 0.7×: 0.69 of their capacity
  * against 0.74), and with e3's paid keys sounded (sounding.ts) the 10-a-minute keys were given 0.75 of theirs
- * against 0.69 (seeds 1–6 at 0.7×, balance 0.96; 0.99 by the share). Configured rpm is exact too (e2 at 0.7×:
- * balance 0.96 → 1.00). Only where capacity is exact: between a
+ * against 0.69 (seeds 1–6 at 0.7×, balance 0.96; 0.99 by the share). Configured rpm and limits from headers are
+ * exact too (e2 at 0.7×: balance 0.96 → 1.00; s-concurrency at 0.7×, where a one-slot key could take a request
+ * only when free and lost it to a six-slot key of more headroom, 0.61 → 1.00). Only where capacity is exact: between a
  * fitted key and one whose capacity is guessed, spent compares a guess, and deciding by it drove e3's 10-rpm
  * keys to their limit (balance at 1× 0.95 → 0.88). The pace still decides when each may go at all.
  */

@@ -9,6 +9,8 @@ export interface SimSpec {
   rpms: number[];
   /** Concurrency limit the provider enforces per key, unknown to keymux (DeepSeek, NIM workers). */
   concurrency?: number[];
+  /** The same limits told to keymux too (each key's `maxConcurrent`). */
+  concurrencyConfigured?: boolean;
   headers: 'openai' | 'none';
   durationMs: number;
   /** Offered load as a multiple of the pool's capacity. */
@@ -69,7 +71,7 @@ export async function simulate(spec: SimSpec): Promise<SimResult> {
   });
   const pool = new KeyPool({
     provider: 'sim',
-    keys: secrets,
+    keys: spec.concurrencyConfigured && spec.concurrency ? secrets.map((key, i) => ({ key, maxConcurrent: spec.concurrency![i]! })) : secrets,
     strategy: spec.strategy,
     clock,
     random: seeded(spec.seed + 1),
