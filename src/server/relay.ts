@@ -46,7 +46,8 @@ export function relayStream(
     }
     return s;
   };
-  const handle = (events: SseEvent[]): string => {
+  /** Events as they go out. `found`: the one event given was found by nextRead, so it is read without asking again. */
+  const handle = (events: SseEvent[], found = false): string => {
     let out = '';
     for (const ev of events) {
       const data = ev.data;
@@ -58,7 +59,7 @@ export function relayStream(
       // Parse only what the tracker reads or what must be transformed: pass-through stays cheap.
       let parsed: unknown;
       const rename = plan.mode === 'passthrough' && plan.model !== undefined && data.includes('"model"');
-      if (plan.mode !== 'passthrough' || rename || tracker.wants(data, ev.event)) {
+      if (plan.mode !== 'passthrough' || rename || found || tracker.wants(data, ev.event)) {
         try {
           parsed = JSON.parse(data);
         } catch {
@@ -90,7 +91,7 @@ export function relayStream(
   /** An event holding a hit, decoded and relayed: undefined when it goes out as it came, else what goes instead. */
   const reread = (ev: Buffer): string | undefined => {
     const parsed = parseEvent(ev.toString('utf8'));
-    const out = handle([parsed]);
+    const out = handle([parsed], true);
     return out === parsed.raw ? undefined : out;
   };
   /** The stream failed (the provider's side, or relaying it): the client gets its dialect's error event, unless it left. */

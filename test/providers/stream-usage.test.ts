@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { adapterFor } from '../../src/providers/index.js';
 import { finished, streamUsage } from './helpers.js';
 
@@ -177,5 +178,36 @@ describe('wants, on text and on bytes', () => {
     for (const other of ['event:  error', 'event: errors', 'event: error_x', 'event: ping', 'xevent: error']) {
       expect(t.wanted(bytes(`${plain}${other}\ndata: {}\n\n`), 0), other).toBe(-1);
     }
+  });
+});
+
+describe('wanted(), short chunks and long ones alike', () => {
+  // Up to 1 KB a chunk is searched by one regular expression over its latin1 text; past it, by one indexOf per
+  // word on its bytes. Both must give the same positions: the same chunk, put after 1.1 KB of prose that holds
+  // nothing wanted (ending in a line end, as an event does), is searched the other way.
+  const pieces = ['"usage"', '"usage', ':', ' ', '\t', '\u00a0', 'null', 'nullx', 'null}', '{"a":1}', '"error"', '"error', 'error"', 'event: error\n', 'event:error\n', 'event:  error\n', 'xevent: error\n', '\n', '\n\n', 'data: ', 'é', '"usageMetadata"', 'x'];
+  const ws = fc.array(fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0'), { maxLength: 2 }).map((a) => a.join(''));
+  // A usage member, or something close to one: the null it must be told from, spaced every way.
+  const usageLike = fc
+    .tuple(fc.constantFrom('"usage"', '"usage', '"usageMetadata"', '"usage_x"'), ws, fc.constantFrom(':', ''), ws, fc.constantFrom('null', 'nullx', 'null}', 'null_', 'null9', '{"a":1}', ''))
+    .map((p) => p.join(''));
+  const eventLike = fc.tuple(fc.constantFrom('', '\n', 'x'), fc.constantFrom('event:', 'event: ', 'event:  '), fc.constantFrom('error', 'errors', 'ping'), fc.constantFrom('\n', '', ' \n')).map((p) => p.join(''));
+  const pad = `data: {"text":"${'the quick brown fox jumps over the lazy dog '.repeat(26)}"}\n\n`;
+  it.each(['openai', 'anthropic', 'gemini'] as const)('%s', (dialect) => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...pieces), usageLike, eventLike), { maxLength: 16 }), fc.nat(), (parts, cut) => {
+        const text = parts.join('');
+        const short = Buffer.from(text);
+        const from = short.length === 0 ? 0 : cut % (short.length + 1);
+        const long = Buffer.concat([Buffer.from(pad), short]);
+        expect(long.length).toBeGreaterThan(1024);
+        const a = tracker(dialect).wanted(short, from);
+        const b = tracker(dialect).wanted(long, pad.length + from);
+        expect(a).toBe(b < 0 ? -1 : b - pad.length);
+        // wants() on an event's data: the same answer by text as by bytes.
+        expect(tracker(dialect).wants(text)).toBe(tracker(dialect).wants(Buffer.from(text)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
