@@ -12,11 +12,6 @@ interface UsageTracker {
    * `from`; -1 if none. Errors are every tracker's to read (see trackStream).
    */
   usageAt(data: string | Buffer, from: number): number;
-  /**
-   * usageAt's needle as a regular expression's source, less the quote it starts with: the same positions, for one
-   * pass over a short text (SHORT).
-   */
-  usageSource: string;
   onEvent(data: unknown, event?: string): void;
   usage(): Usage | undefined;
   error(): { message: string } | undefined;
@@ -46,7 +41,6 @@ function openaiTracker(): UsageTracker {
   let err: { message: string } | undefined;
   return {
     usageAt,
-    usageSource: OPENAI_USAGE,
     onEvent(data, event) {
       const d = rec(data);
       if (!d) return;
@@ -84,7 +78,6 @@ function anthropicTracker(): UsageTracker {
   return {
     // message_start marks usage as seen even with no counters, so any "usage" counts here.
     usageAt: (data, from) => indexOfText(data, '"usage', from),
-    usageSource: 'usage',
     onEvent(data, event) {
       const d = rec(data);
       const type = str(d?.['type']) ?? event;
@@ -116,7 +109,6 @@ function geminiTracker(): UsageTracker {
   };
   return {
     usageAt: (data, from) => indexOfText(data, '"usageMetadata"', from),
-    usageSource: 'usageMetadata"',
     // Without alt=sse the body is one JSON array of chunks; accept it whole too.
     onEvent: (data) => (Array.isArray(data) ? data.forEach(one) : one(data)),
     usage: () => usage,
@@ -186,11 +178,14 @@ const TRACKERS: { readonly [D in Dialect]: () => UsageTracker } = { openai: open
  * Up to this many characters (or bytes), a text is searched for everything a tracker reads in one pass of a
  * regular expression, not one indexOf per word. A stream's events are short JSON, a quote in every seven
  * characters: every word here starts with one, so each indexOf stops at every quote, and each call on bytes
- * crosses into C++. An OpenAI chunk of 250 bytes took 1.0 µs by the three searches, 0.34 µs by one regular
+ * crosses into C++. An OpenAI event of 248 bytes took 1.4 µs by the three searches, 0.55 µs by one regular
  * expression, the decode to latin1 included (bench/RESULTS.md, #12). Past this size the text is mostly prose,
  * where indexOf runs at memchr speed and a regular expression at about a nanosecond a character.
  */
 const SHORT = 1024;
+
+/** Each tracker's usageAt as a regular expression's source, less the quote it starts with: the same positions. */
+const USAGE_SOURCE: { readonly [D in Dialect]: string } = { openai: OPENAI_USAGE, anthropic: 'usage', gemini: 'usageMetadata"' };
 
 /** What a tracker reads, as one regular expression: in an event's data, and in the text of whole events. */
 interface Wanted {
@@ -202,18 +197,18 @@ interface Wanted {
  * `"error"` anywhere, the dialect's usage, and (in whole events) a line naming the event `error` after a line end
  * (errorEventAt; wantedIn() looks at the line `from` starts, which no \n in the search marks). The quote is
  * factored out of the words, and no lookbehind finds a line start: a lookbehind made the search eight times
- * slower (V8 then tries each position in turn instead of skipping to a candidate). Built once per dialect; each
- * search sets lastIndex before it runs, so sharing them is safe (all synchronous).
+ * slower (V8 then tries each position in turn instead of skipping to a candidate). One per dialect; each search
+ * sets lastIndex before it runs, so sharing them is safe (all synchronous).
  */
-const WANTED = new Map<string, Wanted>();
-function wantedOf(usage: string): Wanted {
-  let w = WANTED.get(usage);
-  if (w === undefined) {
-    w = { data: new RegExp(`"(?:error"|${usage})`, 'g'), bytes: new RegExp(`"(?:error"|${usage})|\\nevent: ?error\\n`, 'g') };
-    WANTED.set(usage, w);
-  }
-  return w;
-}
+const wantedOf = (usage: string): Wanted => ({
+  data: new RegExp(`"(?:error"|${usage})`, 'g'),
+  bytes: new RegExp(`"(?:error"|${usage})|\\nevent: ?error\\n`, 'g'),
+});
+const WANTED: { readonly [D in Dialect]: Wanted } = {
+  openai: wantedOf(USAGE_SOURCE.openai),
+  anthropic: wantedOf(USAGE_SOURCE.anthropic),
+  gemini: wantedOf(USAGE_SOURCE.gemini),
+};
 
 /** Where a global regular expression first matches in a text at or after `from`; -1 if nowhere. */
 function firstMatch(re: RegExp, text: string, from: number): number {
@@ -244,7 +239,7 @@ function wantedIn(re: RegExp, text: string, from: number): number {
  */
 export function trackStream(dialect: Dialect): StreamTracker {
   const t = TRACKERS[dialect]();
-  const re = wantedOf(t.usageSource);
+  const re = WANTED[dialect];
   // The chunk being searched, as latin1 (a character per byte, so its positions are the bytes'): a chunk of several
   // events is searched again from each hit. A search from 0 starts a chunk: it is decoded afresh.
   let lastBytes: Buffer | undefined;
