@@ -155,7 +155,6 @@ export class SseSplitter {
   }
 }
 
-
 /** One event's text (with its blank line, \n line ends) read into its name and data. */
 export function parseEvent(raw: string): SseEvent {
   let event: string | undefined;
