@@ -184,9 +184,6 @@ const TRACKERS: { readonly [D in Dialect]: () => UsageTracker } = { openai: open
  */
 const SHORT = 1024;
 
-/** Each tracker's usageAt as a regular expression's source, less the quote it starts with: the same positions. */
-const USAGE_SOURCE: { readonly [D in Dialect]: string } = { openai: OPENAI_USAGE, anthropic: 'usage', gemini: 'usageMetadata"' };
-
 /** What a tracker reads, as one regular expression: in an event's data, and in the text of whole events. */
 interface Wanted {
   data: RegExp;
@@ -200,14 +197,15 @@ interface Wanted {
  * slower (V8 then tries each position in turn instead of skipping to a candidate). One per dialect; each search
  * sets lastIndex before it runs, so sharing them is safe (all synchronous).
  */
+/** `usage`: the tracker's usageAt as a regular expression's source, less the quote it starts with (the same positions). */
 const wantedOf = (usage: string): Wanted => ({
   data: new RegExp(`"(?:error"|${usage})`, 'g'),
   bytes: new RegExp(`"(?:error"|${usage})|\\nevent: ?error\\n`, 'g'),
 });
 const WANTED: { readonly [D in Dialect]: Wanted } = {
-  openai: wantedOf(USAGE_SOURCE.openai),
-  anthropic: wantedOf(USAGE_SOURCE.anthropic),
-  gemini: wantedOf(USAGE_SOURCE.gemini),
+  openai: wantedOf(OPENAI_USAGE),
+  anthropic: wantedOf('usage'),
+  gemini: wantedOf('usageMetadata"'),
 };
 
 /** Where a global regular expression first matches in a text at or after `from`; -1 if nowhere. */
