@@ -88,4 +88,22 @@ describe('a limit the provider states in its refusal (Gemini quotaValue)', () =>
     expect(shared).toBeGreaterThanOrEqual(3 * alone - 5);
     expect(shared).toBeLessThan(1_000);
   });
+
+  it('a scope the first stated refusal shows to share the limit leaves slow start at its share, not at the whole limit', () => {
+    // Refused for the first time with 5 of a stated 15 through in the last minute: two thirds went to others.
+    const p = new Pacer(5, 0, { at: 0, seq: 5 });
+    p.stated(15, 0, 5);
+    expect(p.measuredRpm).toBe(5);
+    expect(p.rpm).toBeLessThanOrEqual(5 * 0.98);
+    // Demand waits on it for a minute: the pace holds at its share, where slow start would have doubled it up to 14.7.
+    let t = 0;
+    for (let seq = 6; t < MIN; seq++) p.dispatched((t = p.readyAt(t + 1)), seq);
+    expect(p.rpm).toBeLessThanOrEqual(5);
+    // Three keys of one project, as keymux meets them when nobody said they share: before, each raced to the
+    // project's limit after its first refusal and all were refused again within the minute (12 in the first two
+    // minutes, 15 in five).
+    const r = run({ pacers: 3, perMin: () => 15, minutes: 30, stated: true });
+    expect(r.refused(0, 5)).toBeLessThanOrEqual(8);
+    expect(r.ok(2, 30)).toBeGreaterThanOrEqual(0.95 * 15 * 28);
+  });
 });
