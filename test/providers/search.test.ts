@@ -56,10 +56,11 @@ describe('containsText', () => {
 describe('indexOfText', () => {
   it('gives indexOf()\'s position from any offset, in text and in bytes, on both paths (rare anchor, common head)', () => {
     const next = rng(7);
-    // Upper-case letters and _ are rare (anchored search); the rest common (searched by the needle's head).
-    const alphabets = ['ab "e:', 'aQb Q_e"'];
-    for (let i = 0; i < 20_000; i++) {
-      const alphabet = alphabets[i % 2]!;
+    // Upper-case letters, _ and - are rare (anchored search); the rest common (searched by the needle's head). In
+    // the third alphabet the anchor is everywhere: past a few candidates the search goes on by the head.
+    const alphabets = ['ab "e:', 'aQb Q_e"', 'a-b--e-k'];
+    for (let i = 0; i < 30_000; i++) {
+      const alphabet = alphabets[i % 3]!;
       const pick = (n: number) => Array.from({ length: n }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
       const text = pick(Math.floor(next() * 60));
       // Needles up to 10 long: past the 6 of the head, the rest is checked after the head is found.
@@ -69,6 +70,17 @@ describe('indexOfText', () => {
       const at = JSON.stringify([text, needle, from]);
       expect(indexOfText(text, needle, from), at).toBe(want);
       expect(indexOfText(Buffer.from(text), needle, from), `bytes ${at}`).toBe(want);
+    }
+  });
+
+  it('finds a key anchored on its - past a text full of them (a Markdown table), from any offset', () => {
+    const key = 'sk-or-v1-0a1b2c3d4e5f';
+    const rule = '|---|---|---|\n| sk-or-v1-0a1b2c3d4e5e | - | -- |\n';
+    const text = `${rule.repeat(40)}${key} ${rule.repeat(3)}${key}`;
+    for (const t of [text, Buffer.from(text)]) {
+      expect(indexOfText(t, key)).toBe(text.indexOf(key));
+      expect(indexOfText(t, key, text.indexOf(key) + 1)).toBe(text.lastIndexOf(key));
+      expect(indexOfText(t, key, text.lastIndexOf(key) + 1)).toBe(-1);
     }
   });
 
