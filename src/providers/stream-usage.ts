@@ -179,10 +179,13 @@ const TRACKERS: { readonly [D in Dialect]: () => UsageTracker } = { openai: open
  * regular expression, not one indexOf per word. A stream's events are short JSON, a quote in every seven
  * characters: every word here starts with one, so each indexOf stops at every quote, and each call on bytes
  * crosses into C++. An OpenAI event of 248 bytes took 1.4 µs by the three searches, 0.55 µs by one regular
- * expression, the decode to latin1 included (bench/RESULTS.md, #12). Past this size the text is mostly prose,
- * where indexOf runs at memchr speed and a regular expression at about a nanosecond a character.
+ * expression, the decode to latin1 included (bench/RESULTS.md, #12). A short answer arrives whole, as one chunk
+ * of such events (bench:proxy's sse-small: 1.7 KB, nine events, 5.0 µs by the searches, 2.7 µs by the
+ * expression; two of them, 3.4 KB: 10.0 and 4.0 µs). One event of 3.7 KB that is mostly prose loses 2 µs (2.2
+ * against 4.0), and past this size the text is mostly prose, where indexOf runs at memchr speed and a regular
+ * expression at about a nanosecond a character (sse-32k's 34 KB answer: 5.8 µs against 33).
  */
-const SHORT = 1024;
+const SHORT = 4096;
 
 /** What a tracker reads, as one regular expression: in an event's data, and in the text of whole events. */
 interface Wanted {
