@@ -2,7 +2,7 @@ import { Burst } from './burst.js';
 import { PROBE_GROWTH, SentRate, nextStep, probeBound, storedDuringHold } from './probe.js';
 import { Share } from './share.js';
 import { doubled, slowStartReadyAt } from './slow-start.js';
-import { StatedLimit, sharedHold, shares } from './stated.js';
+import { StatedLimit, sharedHold, sharedStart } from './stated.js';
 
 const MINUTE = 60_000;
 
@@ -263,11 +263,11 @@ export class Pacer {
   stated(rpm: number, now: number, ownLastMinute: number): void {
     if (!(rpm > 0)) return;
     this.#stated.note(rpm, now);
-    // What got through in the last minute is a rate the scope was given: a lower bound, where a cut refused
-    // again before anything could be measured would put it lower.
+    let share: number | undefined;
+    // What got through in the last minute is a rate the scope was given: a lower bound (a cut refused again before anything could be measured would put it lower).
     if (this.measuredRpm !== undefined) this.measuredRpm = Math.min(rpm, Math.max(this.measuredRpm, ownLastMinute));
     // A first refusal that shows the limit shared: the share got is the plateau, not slow start's race to the limit (stated.ts).
-    else if (shares(rpm, ownLastMinute) && ownLastMinute >= MIN_SPAN) [this.measuredRpm, this.#hold, this.rpm] = [ownLastMinute, HOLD_REQUESTS, Math.max(MIN_RPM, Math.min(this.rpm, ownLastMinute * (1 - MARGIN) * CUT))];
+    else if ((share = sharedStart(rpm, ownLastMinute, this.#first)) !== undefined) [this.measuredRpm, this.#hold, this.rpm] = [share, HOLD_REQUESTS, Math.max(MIN_RPM, Math.min(this.rpm, share * (1 - MARGIN) * CUT))];
     this.rpm = Math.min(this.rpm, rpm * (1 - MARGIN));
     this.#hold = sharedHold(this.#hold, rpm, ownLastMinute);
   }

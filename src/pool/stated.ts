@@ -38,13 +38,34 @@ export function sharedHold(hold: number, rpm: number, ownLastMinute: number): nu
   return shares(rpm, ownLastMinute) && hold > 0 ? Math.round(hold * Math.min(SHARERS, rpm / Math.max(1, ownLastMinute))) : hold;
 }
 
-/**
- * Whether a scope that got `ownLastMinute` through in the minute before a refusal stating `rpm` shares that limit.
- * At its first refusal, such a scope takes what it got as its plateau (pace.ts): slow start would double its pace
- * up to the whole limit, and every key of a project keymux was not told about would race there at once. Three
- * pacers on one stated 15 a minute (pace-stated.test.ts) were refused 12 times in their first two minutes so, 6
- * now; bench:pool's c2 at 2× (12 seeds) put 2.98% of its requests on 429s, against 3.17%.
- */
+/** Whether a scope that got `ownLastMinute` through in the minute before a refusal stating `rpm` shares that limit. */
 export function shares(rpm: number, ownLastMinute: number): boolean {
   return ownLastMinute < SHARED * rpm;
+}
+
+/** Fewest requests through before a first refusal from which a share is read (fewer: a burst limit, someone else's traffic). */
+const MIN_THROUGH = 4;
+
+/**
+ * The share of a stated limit a scope's first refusal shows it got, when that shows the limit shared; else
+ * undefined. Such a scope takes its share as its plateau (pace.ts): slow start would double its pace up to the
+ * whole limit, and every key of a project keymux was not told about would race there at once.
+ *
+ * A scope less than a minute old (`first`: its first dispatch, and what got through before the refusal) drew on
+ * a budget that gave at most the stated minute plus its refill since (a full bucket at the start) and, had the
+ * scope had it to itself, at least the stated minute (a window's worth, even where the window is fixed): less
+ * than half of the most is a share. Its last minute alone misleads: in bench:pool's c2 the keys of a two-key
+ * project were first refused 55 s in, each with 13–14 of the stated 15 through, the budget's initial 15 and its
+ * refill split between them. An older scope got a share when less than SHARED of the limit came through in the
+ * last minute. Three pacers on one stated 15 a minute (pace-stated.test.ts) were refused 12 times in their
+ * first two minutes before the share was read, 6 after.
+ */
+export function sharedStart(rpm: number, ownLastMinute: number, first: { at: number; since: number; through: number } | undefined): number | undefined {
+  if (ownLastMinute < MIN_THROUGH) return undefined;
+  const age = first === undefined ? Infinity : first.at - first.since;
+  if (first !== undefined && age <= MINUTE) {
+    const most = rpm * (1 + age / MINUTE);
+    return first.through < most / 2 ? Math.min(ownLastMinute, (first.through / most) * rpm) : undefined;
+  }
+  return shares(rpm, ownLastMinute) ? ownLastMinute : undefined;
 }

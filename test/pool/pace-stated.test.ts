@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pacer } from '../../src/pool/pace.js';
+import { sharedStart } from '../../src/pool/stated.js';
 
 const MIN = 60_000;
 
@@ -12,7 +13,7 @@ const MIN = 60_000;
 function run(o: { pacers: number; perMin: (t: number) => number; minutes: number; stated: boolean }) {
   let level = o.perMin(0);
   let last = 0;
-  const pacers: Array<{ p: Pacer | undefined; seq: number; at: number; ok: number[] }> = Array.from({ length: o.pacers }, (_, i) => ({ p: undefined, seq: 0, at: i * 37, ok: [] }));
+  const pacers: Array<{ p: Pacer | undefined; seq: number; at: number; since: number; ok: number[] }> = Array.from({ length: o.pacers }, (_, i) => ({ p: undefined, seq: 0, at: i * 37, since: i * 37, ok: [] }));
   const ok: number[] = [];
   const refused: number[] = [];
   const end = o.minutes * MIN;
@@ -31,8 +32,9 @@ function run(o: { pacers: number; perMin: (t: number) => number; minutes: number
       next.ok.push(t);
     } else {
       refused.push(t);
-      // The first refusal starts pacing from what got through in the last minute (budget.ts does the same).
-      next.p ??= new Pacer(Math.max(2, ok.filter((x) => x > t - MIN).length / o.pacers), t, { at: t, seq: next.seq });
+      // The first refusal starts pacing from what got through in the last minute, knowing what got through
+      // since the first dispatch (budget.ts does the same).
+      next.p ??= new Pacer(Math.max(2, ok.filter((x) => x > t - MIN).length / o.pacers), t, { at: t, seq: next.seq, first: { through: next.ok.length, since: next.since } });
       next.p.limited(t, t, next.seq);
       if (o.stated) next.p.stated(rate, t, next.ok.filter((x) => x > t - MIN).length);
     }
@@ -105,5 +107,22 @@ describe('a limit the provider states in its refusal (Gemini quotaValue)', () =>
     const r = run({ pacers: 3, perMin: () => 15, minutes: 30, stated: true });
     expect(r.refused(0, 5)).toBeLessThanOrEqual(8);
     expect(r.ok(2, 30)).toBeGreaterThanOrEqual(0.95 * 15 * 28);
+  });
+
+  it('reads a share at a first refusal from what a young scope got since its first request, not from its last minute', () => {
+    const S = 1_000;
+    // 55 s old, refused with 14 through: a budget of 15 a minute, full at the start, gave up to 28.75 since. The
+    // other half went to a sibling; the share is about 7.3 a minute, where the last minute's 14 said "all mine".
+    expect(sharedStart(15, 14, { at: 55 * S, since: 0, through: 14 })).toBeCloseTo(7.3, 1);
+    // Had to itself: the whole budget under a bucket (28 of 28.75), or one window's 15 where the window is fixed.
+    expect(sharedStart(15, 28, { at: 55 * S, since: 0, through: 28 })).toBeUndefined();
+    expect(sharedStart(15, 15, { at: 59 * S, since: 0, through: 15 })).toBeUndefined();
+    expect(sharedStart(15, 15, { at: 20 * S, since: 0, through: 15 })).toBeUndefined();
+    // Older than a minute, the last minute decides: 5 of 15 is a share, 12 is not.
+    expect(sharedStart(15, 5, { at: 300 * S, since: 0, through: 200 })).toBe(5);
+    expect(sharedStart(15, 12, { at: 300 * S, since: 0, through: 40 })).toBeUndefined();
+    expect(sharedStart(15, 5, undefined)).toBe(5);
+    // Too few through to read anything from.
+    expect(sharedStart(15, 3, { at: 30 * S, since: 0, through: 3 })).toBeUndefined();
   });
 });
