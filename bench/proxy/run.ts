@@ -222,13 +222,14 @@ async function main(): Promise<void> {
     // Latency: every target paced in the same window, requests interleaved (load.ts runPacedTogether), the rate
     // shared: the machine sees RATE requests a second in all, as when each target ran alone. At RATE each, four
     // targets (800 req/s beside the simulator on one core) took p99s of 25–87 ms for sse-32k: not moderate load.
-    // The targets take turns in the schedule, a different one first in each run: a request lands on a machine
-    // the one before it has warmed, and of two keymux builds in adjacent places the later one gained 0.05–0.1 ms
-    // at p50, whichever it was (timed with their places swapped, bench/RESULTS.md #12, 2026-11-30).
+    // A request lands on a machine the one before it has warmed: of two keymux builds in adjacent places the later
+    // one gained 0.05–0.1 ms at p50, whichever it was (timed with their places swapped, bench/RESULTS.md #12,
+    // 2026-11-30). The schedule is a cycle, so rotating it left every target behind the same one in every run;
+    // each run takes another cyclic order, and over (targets − 1)! runs each target follows each other as often.
     for (let run = 0; run < RUNS; run++) {
       for (const s of scenarios) {
-        const runnableTs = targets.filter((t) => runnable(t, s));
-        const ts = runnableTs.map((_, i) => runnableTs[(i + run) % runnableTs.length]!);
+        const orders = cyclicOrders(targets.filter((t) => runnable(t, s)));
+        const ts = orders[run % orders.length]!;
         const cpu0 = ts.map((t) => cpuMs(t.pid));
         const rs = await load.together(ts.map((t) => job(t, s, LAT_DURATION, RATE / ts.length)));
         ts.forEach((t, i) => measured(t, s, run, 'latency', withCpu(rs[i]!, cpu0[i], cpuMs(t.pid)), latency));
@@ -337,3 +338,9 @@ main().catch((e: unknown) => {
   log(`bench:proxy failed: ${(e as Error).stack ?? String(e)}`);
   process.exitCode = 1;
 });
+
+/** Every cyclic order of `xs` (the first kept first, the rest in every order): (n − 1)! of them. */
+function cyclicOrders<T>(xs: readonly T[]): T[][] {
+  const perms = (rest: readonly T[]): T[][] => (rest.length <= 1 ? [[...rest]] : rest.flatMap((x, i) => perms([...rest.slice(0, i), ...rest.slice(i + 1)]).map((p) => [x, ...p])));
+  return xs.length === 0 ? [[]] : perms(xs.slice(1)).map((p) => [xs[0]!, ...p]);
+}
