@@ -1,6 +1,6 @@
 // npm run bench:proxy — keymux against a bare Node pass-through and the Portkey gateway, over one zero-latency
 // simulator upstream. See bench/README.md for the method and how to read the table.
-//   tsx bench/proxy/run.ts [--runs 5] [--duration 5] [--latency-duration 8] [--warmup 2] [--connections 32]
+//   tsx bench/proxy/run.ts [--runs 6] [--duration 5] [--latency-duration 8] [--warmup 2] [--connections 32]
 //     [--rate 200] [--quick] [--no-pin] [--no-portkey] [--no-write] [--targets a,b] [--scenarios a,b]
 //     [--cli path/dist/cli/main.js] [--baseline [name=]path/dist/cli/main.js …] [--profile [--profile-duration 8] [--profile-target keymux|bare]]
 //     [--redis redis://127.0.0.1:6379 | --no-redis]
@@ -33,7 +33,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '6' },
     duration: { type: 'string', default: '5' },
     'latency-duration': { type: 'string', default: '8' },
     warmup: { type: 'string', default: '2' },
