@@ -39,7 +39,7 @@ export function sharedHold(hold: number, rpm: number, ownLastMinute: number): nu
 }
 
 /** Whether a scope that got `ownLastMinute` through in the minute before a refusal stating `rpm` shares that limit. */
-export function shares(rpm: number, ownLastMinute: number): boolean {
+function shares(rpm: number, ownLastMinute: number): boolean {
   return ownLastMinute < SHARED * rpm;
 }
 
