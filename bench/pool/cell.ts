@@ -30,6 +30,8 @@ export interface CellSpec {
    * of each other may reach the provider in either order, as on separate connections in reality.
    */
   network: { min: number; max: number };
+  /** Upstream attempts this long after the last arrival are counted too (a short burst's requests still being served). */
+  tailMs?: number;
 }
 
 export interface CellResult {
@@ -43,6 +45,8 @@ export interface CellResult {
   r429: number;
   attemptsLate: number;
   r429Late: number;
+  /** Upstream attempts refused as unauthorised (401/403: a revoked key) in the measured span. */
+  refused: number;
   /** Upstream successes in the measured span, per quota group; and their tokens (where requests have sizes). */
   successes: number;
   perGroup: number[];
@@ -114,7 +118,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   const s = spec.client === 'single' ? singleKeyOf(pool0) : pool0;
   const clock = new ManualClock(Date.UTC(2026, 10, 25, 12, 0, 0));
   const start = clock.now();
-  const end = start + spec.durationMs;
+  const end = start + spec.durationMs + (spec.tailMs ?? 0);
   const secrets = s.keys.map((_, i) => `sk-bench${String(i).padStart(3, '0')}-${spec.seed}-abcdefghijklmnopqrstuv`);
   const provider = new SimProvider(
     {
@@ -133,7 +137,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   const speed = new Map(secrets.map((k, i) => [k, s.keys[i]!.speed ?? 1]));
 
   const r: CellResult = {
-    capacity: cap.total, offered: 0, served: 0, errors: 0, attempts: 0, r429: 0, attemptsLate: 0, r429Late: 0,
+    capacity: cap.total, offered: 0, served: 0, errors: 0, attempts: 0, r429: 0, attemptsLate: 0, r429Late: 0, refused: 0,
     successes: 0, perGroup: cap.groups.map(() => 0), perGroupTokens: cap.groups.map(() => 0), latencies: new Float64Array(0), queueWaits: new Float64Array(0),
     attemptAt: new Float64Array(0), okAt: new Float64Array(0), limitedAt: new Float64Array(0), durationMs: spec.durationMs,
     inferred: { merges: 0, wrong: 0 },
@@ -170,6 +174,8 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
         r.r429++;
         limitedAt.push(t - start);
         if (late) r.r429Late++;
+      } else if (res.wire.status === 401 || res.wire.status === 403) {
+        r.refused++;
       } else if (res.wire.status === 200) {
         r.successes++;
         okAt.push(t - start);

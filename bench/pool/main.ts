@@ -1,4 +1,4 @@
-// `npm run bench:pool [-- --seeds 3 --minutes 60 --jobs N --only a,b,s-burst --section main|strategies --no-write]`
+// `npm run bench:pool [-- --seeds 3 --minutes 60 --jobs N --only a,b,s-burst --section main|strategies|windows|burst --no-write]`
 // The key pool against the simulated provider, in virtual time: the issue's scenarios for every strategy beside
 // naive rotation and a single key, then the conditions where strategies could differ. Writes bench/RESULTS.md
 // between its markers.
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ClientName } from './cell.js';
 import { summarize, type Row, type Summary } from './metrics.js';
-import { END, START, mainTable, method, strategyTable, targetsTable, windowTable, windowTargetsTable, type Results } from './report.js';
-import { MAIN, STRATEGY_CASES, WINDOW_CASES, type Case, type Section } from './scenarios.js';
+import { END, START, burstTable, mainTable, method, strategyTable, targetsTable, windowTable, windowTargetsTable, type Results } from './report.js';
+import { BURST_CASES, MAIN, STRATEGY_CASES, WINDOW_CASES, type Case, type Section } from './scenarios.js';
 import type { Done, Job } from './worker.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,13 +35,14 @@ const want = (sec: Section) => args.section === 'all' || args.section === sec;
 const main = want('main') ? pickCases(MAIN) : [];
 const strat = want('strategies') ? pickCases(STRATEGY_CASES) : [];
 const wins = want('windows') ? pickCases(WINDOW_CASES) : [];
+const bursts = want('burst') ? pickCases(BURST_CASES) : [];
 
 const todo: Job[] = [];
-for (const [section, cases] of [['main', main], ['strategies', strat], ['windows', wins]] as const) {
+for (const [section, cases] of [['main', main], ['strategies', strat], ['windows', wins], ['burst', bursts]] as const) {
   for (const c of cases) {
     for (const load of c.loads) {
       for (const client of c.clients) {
-        for (let seed = 1; seed <= seeds; seed++) todo.push({ section, caseId: c.id, client, load, seed, durationMs: minutes * 60_000 });
+        for (let seed = 1; seed <= seeds; seed++) todo.push({ section, caseId: c.id, client, load, seed, durationMs: c.durationMs ?? minutes * 60_000 });
       }
     }
   }
@@ -149,6 +150,7 @@ inferredReport(done);
 const mainRes = collect(done, 'main', main);
 const stratRes = collect(done, 'strategies', strat);
 const winRes = collect(done, 'windows', wins);
+const burstRes = collect(done, 'burst', bursts);
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 const env = {
@@ -189,6 +191,16 @@ if (wins.length > 0) {
     '',
   );
   for (const c of wins) parts.push(windowTable(c, winRes.get(c.id)!), '');
+}
+if (bursts.length > 0) {
+  parts.push(
+    '### A 90-second burst, as a new user meets it',
+    '',
+    'Issue #18\'s first case: free NIM-style keys (no headers, a 429 with no hint, nothing configured) whose window is under a minute, one of the five revoked, offered twice what the four usable keys can give for 90 s; seeds as above, medians. A client waits up to 30 s, so the most it could be served is what the keys give in 120 s (*within reach*). *Served*: client requests answered 2xx, % of those sent; *429s* and *auth refusals*: % of upstream attempts.',
+    '',
+    burstTable(bursts, burstRes),
+    '',
+  );
 }
 parts.push(END);
 const section = parts.join('\n');

@@ -8,6 +8,8 @@ export interface Row {
   /** Upstream attempts answered 429, % of upstream attempts; and the same after the warm-up. */
   wastedPct: number;
   wastedLatePct: number;
+  /** Upstream attempts refused as unauthorised (401/403), % of upstream attempts. */
+  refusedPct: number;
   errors: number;
   errorPct: number;
   p50: number;
@@ -83,6 +85,7 @@ export function rowOf(s: Scenario, r: CellResult, single: boolean): Row {
     goodputPct: (100 * r.successes) / r.capacity,
     wastedPct: (100 * r.r429) / Math.max(1, r.attempts),
     wastedLatePct: (100 * r.r429Late) / Math.max(1, r.attemptsLate),
+    refusedPct: (100 * r.refused) / Math.max(1, r.attempts),
     errors: r.errors,
     errorPct: (100 * r.errors) / Math.max(1, r.offered),
     p50: quantile(r.latencies, 0.5),
@@ -133,6 +136,7 @@ export function summarize(rows: readonly Row[], singles: readonly Row[]): Summar
     goodputPct: pick((r) => r.goodputPct),
     wastedPct: pick((r) => r.wastedPct),
     wastedLatePct: pick((r) => r.wastedLatePct),
+    refusedPct: pick((r) => r.refusedPct),
     errors: pick((r) => r.errors),
     errorPct: pick((r) => r.errorPct),
     p50: pick((r) => r.p50),

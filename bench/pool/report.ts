@@ -155,3 +155,26 @@ export function windowTargetsTable(cases: Case[], res: Results): string {
   ];
   return table(head, rows);
 }
+
+/**
+ * The bursts: what the clients got against what they could have within their wait, and what it cost upstream.
+ * Within reach: the usable keys' capacity over the burst plus the clients' 30 s wait, over the requests sent.
+ */
+export function burstTable(cases: Case[], res: Results): string {
+  const rows: string[][] = [];
+  for (const c of cases) {
+    const span = c.durationMs ?? 0;
+    for (const [load, byClient] of res.get(c.id) ?? []) {
+      const cap = capacityOf(c.scenario, span + 30_000);
+      const sent = (load * cap.perMinute * span) / 60_000;
+      const reach = Math.min(100, (100 * cap.total) / sent);
+      for (const [client, s] of byClient) {
+        const served = 100 - s.errorPct;
+        rows.push([`(${c.id})`, `${load}×`, name(client), pct(served), pct(reach), pct((100 * served) / reach), pct(s.wastedPct, 2), pct(s.refusedPct, 2), errs(s)]);
+      }
+    }
+  }
+  const head = ['scenario', 'load', 'client', 'served', 'within reach', 'served ÷ reach', '429s', 'auth refusals', 'client errors'];
+  const titles = cases.map((c) => `- (${c.id}) ${c.title}; capacity ${Math.round(capacityOf(c.scenario, 60_000).perMinute)} requests/min.`);
+  return `${titles.join('\n')}\n\n${table(head, rows)}`;
+}

@@ -87,6 +87,10 @@ export interface Case {
   clients: ClientName[];
   latency: CellSpec['latency'];
   network: CellSpec['network'];
+  /** Virtual time a cell runs for, when not the run's --minutes (the short bursts). */
+  durationMs?: number;
+  /** How long after the last arrival attempts still count (a burst's requests are served after it). */
+  tailMs?: number;
 }
 
 export const STRATEGIES: ClientName[] = ['default', 'round-robin', 'least-used', 'lru', 'random'];
@@ -207,10 +211,37 @@ export const WINDOW_CASES: Case[] = WINDOW_SCENARIOS.map((scenario) => ({
   network: NETWORK,
 }));
 
-export type Section = 'main' | 'strategies' | 'windows';
+/**
+ * The first seed's case (issue #18), as a new user meets it: free NIM-style keys whose window is under a minute,
+ * one of them revoked, nothing configured, offered twice what the usable keys can give for 90 seconds. Clients
+ * wait up to 30 s (the cells' deadline), so what a client could get at most is the capacity of 120 s.
+ */
+const burst = (id: string, title: string, perWindow: number, windowMs: number): Case => ({
+  id,
+  title,
+  scenario: windowed(id, title, 5, perWindow, windowMs, {
+    keys: times(5, (i) => own(i, { rpm: perWindow, windowMs, ...(i === 0 && { revoked: true }) })),
+  }),
+  arrivals: { kind: 'poisson' },
+  loads: [2],
+  clients: ['default', 'round-robin', 'naive'],
+  latency: LATENCY,
+  network: NETWORK,
+  durationMs: 90_000,
+  tailMs: 60_000,
+});
+
+export const BURST_CASES: Case[] = [
+  burst('burst10', '5 keys, 1 of them revoked, 10 requests per 10 s window each; 2× for 90 s', 10, 10_000),
+  burst('burst30', '5 keys, 1 of them revoked, 20 requests per 30 s window each; 2× for 90 s', 20, 30_000),
+];
+
+export type Section = 'main' | 'strategies' | 'windows' | 'burst';
+
+const SECTIONS: Readonly<Record<Section, Case[]>> = { main: MAIN, strategies: STRATEGY_CASES, windows: WINDOW_CASES, burst: BURST_CASES };
 
 export function findCase(section: Section, id: string): Case {
-  const c = (section === 'main' ? MAIN : section === 'windows' ? WINDOW_CASES : STRATEGY_CASES).find((x) => x.id === id);
+  const c = SECTIONS[section].find((x) => x.id === id);
   if (!c) throw new Error(`unknown ${section} case ${id}`);
   return c;
 }

@@ -39,6 +39,7 @@ export async function runJob(job: Job): Promise<Done> {
     warmupMs: 5 * 60_000,
     latency: c.latency,
     network: c.network,
+    ...(c.tailMs !== undefined && { tailMs: c.tailMs }),
   });
   const cpu = process.cpuUsage(t0);
   return { job, row: rowOf(c.scenario, r, job.client === 'single'), cpuMs: (cpu.user + cpu.system) / 1000, inferred: r.inferred };
