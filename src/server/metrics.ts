@@ -1,4 +1,5 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { afterTurn } from './after-turn.js';
 import { FastCounter, FastHistogram } from './metrics-fast.js';
 import { type KeyPool, type KeySnapshot, type Usage } from '../pool/index.js';
 import type { Runtime } from './runtime.js';
@@ -79,12 +80,15 @@ export class Metrics {
 
   /** Listens to one pool (the runtime hands over each, at start and after reloads). */
   #watch(provider: string, pool: KeyPool): void {
-    pool.on('outcome', (e) => {
-      this.#attempts.child(provider, e.keyId, e.outcome.kind).inc();
-      if (e.outcome.kind === 'cancelled') return;
-      this.#duration.child(provider, e.model).observe(e.latencyMs / 1000);
-      if (e.outcome.kind === 'ok' && e.outcome.usage) this.#usage(provider, e.model, e.outcome.usage);
-    });
+    // Counted when the turn ends (after-turn.ts): the verdict comes before the answer is written.
+    pool.on('outcome', (e) =>
+      afterTurn(() => {
+        this.#attempts.child(provider, e.keyId, e.outcome.kind).inc();
+        if (e.outcome.kind === 'cancelled') return;
+        this.#duration.child(provider, e.model).observe(e.latencyMs / 1000);
+        if (e.outcome.kind === 'ok' && e.outcome.usage) this.#usage(provider, e.model, e.outcome.usage);
+      }),
+    );
     pool.on('cooldown', (e) => this.#cooldowns.child(provider, e.keyId).inc());
   }
 
@@ -99,12 +103,13 @@ export class Metrics {
     this.#requests.child(provider ?? '', model ?? '', String(status), client).inc();
   }
 
+  /** At the upstream's headers, and before the call is sent: both observed when the turn ends. */
   ttfb(provider: string, model: string, ms: number): void {
-    this.#ttfb.child(provider, model).observe(ms / 1000);
+    afterTurn(() => this.#ttfb.child(provider, model).observe(ms / 1000));
   }
 
   queueWait(provider: string, ms: number): void {
-    this.#wait.child(provider).observe(ms / 1000);
+    afterTurn(() => this.#wait.child(provider).observe(ms / 1000));
   }
 
   /** The exposition text and its content type. */

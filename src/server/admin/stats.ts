@@ -1,5 +1,6 @@
 import type { KeyId } from '../../pool/index.js';
 import type { Runtime } from '../runtime.js';
+import { afterTurn } from '../after-turn.js';
 import { totalsByKey, usageSourceOf, type AdminDeps } from './keys.js';
 import { totalsByTier, tiersOf } from './tiers.js';
 import { windowOf } from './usage.js';
@@ -44,10 +45,13 @@ export class AttemptStats {
     rt.eachPool((provider, pool) => {
       pool.on('outcome', (e) => {
         if (e.outcome.kind === 'cancelled') return;
-        const id = `${provider}\u0000${e.keyId}`;
-        let k = this.#keys.get(id);
-        if (!k) this.#keys.set(id, (k = new KeyLatency()));
-        k.push(e.latencyMs, e.outcome.kind === 'ok');
+        // Kept when the turn ends (after-turn.ts): the verdict comes before the answer is written.
+        afterTurn(() => {
+          const id = `${provider}\u0000${e.keyId}`;
+          let k = this.#keys.get(id);
+          if (!k) this.#keys.set(id, (k = new KeyLatency()));
+          k.push(e.latencyMs, e.outcome.kind === 'ok');
+        });
       });
     });
   }
