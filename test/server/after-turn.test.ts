@@ -28,3 +28,22 @@ describe('afterTurn', () => {
     expect(seen).toEqual(['first', 'second']);
   });
 });
+
+test('a deferred function that throws neither stops the others nor reaches the event loop', async () => {
+  const seen: string[] = [];
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    afterTurn(() => {
+      throw new Error('boom');
+    });
+    afterTurn(() => seen.push('after'));
+    await nextTurn();
+    await nextTurn();
+    expect(seen).toEqual(['after']);
+    expect(warnings.some((m) => m.includes('boom'))).toBe(true);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
