@@ -164,15 +164,11 @@ async function streamToClient(
   const plan = job.streamPlan ?? { mode: 'passthrough' as const };
   const secret = secretOf(r.lease);
   try {
-    // The head leaves with the first chunk when that is already here (one write instead of two), and on the
-    // next turn of the event loop when it is not, so a slow first token never holds the headers back.
-    res.cork();
-    setImmediate(() => res.uncork());
     const headers = forwarded(common, up.headers, secret);
     headers['content-type'] = plan.contentType ?? 'text/event-stream; charset=utf-8';
     headers['cache-control'] = 'no-cache';
+    // Written, not sent: the relay sends it with the first events, or alone when none has come yet.
     res.writeHead(up.status, headers);
-    res.flushHeaders();
     const end = await relayStream(up.body, res, plan, tracker, job.client, signal, secret);
     // The limits came with the headers, the usage with the end of the stream: the pool hears both at once.
     const outcome = tracker.finish(end, a.atHeaders);

@@ -18,10 +18,10 @@ export type StreamPlan =
   | { mode: 'translate'; translator: StreamTranslator; contentType?: string; array?: boolean };
 
 /**
- * Relays an upstream SSE stream to the client, event by event, feeding the provider's tracker on the way, and
- * says how the stream ended: complete, broken (the client gets its dialect's error event), or cancelled (the
- * client left; the upstream request is already aborted by then). What that means for the key is the
- * adapter's call, not the relay's.
+ * Relays an upstream SSE stream to the client (its head written, not yet sent), event by event, feeding the
+ * provider's tracker on the way, and says how the stream ended: complete, broken (the client gets its dialect's
+ * error event), or cancelled (the client left; the upstream request is already aborted by then). What that means
+ * for the key is the adapter's call, not the relay's.
  */
 export function relayStream(
   body: StreamBody,
@@ -113,6 +113,7 @@ export function relayStream(
         resolve(failed(e));
       }
     };
+    let wrote = false;
     body.read({
       data(b) {
         // The client left: nothing more goes out (its abort has already reached the upstream request).
@@ -125,7 +126,9 @@ export function relayStream(
           // bytes, never decoded whole. Its unchanged events go out as its own bytes; most chunks go out as they came.
           const ends = plan.mode === 'passthrough' && endsEvent(b) && (secret === undefined || !containsText(b, secret.key)) ? splitter.takeWhole(b) : undefined;
           const out = ends ? spliced(b, ends, nextRead, reread) : maskText(handle(splitter.push(b)), secret);
-          if (out.length === 0 || res.write(out)) return true;
+          if (out.length === 0) return true;
+          wrote = true;
+          if (res.write(out)) return true;
           // The client's socket is full: the body waits (and, past its buffer, the upstream read) until it drains.
           drained(res, () => body.resume());
           return false;
@@ -147,6 +150,9 @@ export function relayStream(
         settle(() => failed(e));
       },
     });
+    // The head goes with the first events when they were already here (read() gives what came with the head:
+    // one write, no cork to wait for), and alone at once when none was, so a slow first token never holds it back.
+    if (!wrote && !res.writableEnded) res.flushHeaders();
   });
 }
 

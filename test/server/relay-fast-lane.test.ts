@@ -31,6 +31,8 @@ function sink(): { res: ServerResponse; writes: Array<Buffer | string>; text(): 
       if (chunk !== undefined && chunk !== '') writes.push(chunk);
       return w;
     },
+    // The head, sent alone when no event came with it: nothing to record here.
+    flushHeaders() {},
   });
   return { res: res as unknown as ServerResponse, writes, text: () => writes.map((c) => c.toString()).join('') };
 }
