@@ -101,11 +101,6 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
     const sent = performance.now();
     ttfbMs = undefined;
     if (plan.tally) plan.tally.calls++;
-    // The wait for the first key only: later attempts' waits include the retry backoff, which is not queueing.
-    if (obs && !waited) {
-      waited = true;
-      obs.queueWait(provider.name, sent - arrived);
-    }
     const heard = (): void => {
       ttfbMs = performance.now() - sent;
       obs?.ttfb(provider.name, model, ttfbMs);
@@ -114,7 +109,15 @@ export async function attempt(rt: Runtime, plan: AttemptPlan): Promise<Attempted
     // refused connection: classified, and retried. Only a 2xx stream stays unread, for the relay.
     let whole: WholeResponse;
     try {
-      const got = await send(rt.dispatcher, call, lease.key, signal, max, plan.stream, heard);
+      const answer = send(rt.dispatcher, call, lease.key, signal, max, plan.stream, heard);
+      // The wait for the first key only: later attempts' waits include the retry backoff, which is not queueing.
+      // Observed once the call is dispatched: on a reused connection undici writes it at the end of the turn
+      // (its idle-socket check), and an observation deferred before the dispatch would run first, holding it back.
+      if (obs && !waited) {
+        waited = true;
+        obs.queueWait(provider.name, sent - arrived);
+      }
+      const got = await answer;
       if ('body' in got) {
         const atHeaders = adapter.classify({ status: got.status, headers: got.headers }, ctx());
         if (atHeaders.kind !== 'ok') unread = got.body;
