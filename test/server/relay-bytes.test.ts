@@ -49,3 +49,22 @@ test('an answer that is not valid UTF-8 goes out as its decoding (U+FFFD), as it
   expect(r.bytes.equals(body)).toBe(false);
   expect(r.length).toBe(String(Buffer.byteLength(decoded)));
 });
+
+test("a stream request goes upstream as the client's own bytes, with include_usage added before the last brace", async () => {
+  const seen: string[] = [];
+  t.up = await startUpstream((req, res) =>
+    afterBody(req, (body) => {
+      seen.push(body);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"id":"c","choices":[],"usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}\n\ndata: [DONE]\n\n');
+    }),
+  );
+  t.h = await start({ env: () => ({ OPENAI_API_KEYS: 'sk-only-0000', OPENAI_BASE_URL: `${t.up!.url}/v1` }) });
+  // Spacing, member order and multi-byte text that a re-serialisation would change; white space after the brace.
+  const sent = '{ "model" : "gpt-4o-mini", "stream":true,\n "messages": [{"role":"user","content":"héllo — 世界 \\u00e9"}] }\n  ';
+  const res = await fetch(`${t.h.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sent });
+  expect(res.status).toBe(200);
+  // keymux asked for the usage chunk, so the client (which did not) does not see it.
+  expect(await res.text()).toBe('data: [DONE]\n\n');
+  expect(seen).toEqual([`{ "model" : "gpt-4o-mini", "stream":true,\n "messages": [{"role":"user","content":"héllo — 世界 \\u00e9"}] ,"stream_options":{"include_usage":true}}`]);
+});
