@@ -103,7 +103,7 @@ export class Metrics {
     this.#requests.child(provider ?? '', model ?? '', String(status), client).inc();
   }
 
-  /** At the upstream's headers, and before the call is sent: both observed when the turn ends. */
+  /** ttfb at the upstream's headers, queueWait once the call is dispatched (attempt.ts): both observed when the turn ends. */
   ttfb(provider: string, model: string, ms: number): void {
     afterTurn(() => this.#ttfb.child(provider, model).observe(ms / 1000));
   }
