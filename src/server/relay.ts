@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/index.js';
-import { containsText, earlierOf, indexOfText, type StreamEnd, type StreamTracker } from '../providers/index.js';
+import { containsText, earlierOf, indexOfText, isUsageOnlyEvent, type StreamEnd, type StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
 import { parseEvent, SseSplitter, type SseEvent } from './sse.js';
@@ -88,8 +88,16 @@ export function relayStream(
    */
   const nextRead = (b: Buffer, from: number): number =>
     newModel === undefined ? tracker.wanted(b, from) : earlierOf(tracker.wanted(b, from), indexOfText(b, '"model"', from));
+  /** Usage chunks dropped unread (the client did not ask for them): the tracker reads them once the end is out. */
+  let later: Buffer[] | undefined;
+  const dropLater = plan.mode === 'passthrough' && plan.stripUsageChunk === true;
   /** An event holding a hit, decoded and relayed: undefined when it goes out as it came, else what goes instead. */
   const reread = (ev: Buffer): string | undefined => {
+    // The usage chunk keymux asked for, known by its bytes: nothing of it goes out, so nothing waits for its parse.
+    if (dropLater && isUsageOnlyEvent(ev)) {
+      (later ??= []).push(ev);
+      return '';
+    }
     const parsed = parseEvent(ev.toString('utf8'));
     const out = handle([parsed], true);
     return out === parsed.raw ? undefined : out;
@@ -143,6 +151,8 @@ export function relayStream(
           if (plan.mode === 'translate') tail += format(plan.translator.end());
           if (arrayMode || (plan.mode === 'translate' && plan.array)) tail += first ? '[]' : ']';
           res.end(maskText(tail, secret));
+          // Only a complete stream's usage counts (a broken one's outcome is the network's): read it now, after the end.
+          if (later) for (const ev of later) readLater(ev, tracker);
           return { kind: 'complete' };
         });
       },
@@ -154,6 +164,19 @@ export function relayStream(
     // one write, no cork to wait for), and alone at once when none was, so a slow first token never holds it back.
     if (!wrote && !res.writableEnded) res.flushHeaders();
   });
+}
+
+/** A usage chunk dropped on the way, given to the tracker as the relay would have given it. */
+function readLater(ev: Buffer, tracker: StreamTracker): void {
+  const { data, event } = parseEvent(ev.toString('utf8'));
+  if (data === undefined) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return;
+  }
+  tracker.onEvent(parsed, event);
 }
 
 /** Whether a chunk ends with an event's blank line: only such a chunk can be whole events (SseSplitter#takeWhole). */

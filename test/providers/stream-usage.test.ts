@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { adapterFor } from '../../src/providers/index.js';
+import { adapterFor, isUsageOnlyEvent } from '../../src/providers/index.js';
 import { finished, streamUsage } from './helpers.js';
 
 /** A tracker of the given dialect, from a catalog provider that speaks it. */
@@ -206,6 +206,44 @@ describe('wanted(), short chunks and long ones alike', () => {
         expect(a).toBe(b < 0 ? -1 : b - pad.length);
         // wants() on an event's data: the same answer by text as by bytes.
         expect(tracker(dialect).wants(text)).toBe(tracker(dialect).wants(Buffer.from(text)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('isUsageOnlyEvent: the usage chunk known by its bytes', () => {
+  const usage = { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 };
+  const event = (v: unknown, space?: number) => Buffer.from(`data: ${JSON.stringify(v, null, space)}\n\n`);
+  it('is the include_usage chunk, compact or spaced, and nothing else', () => {
+    expect(isUsageOnlyEvent(event({ id: 'c', choices: [], usage }))).toBe(true);
+    expect(isUsageOnlyEvent(event({ id: 'c', choices: [], usage }, 2))).toBe(true);
+    expect(isUsageOnlyEvent(Buffer.from('data: {"id":"c","choices" : [ ] ,"usage" : {"total_tokens":7}}\n\n'))).toBe(true);
+    // Azure's first chunk: no choices, its prompt filter results, no usage.
+    expect(isUsageOnlyEvent(event({ choices: [], prompt_filter_results: [{ prompt_index: 0 }], usage: null }))).toBe(false);
+    expect(isUsageOnlyEvent(event({ choices: [], prompt_filter_results: [] }))).toBe(false);
+    expect(isUsageOnlyEvent(event({ ...chunk('x'), usage }))).toBe(false);
+    expect(isUsageOnlyEvent(event({ choices: [], usage, error: { message: 'x' } }))).toBe(false);
+    // The words as text in a string are escaped, never a member.
+    expect(isUsageOnlyEvent(event({ ...chunk('"choices":[] and "usage":{"total_tokens":1}') }))).toBe(false);
+  });
+  it('never says yes to an event that is not one (any text, spacing, members)', () => {
+    const text = fc.oneof(fc.string(), fc.constantFrom('"choices":[]', '"usage":{"a":1}', '"error"', '\\', '"'));
+    const obj = fc.record(
+      {
+        id: text,
+        choices: fc.oneof(fc.constant([]), fc.array(fc.record({ index: fc.nat(), delta: fc.record({ content: text }) }), { minLength: 1, maxLength: 2 })),
+        usage: fc.oneof(fc.constant(null), fc.constant(usage)),
+        error: fc.record({ message: text }),
+        note: text,
+      },
+      { requiredKeys: ['id'] },
+    );
+    fc.assert(
+      fc.property(obj, fc.constantFrom(undefined, 1, 2), (v, space) => {
+        const usageOnly = Array.isArray(v.choices) && v.choices.length === 0 && v.usage != null && v.error === undefined;
+        if (isUsageOnlyEvent(event(v, space))) expect(usageOnly).toBe(true);
+        if (usageOnly && !JSON.stringify(v).includes('"error"')) expect(isUsageOnlyEvent(event(v, space))).toBe(true);
       }),
       { numRuns: 2000 },
     );

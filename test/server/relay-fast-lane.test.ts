@@ -102,6 +102,28 @@ test('a chunk of whole events with one to drop goes out as its own bytes around 
   expect(r.outcome).toMatchObject({ kind: 'ok', usage: { inputTokens: 4, outputTokens: 3 } });
 });
 
+test('a dropped usage chunk is read once the end has gone out; one the client asked for, on the way', async () => {
+  const usage = ev({ id: 'c', choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } });
+  const order = async (plan: Parameters<typeof relayStream>[2]) => {
+    const seen: string[] = [];
+    const s = sink();
+    const end = s.res.end.bind(s.res);
+    s.res.end = ((c?: string) => (seen.push('end'), end(c))) as typeof s.res.end;
+    const t = adapterFor('openai').trackStream();
+    const tracker = { ...t, onEvent: (d: unknown, e?: string) => (seen.push(Array.isArray((d as { choices?: unknown }).choices) ? 'usage' : '?'), t.onEvent(d, e)) };
+    const r = await relayStream(fromReadable(Readable.from([chunk(delta('x')), chunk(usage + 'data: [DONE]\n\n')])), s.res, plan, tracker, 'openai', new AbortController().signal, secret);
+    return { seen, text: s.text(), outcome: tracker.finish(r, { kind: 'ok' }) };
+  };
+  const dropped = await order({ mode: 'passthrough', stripUsageChunk: true });
+  expect(dropped.seen).toEqual(['end', 'usage']);
+  expect(dropped.text).toBe(delta('x') + 'data: [DONE]\n\n');
+  expect(dropped.outcome).toMatchObject({ kind: 'ok', usage: { inputTokens: 4, outputTokens: 3 } });
+  const asked = await order({ mode: 'passthrough' });
+  expect(asked.seen).toEqual(['usage', 'end']);
+  expect(asked.text).toBe(delta('x') + usage + 'data: [DONE]\n\n');
+  expect(asked.outcome).toEqual(dropped.outcome);
+});
+
 test('a whole chunk with nothing to change is written as the same Buffer, the first one too', async () => {
   const a = chunk(delta('é') + 'data: [DONE]\n\n');
   const r = await relay([a], { mode: 'passthrough', stripUsageChunk: true });
