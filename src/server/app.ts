@@ -6,6 +6,7 @@ import type { Config } from '../config/index.js';
 import { ANONYMOUS, ProxyAuth, presentedKey } from './auth.js';
 import { seedSpend } from './clients.js';
 import { RequestGuard, refuseOpenReload } from './guard.js';
+import { letGo } from './body.js';
 import type { Dialect } from '../dialects/index.js';
 import { ClientGone } from './attempt.js';
 import { HttpError, errorBody } from './errors.js';
@@ -110,6 +111,7 @@ export function createServer(config: Config, opts: ServerOptions = {}): KeymuxSe
       if (err instanceof ClientGone || res.destroyed || (req.destroyed && !req.complete)) logger.debug({ err: (err as Error).message, route: path }, 'client went away');
       else sendError(res, dialect, err, logger);
     } finally {
+      letGo(req);
       // One flat literal (a spread of `log` costs pino more to serialise); undefined members are left out of the line.
       const fields = {
         method: req.method,

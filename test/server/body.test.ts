@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readBody } from '../../src/server/body.js';
+import { letGo, readBody } from '../../src/server/body.js';
+import { once } from 'node:events';
 
 /** A server whose every request's body is read by readBody; the outcome of each read, in order. */
 function serve(limit: number): Promise<{ server: Server; port: number; reads: Promise<Buffer | Error>[] }> {
@@ -48,6 +49,27 @@ describe('readBody', () => {
     }
     const bodies = await Promise.all(s.reads);
     expect(bodies.map((b) => (b instanceof Error ? b.message : b.length))).toEqual([2, 91, 32_768]);
+  });
+
+  it('a body taken in one read ends only when let go, once the answer is out', async () => {
+    const ends: string[] = [];
+    server = createServer((req, res) => {
+      void (async () => {
+        const body = await readBody(req, 1 << 20);
+        req.once('end', () => ends.push('end'));
+        // Turns pass (the upstream call would go out here): the request's end is not run among them.
+        await new Promise((r) => setImmediate(r));
+        ends.push('answered');
+        res.end(`read ${body.length}`);
+        letGo(req);
+        await once(req, 'close');
+        ends.push('closed');
+      })();
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    expect(await raw(port, [head(13) + '{"a":1,"b":2}'], 0)).toContain('read 13');
+    await expect.poll(() => ends).toEqual(['answered', 'end', 'closed']);
   });
 
   it('a body that comes after its headers, in pieces, is read as it streams in', async () => {
