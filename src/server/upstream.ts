@@ -2,6 +2,7 @@ import { pipeline, Readable, type Transform } from 'node:stream';
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflate, gunzipSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import type { Headers, PreparedCall } from '../providers/index.js';
+import { onAbort } from './abort.js';
 import { ChunkQueue, fromReadable, type Producer, type StreamBody } from './stream-body.js';
 
 /**
@@ -105,7 +106,8 @@ class CallHandler implements Dispatcher.DispatchHandler {
   /** A 2xx stream's body, fed from here once the promise has settled with it. */
   #feed: Feed | undefined;
   #controller: Dispatcher.DispatchController | undefined;
-  readonly #onAbort = (): void => this.#controller?.abort(abortReason(this.signal));
+  /** Stops listening for the client's abort (set while the call runs). */
+  #unlisten: () => void = noop;
 
   constructor(
     readonly max: number,
@@ -118,7 +120,7 @@ class CallHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     // Called again when undici retries the request on a fresh connection: the listener is added once.
-    if (this.#controller === undefined) this.signal.addEventListener('abort', this.#onAbort, { once: true });
+    if (this.#controller === undefined) this.#unlisten = onAbort(this.signal, () => this.#controller?.abort(abortReason(this.signal)));
     this.#controller = controller;
     if (this.signal.aborted) controller.abort(abortReason(this.signal));
   }
@@ -197,11 +199,9 @@ class CallHandler implements Dispatcher.DispatchHandler {
     this.#unlisten();
     return false;
   }
-
-  #unlisten(): void {
-    this.signal.removeEventListener('abort', this.#onAbort);
-  }
 }
+
+const noop = (): void => {};
 
 /**
  * A stream sent encoded anyway: its chunks are fed to the decoders (in the order to undo them), whose output is
