@@ -128,6 +128,13 @@ function usageAt(data: string | Buffer, from: number): number {
   return -1;
 }
 
+/** OpenAI's include_usage chunk, parsed: no choices, only usage. */
+export function isUsageOnlyChunk(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const { choices, usage } = v as { choices?: unknown; usage?: unknown };
+  return Array.isArray(choices) && choices.length === 0 && usage != null;
+}
+
 /**
  * Whether the bytes of one whole OpenAI event are the usage-only chunk of include_usage (isUsageOnlyChunk's
  * shape) without decoding them: a `choices` member that is an empty array, a `usage` member that is not null, and

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { DIALECT, sseText, type Dialect, type StreamItem } from '../dialects/index.js';
-import { containsText, earlierOf, indexOfText, isUsageOnlyEvent, type StreamEnd, type StreamTracker } from '../providers/index.js';
+import { containsText, earlierOf, indexOfText, isUsageOnlyChunk, isUsageOnlyEvent, type StreamEnd, type StreamTracker } from '../providers/index.js';
 import type { StreamTranslator } from '../translate/index.js';
 import { maskText, type Secret } from './mask.js';
 import { parseEvent, SseSplitter, type SseEvent } from './sse.js';
@@ -233,13 +233,6 @@ export function renameModel(v: unknown, model: string): boolean {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** OpenAI's include_usage chunk: no choices, only usage. */
-function isUsageOnlyChunk(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  const { choices, usage } = v as { choices?: unknown; usage?: unknown };
-  return Array.isArray(choices) && choices.length === 0 && usage != null;
-}
 
 /** The client dialect's way to say "the stream failed" after the first byte. */
 function streamError(plan: StreamPlan, client: Dialect, message: string, nothingYet: boolean): string {
