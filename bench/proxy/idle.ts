@@ -9,11 +9,10 @@
 // (bench/RESULTS.md, #12).
 // Prints per scenario the median latency of each target (µs), each keymux build's paired difference from bare,
 // and from the first build. Needs dist (npm run build); the load generator on CPU 0, the servers on CPU 1.
-import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { SCENARIOS } from './scenarios.js';
-import { pinning, startBare, startKeymux, startSimulator, type Proc } from './servers.js';
+import { pinSelf, pinning, startBare, startKeymux, startSimulator, type Proc } from './servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,7 +35,7 @@ const proxyKey = 'kmx-bench-idle-proxy-key';
 const pin = pinning(false);
 const cpu = pin.enabled ? pin.serverCpu : undefined;
 // This process is the client: on the CPU the servers do not use.
-if (pin.enabled) execFileSync('taskset', ['-p', '-c', String(pin.loadCpu), String(process.pid)], { stdio: 'ignore' });
+pinSelf(pin.loadCpu);
 const procs: Proc[] = [];
 interface Target {
   name: string;

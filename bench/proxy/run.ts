@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem, availableParallelism, release } from 'node:os';
+import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadJob, LoadResult } from './load.js';
@@ -20,6 +20,7 @@ import {
   ROOT,
   SCRATCH,
   installPortkey,
+  pinSelf,
   pinning,
   portkeyConfig,
   startBare,
@@ -98,11 +99,13 @@ function machine() {
   } catch {
     /* not a git checkout */
   }
-  return { nproc: availableParallelism(), cpu: model, mem, kernel: release(), git };
+  return { nproc: cpus().length, cpu: model, mem, kernel: release(), git };
 }
 
 async function main(): Promise<void> {
   const pin = pinning(args['no-pin']);
+  // The runner itself with the load generator: its threads (GC, the IPC) stay off the servers' CPU.
+  pinSelf(pin.loadCpu);
   log(`bench:proxy — ${args.profile && pin.enabled ? `profile: keymux alone on CPU ${pin.serverCpu}, the simulator with the load generator on CPU ${pin.loadCpu}` : pin.note}`);
   const procs: Proc[] = [];
   const load = new LoadGen(pin.loadCpu);
