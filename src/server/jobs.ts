@@ -75,8 +75,10 @@ export function passthroughJob(
   opts: { stream: boolean; plan?: StreamPlan; modelInBody?: boolean; raw?: Buffer },
 ): ProxyJob {
   const p = target.provider;
-  let upBody: object = opts.modelInBody === false ? body : { ...body, model: target.model };
+  // The body itself while nothing in it changes (a copy only to rename the model): the adapter's prepare copies
+  // before it changes anything.
   let unchanged = opts.modelInBody === false || body.model === target.model;
+  let upBody: object = unchanged ? body : { ...body, model: target.model };
   const extraHeaders: Record<string, string> = {};
   const prepared = p.adapter.prepare(route, upBody);
   if (prepared.changed.length > 0) {

@@ -89,4 +89,22 @@ describe('adapter.call', () => {
     expect(r.url).toBe('https://r.openai.azure.com/openai/deployments/prod-4o/chat/completions?api-version=2025-01-01-preview');
     expect(r.headers).toEqual({ 'api-key': 'k', 'content-type': 'application/json' });
   });
+
+  it('one adapter keeps each route and model its own URL, call after call; a missing route throws every time', () => {
+    const gemini = createAdapter(p('gemini'));
+    const url = (route: RouteKind, model: string, stream = false) => gemini.call(route, { model, stream, body: '{}' }).url.href;
+    const root = 'https://generativelanguage.googleapis.com/v1beta/models';
+    for (let i = 0; i < 3; i++) {
+      expect(url('generateContent', 'gemini-2.5-flash')).toBe(`${root}/gemini-2.5-flash:generateContent`);
+      expect(url('generateContent', 'gemini-2.5-pro')).toBe(`${root}/gemini-2.5-pro:generateContent`);
+      expect(url('generateContent', 'gemini-2.5-pro', true)).toBe(`${root}/gemini-2.5-pro:streamGenerateContent?alt=sse`);
+      expect(url('countTokens', 'gemini-2.5-pro')).toBe(`${root}/gemini-2.5-pro:countTokens`);
+      expect(() => gemini.call('messages', { model: 'gemini-2.5-pro' })).toThrow(UnsupportedRouteError);
+    }
+    // Another profile of the same provider (a reload, another base URL) is not served the first one's URLs.
+    const local = createAdapter(p('gemini', { baseUrl: 'http://127.0.0.1:4012/v1' }));
+    expect(local.call('generateContent', { model: 'gemini-2.5-pro', body: '{}' }).url.href).toBe('http://127.0.0.1:4012/v1/models/gemini-2.5-pro:generateContent');
+    // Model ids that would break out of their path segment are still refused, however often they are asked for.
+    for (let i = 0; i < 2; i++) expect(() => url('generateContent', '../x')).toThrow();
+  });
 });
