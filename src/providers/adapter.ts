@@ -69,6 +69,7 @@ export function createAdapter(profile: ProviderProfile): ProviderAdapter {
     call: (route, o) => prepareCall(profile, route, o),
     // The sanitising rules are about OpenAI chat bodies; every other body goes as the client wrote it.
     prepare: (route, body) => (route === 'chat' && rules.length > 0 ? sanitizeBody(rules, body) : { body, changed: [] }),
+    sanitizes: (route) => route === 'chat' && rules.length > 0,
     classify,
     classifyText: classifyText(classify, USAGE_MEMBER[profile.dialect]),
     trackStream: () => trackStream(profile.dialect),

@@ -131,6 +131,8 @@ export interface ProviderAdapter {
    * names of what changed. The input is never mutated; an unchanged body is returned as is.
    */
   prepare(route: RouteKind, body: object): { body: object; changed: string[] };
+  /** Whether prepare() may change a body of this route (sanitising rules apply): if not, nobody need build one for it. */
+  sanitizes(route: RouteKind): boolean;
   /** Exactly one outcome for an attempt's result. For a 2xx, usage is read from the body when present. */
   classify(result: UpstreamResult, ctx: ClassifyContext): Outcome;
   /**

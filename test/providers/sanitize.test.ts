@@ -80,6 +80,17 @@ describe('prepare: chat bodies', () => {
     expect(adapter('groq').prepare('completions', { model: 'm', prompt: 'p', logprobs: 2 })).toEqual({ body: { model: 'm', prompt: 'p', logprobs: 2 }, changed: [] });
   });
 
+  it('sanitizes() says where prepare() may change a body: a provider with rules, on chat only', () => {
+    for (const name of Object.keys(SANITIZE_RULES)) {
+      expect(adapter(name).sanitizes('chat')).toBe(true);
+      expect(adapter(name).sanitizes('completions')).toBe(false);
+      expect(adapter(name).sanitizes('embeddings')).toBe(false);
+    }
+    for (const name of ['openai', 'openrouter', 'together', 'unknown-provider']) expect(adapter(name).sanitizes('chat')).toBe(false);
+    // Where it says no, prepare() returns every body as it is.
+    for (const name of ['openai', 'unknown-provider']) expect(adapter(name).prepare('chat', chat).body).toBe(chat);
+  });
+
   it('a body without the parameters is unchanged', () => {
     expect(sanitizeBody('mistral', { model: 'm', messages: [] })).toEqual({ body: { model: 'm', messages: [] }, changed: [] });
   });

@@ -165,6 +165,9 @@ describe('per-provider request sanitising', () => {
     const body = h.sim.requests.at(-1)!.body as Record<string, unknown>;
     expect(body.max_tokens).toBe(20);
     expect(body).not.toHaveProperty('max_completion_tokens');
+    // keymux's own ask for usage goes through the rules with the client's fields.
+    expect(body.stream_options).toEqual({ include_usage: true });
+    expect(r.headers.get('x-keymux-warnings')).toBe('adjusted for nvidia_nim: max_completion_tokens->max_tokens');
   });
 });
 

@@ -33,23 +33,21 @@ function openaiJob(ctx: RouteContext, kind: OpenAIRoute, target: ResolvedModel, 
   // Only a provider with its own Responses API gets /v1/responses as it is; the others get it as chat.
   if (kind === 'responses' && !target.provider.adapter.profile.responsesApi) return responsesOverChatJob(ctx.runtime, target, body, buf.length);
   if (dialect === 'openai') {
-    let upBody = body;
+    const opts: Parameters<typeof passthroughJob>[6] = { stream };
     let raw: Buffer | undefined = buf;
     let strip = false;
     if (kind === 'chat' && stream) {
       // Usage only arrives in a final chunk the client must ask for; keymux always asks, and hides it when the client did not.
       const so = body.stream_options as { include_usage?: boolean } | undefined;
       if (so?.include_usage !== true) {
-        // Object.assign, not `{ ...body, stream_options }`: a spread object given a new member takes V8's slow path.
-        upBody = Object.assign({}, body, { stream_options: { ...so, include_usage: true } });
+        opts.add = { stream_options: { ...so, include_usage: true } };
         raw = Object.hasOwn(body, 'stream_options') ? undefined : appendMember(buf, INCLUDE_USAGE);
         strip = true;
       }
     }
-    const opts: Parameters<typeof passthroughJob>[6] = { stream };
     if (raw !== undefined) opts.raw = raw;
     if (stream) opts.plan = { mode: 'passthrough', stripUsageChunk: strip };
-    return passthroughJob(ctx.req, target, 'openai', kind, upBody, buf.length, opts);
+    return passthroughJob(ctx.req, target, 'openai', kind, body, buf.length, opts);
   }
   if (kind === 'embeddings') return openAIEmbeddingsJob(target, body, buf.length);
   if (kind !== 'chat') {
