@@ -51,6 +51,6 @@ export {
 export { redactSecrets } from './redact.js';
 export { parseMaybeJson } from './json-tail.js';
 export { containsText, earlierOf, indexOfText } from './search.js';
-export { isUsageOnlyChunk, isUsageOnlyEvent } from './stream-usage.js';
+export { isUsageOnlyChunk, isUsageOnlyEvent } from './usage-chunk.js';
 export { openRouterKeyInfo, type OpenRouterKeyInfo } from './checks.js';
 export { msUntilPacificMidnight, nextMidnight } from './time.js';
