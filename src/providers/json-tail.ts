@@ -22,7 +22,8 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** JSON's white space; any other (Unicode) space counts as none. Undefined (past a buffer's end) is none either. */
+export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** No answer from the tail: the caller parses the whole text. */
 export const NOT_FOUND: unique symbol = Symbol('not found');

@@ -2,7 +2,8 @@ import type { Dialect } from '../dialects/index.js';
 import type { Outcome, Usage } from '../pool/outcome.js';
 import type { StreamEnd, StreamTracker } from './types.js';
 import { asciiAt, containsText, earlierOf, indexOfText } from './search.js';
-import { isSpace, nullAt } from './usage-chunk.js';
+import { isSpace } from './json-tail.js';
+import { nullAt } from './usage-chunk.js';
 import { anthropicUsage, geminiUsage, openaiUsage } from './usage.js';
 import { rec, str } from './util.js';
 

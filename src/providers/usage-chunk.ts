@@ -1,3 +1,4 @@
+import { isSpace } from './json-tail.js';
 import { containsText, indexOfText } from './search.js';
 
 /**
@@ -52,6 +53,4 @@ export function nullAt(b: Buffer, at: number): boolean {
   return next === undefined || !isWordByte(next);
 }
 
-/** JSON's white space; any other (Unicode) space counts as none, so the usage is parsed: never a miss. */
-export const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const isWordByte = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
